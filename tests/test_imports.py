@@ -1,0 +1,37 @@
+"""Importing the app's faces must not pull in the heavy ML libraries (slow cold start)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("torch", "transformers", "peft", "openai", "gguf")
+
+
+def heavy_modules_after_importing(*modules: str) -> list[str]:
+    """Import ``modules`` in a fresh interpreter and list the heavy packages it loaded."""
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {list(modules)!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"heavy = {HEAVY!r}\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(heavy))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def test_tui_import_is_light() -> None:
+    assert heavy_modules_after_importing("gpt_is_you.tui", "gpt_is_you.tui.app") == []
+
+
+def test_cli_import_is_light() -> None:
+    if importlib.util.find_spec("gpt_is_you.cli") is None:
+        pytest.skip("gpt_is_you.cli is not written yet")
+    assert heavy_modules_after_importing("gpt_is_you.cli") == []
