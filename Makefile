@@ -1,0 +1,48 @@
+# Two commands for a fresh machine: `make run` and `make test`. Each creates .venv
+# and installs what it needs; a stamp file per extra keeps later runs quick.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: run test lint format bench clean
+
+run: $(VENV)/.app
+	$(BIN)/gpt-is-you
+
+test: $(VENV)/.test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: $(VENV)/.test
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+# The import benchmark: a 500,000-message export, our reader against whatstk and chat-miner.
+bench: $(VENV)/.bench
+	$(BIN)/python bench/generate_whatsapp.py
+	$(BIN)/python bench/bench_import.py
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+
+$(VENV)/.app: pyproject.toml | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[test]'
+	touch $@
+
+$(VENV)/.bench: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[bench]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) bench/.data .pytest_cache .ruff_cache .hypothesis

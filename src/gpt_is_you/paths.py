@@ -1,0 +1,23 @@
+"""Where gpt-is-you keeps its data. Resolved when asked, never at import."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "gpt-is-you"
+
+
+def data_dir() -> Path:
+    """The data directory: ``GPT_IS_YOU_HOME`` if set, else the platform's user data dir."""
+    override = os.environ.get("GPT_IS_YOU_HOME")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME))
+
+
+def models_dir() -> Path:
+    """The folder holding one sub-folder per model (it may not exist yet)."""
+    return data_dir() / "models"
