@@ -13,7 +13,8 @@ from gpt_is_you.chats.message import EXPECTED, Chat, ChatImportError
 from gpt_is_you.chats.whatsapp import parse_whatsapp
 
 FORMATS = ("whatsapp-android", "whatsapp-ios", "telegram", "messenger", "instagram")
-_JSON_START = re.compile(r"\s*[\[{]")
+# Every JSON export is an object at the top; a "[" starts an iOS WhatsApp line.
+_JSON_START = re.compile(r"\s*\{")
 
 # "WhatsApp Chat with Alice.txt" and its translations; "WhatsApp Chat - Alice.zip" (iOS).
 _TITLE = re.compile(

@@ -84,7 +84,7 @@ def parse_whatsapp(
         raise ChatImportError(source, f"not a chat export: {EXPECTED}")
     reader = _Reader(layout, date_order)
     with _collector_paused():
-        for columns in _split(text, layout.header):
+        for columns in _split(text, layout.header, layout.ios):
             reader.add(columns)
         messages = reader.finish()
     fmt = "whatsapp-ios" if layout.ios else "whatsapp-android"
@@ -146,7 +146,7 @@ class _Columns:
     edited: list[bool]
 
 
-def _split(text: str, header: re.Pattern[str]) -> Iterator[_Columns]:
+def _split(text: str, header: re.Pattern[str], ios: bool) -> Iterator[_Columns]:
     """Cut ``text`` into chunks at message headers, and each chunk into columns."""
     names = _Cache(_sender_name)
     start = 0
@@ -164,7 +164,7 @@ def _split(text: str, header: re.Pattern[str]) -> Iterator[_Columns]:
         texts = pieces[4::4]
         if end == len(text) and texts[-1].endswith("\n"):
             texts[-1] = texts[-1][:-1]
-        yield _columns(pieces[1::4], pieces[2::4], pieces[3::4], texts, names)
+        yield _columns(pieces[1::4], pieces[2::4], pieces[3::4], texts, names, ios)
 
 
 class _Cache(dict):
@@ -180,7 +180,7 @@ class _Cache(dict):
         return value
 
 
-def _columns(dates, times, raw_senders, texts, names: _Cache) -> _Columns:
+def _columns(dates, times, raw_senders, texts, names: _Cache, ios: bool) -> _Columns:
     senders = list(map(names.__getitem__, raw_senders))
     n = len(texts)
     kinds = [TEXT] * n
@@ -190,7 +190,9 @@ def _columns(dates, times, raw_senders, texts, names: _Cache) -> _Columns:
     special.update(compress(count(), map(not_, senders)))
     special.update(compress(count(), map(_STARTS.__contains__, map(_FIRST_FOUR, texts))))
     for i in special:
-        senders[i], texts[i], kinds[i], edited[i] = _classify(raw_senders[i], texts[i], senders[i])
+        senders[i], texts[i], kinds[i], edited[i] = _classify(
+            raw_senders[i], texts[i], senders[i], ios
+        )
     return _Columns(dates, times, senders, texts, kinds, edited)
 
 
@@ -203,26 +205,38 @@ def _sender_name(raw: str | None) -> str | None:
     """
     if raw is None or not raw.strip(INVISIBLE + " "):
         return None
-    for i, ch in enumerate(raw):
-        close = words.OPENING_QUOTES.get(ch)
-        if close is not None and close not in raw[i + 1 :]:
+    for opening, closing in words.QUOTES:
+        opened = raw.count(opening)
+        if opened and (opened % 2 if opening == closing else opened > raw.count(closing)):
             return None
     return clean_name(raw)
 
 
-def _classify(raw: str | None, body: str, sender: str | None) -> tuple[str | None, str, str, bool]:
+def _classify(
+    raw: str | None, body: str, sender: str | None, ios: bool
+) -> tuple[str | None, str, str, bool]:
     """(sender, text, kind, edited) of a message that may not be plain text."""
     if sender is None:
         # Android system line: no "Name: " at all, or a cut inside a quoted subject.
         line = body if raw is None else f"{raw}: {body}"
         return None, strip_leading_marks(line), SYSTEM, False
-    marked = body[:1] in "\u200e\u200f"
+    name, split, after = body.partition(": \u200e")
+    if ios and split and "\n" not in name and not after.startswith("<"):
+        # A group named "Trip: Paris": iOS writes "Trip: Paris: ‎<system text>", and
+        # the mark after the second ": " shows where the name really ends. (A "<"
+        # there is the edited marker or an attachment, after a typed ":".)
+        sender = clean_name(f"{raw}: {name}")
+        body = "\u200e" + after
+    marked = ios and body[:1] in "\u200e\u200f"
     text = strip_leading_marks(body)
     edited = False
     if text.endswith(">"):
         opening = text.rfind("<")
         if opening >= 0 and text[opening + 1 : -1].strip(" .").casefold() in words.EDITED:
-            text = text[:opening].rstrip(INVISIBLE + " \u00a0")
+            # WhatsApp adds one space (and on iOS a U+200E) before the marker.
+            text = text[:opening].rstrip(INVISIBLE)
+            if text.endswith((" ", "\u00a0")):
+                text = text[:-1]
             edited = True
     first, _, rest = text.partition("\n")
     key = first.strip(INVISIBLE + " ").casefold()
@@ -238,7 +252,7 @@ def _classify(raw: str | None, body: str, sender: str | None) -> tuple[str | Non
         key.startswith(words.LOCATION_PREFIXES) and words.LOCATION.match(first.strip(INVISIBLE))
     ):
         return sender, rest, MEDIA, edited
-    if marked or key.startswith(words.SYSTEM_PREFIXES):
+    if ios and (marked or key.startswith(words.SYSTEM_PREFIXES)):
         # iOS puts U+200E before every line WhatsApp wrote itself; such lines carry
         # the chat's name where a sender would be.
         return None, text, SYSTEM, False

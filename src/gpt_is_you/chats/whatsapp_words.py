@@ -34,6 +34,8 @@ OMITTED_WORDS = {
     "ausgelassen",
     "ausgeschlossen",
     "omis",
+    "manquant",
+    "manquante",
     "omise",
     "omises",
     "absent",
@@ -50,6 +52,8 @@ OMITTED_WORDS = {
     "omessa",
     "omessi",
     "escluso",
+    "incluso",
+    "inclusa",
     "esclusa",
     "weggelaten",
 }
@@ -188,5 +192,6 @@ PREFIX_STARTS = {
 SYSTEM_PREFIXES = tuple(p.casefold() for p in SYSTEM_PREFIXES)
 LOCATION_PREFIXES = tuple(p.casefold() for p in LOCATION_PREFIXES)
 
-# Quotes that open a group subject or name inside a system line.
-OPENING_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»", "'": "'", "‘": "’"}
+# Quotes around a group's subject inside a system line, as (opening, closing).
+# Single quotes are left out: names such as O'Brien hold one.
+QUOTES = (('"', '"'), ("“", "”"), ("„", "“"), ("«", "»"))
