@@ -7,7 +7,9 @@ messages newest first, message_1.json holding the newest.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
+from itertools import chain
 
 from gpt_is_you.chats.marks import clean_name, strip_leading_marks
 from gpt_is_you.chats.message import DELETED, MEDIA, SYSTEM, TEXT, Chat, ChatImportError, Message
@@ -208,11 +210,11 @@ def _format(docs: list[dict]) -> str:
     return MESSENGER
 
 
-def _uris(doc: dict) -> list[str]:
-    """The media paths in one message_N.json, the group image's first."""
-    attached = [doc.get("image")]
-    for raw in doc["messages"]:
-        for key in _ATTACHMENTS:
-            value = raw.get(key)
-            attached += value if isinstance(value, list) else [value]
-    return [a["uri"] for a in attached if isinstance(a, dict) and isinstance(a.get("uri"), str)]
+def _uris(doc: dict) -> Iterator[str]:
+    """The media paths in one message_N.json, the group image's first, found lazily."""
+    messages = doc["messages"]
+    values = chain([doc.get("image")], (raw.get(key) for raw in messages for key in _ATTACHMENTS))
+    for value in values:
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and isinstance(item.get("uri"), str):
+                yield item["uri"]
