@@ -14,7 +14,7 @@ from gpt_is_you.chats.whatsapp import parse_whatsapp
 
 FORMATS = ("whatsapp-android", "whatsapp-ios", "telegram", "messenger", "instagram")
 # Every JSON export is an object at the top; a "[" starts an iOS WhatsApp line.
-_JSON_START = re.compile(r"\s*\{")
+_JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*\{")
 
 # "WhatsApp Chat with Alice.txt" and its translations; "WhatsApp Chat - Alice.zip" (iOS).
 _TITLE = re.compile(
@@ -65,25 +65,21 @@ def read_export(
 def _read_bytes(
     raw: bytes, source: str, *, name: str, date_order: str | None, chat: str | None
 ) -> Chat:
-    text = _decode(raw, source)
-    if _JSON_START.match(text):
+    _refuse_non_text(raw, source)
+    if _JSON_START.match(raw):
         return _read_json_files([raw], source, chat=chat)
     title = _title_from_name(name)
-    return parse_whatsapp(text, source=source, date_order=date_order, title=title)
+    return parse_whatsapp(raw, source=source, date_order=date_order, title=title)
 
 
-def _decode(raw: bytes, source: str) -> str:
-    if raw.isspace() or not raw:
+def _refuse_non_text(raw: bytes, source: str) -> None:
+    if not raw or raw.isspace():
         raise ChatImportError(source, f"the file is empty; {EXPECTED}")
     for magic, what in _MAGIC.items():
         if raw.startswith(magic):
             raise ChatImportError(source, f"this is {what}, not a chat export; {EXPECTED}")
     if b"\x00" in raw[:4096]:
         raise ChatImportError(source, f"this is a binary file, not a chat export; {EXPECTED}")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ChatImportError(source, f"not UTF-8 text, so not a chat export; {EXPECTED}") from None
 
 
 def _read_json_files(raws: list[bytes], source: str, *, chat: str | None) -> Chat:
@@ -154,9 +150,10 @@ def _first_whatsapp(
     """The first of the candidate text files that reads as a WhatsApp chat."""
     for name, read in texts.items():
         try:
-            text = _decode(read(), source)
+            raw = read()
+            _refuse_non_text(raw, source)
             return parse_whatsapp(
-                text, source=source, date_order=date_order, title=_title_from_name(name) or title
+                raw, source=source, date_order=date_order, title=_title_from_name(name) or title
             )
         except ChatImportError:
             continue

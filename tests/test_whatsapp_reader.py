@@ -1,0 +1,178 @@
+"""Unit tests of the WhatsApp reader's parts: date order, names, chunking, errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from gpt_is_you.chats import SYSTEM, TEXT, ChatImportError, read_export, whatsapp
+from gpt_is_you.chats.dates import infer_order
+from gpt_is_you.chats.whatsapp import parse_whatsapp
+
+FIXTURES = Path(__file__).parent / "fixtures" / "whatsapp"
+
+
+def test_date_order_from_a_day_past_twelve():
+    assert infer_order([(3, 1, 2023), (14, 1, 2023)], twelve_hour=True).order == "dmy"
+    assert infer_order([(1, 3, 2023), (1, 14, 2023)], twelve_hour=False).order == "mdy"
+    assert infer_order([(2023, 1, 3), (2023, 1, 14)], twelve_hour=False).order == "ymd"
+
+
+def test_date_order_of_ambiguous_dates_prefers_dates_that_run_forward():
+    # Month-first these are 2, 3, 4 Jan, then 1 Feb; day-first 1 Feb, 1 Mar, 1 Apr, 2 Jan.
+    dates = [(1, 2, 2023), (1, 3, 2023), (1, 4, 2023), (2, 1, 2023)]
+    order = infer_order(dates, twelve_hour=False)
+    assert (order.order, order.ambiguous) == ("mdy", False)
+    flipped = infer_order([(b, a, y) for a, b, y in dates], twelve_hour=True)
+    assert (flipped.order, flipped.ambiguous) == ("dmy", False)
+
+
+def test_date_order_of_dates_that_fit_both_ways_is_flagged():
+    order = infer_order([(1, 2, 2023), (2, 2, 2023), (3, 2, 2023)], twelve_hour=False)
+    assert (order.order, order.ambiguous) == ("dmy", True)  # 1, 2, 3 Feb: days apart
+    assert infer_order([(5, 5, 2023)], twelve_hour=True).order == "mdy"
+
+
+def test_ambiguous_file_gets_a_warning_and_the_override_wins():
+    text = "01/02/2023, 10:00 - Alice: hi\n02/02/2023, 10:00 - Bob: hey\n"
+    chat = parse_whatsapp(text, source="x.txt")
+    assert chat.messages[1].time == datetime(2023, 2, 2, 10, 0)
+    assert len(chat.warnings) == 1 and "--date-order" in chat.warnings[0]
+    chat = parse_whatsapp(text, source="x.txt", date_order="mdy")
+    assert chat.messages[1].time == datetime(2023, 2, 2, 10, 0)
+    assert chat.messages[0].time == datetime(2023, 1, 2, 10, 0)
+    assert chat.warnings == ()
+
+
+def test_late_day_past_twelve_settles_the_order_of_early_dates():
+    lines = [f"{d:02d}/01/2023, 09:00 - Alice: day {d}" for d in range(1, 13)]
+    lines += [f"{d:02d}/{m:02d}/2023, 09:00 - Bob: later" for m in range(2, 12) for d in (1, 5)]
+    lines.append("13/11/2023, 09:00 - Alice: the thirteenth")
+    chat = parse_whatsapp("\n".join(lines), source="x.txt")
+    assert chat.messages[1].time == datetime(2023, 1, 2, 9, 0)
+    assert chat.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("Alice Martin", "Alice Martin"),
+        ("\u202a+44\u00a07700\u00a0900123\u202c", "+44 7700 900123"),
+        ('Dana "DJ" Okafor', 'Dana "DJ" Okafor'),
+        ("Siobhán O'Brien", "Siobhán O'Brien"),
+        ('Alice changed the subject from "Trip" to "Trip', None),
+        ("Alice a modifié le sujet de « Trip » en « Trip ", None),
+        ("Alice hat den Betreff von „Trip“ zu „Trip", None),
+    ],
+)
+def test_sender_names(raw, name):
+    assert whatsapp._sender_name(raw) == name
+
+
+def test_subject_change_with_a_colon_is_a_system_line():
+    text = (
+        "12/01/2023, 09:00 - Alice: hi\n"
+        '12/01/2023, 09:01 - Alice changed the subject from "Trip" to "Trip: Paris"\n'
+    )
+    messages = parse_whatsapp(text, source="x.txt").messages
+    assert messages[1].sender is None and messages[1].kind == SYSTEM
+    assert messages[1].text == 'Alice changed the subject from "Trip" to "Trip: Paris"'
+
+
+def test_a_line_that_looks_like_a_header_but_names_no_date_continues_the_message():
+    text = "12/01/2023, 09:00 - Alice: the code is\n99/99/2023, 10:00 - not a date\n13/01/2023, 09:00 - Bob: ok\n"
+    messages = parse_whatsapp(text, source="x.txt").messages
+    assert [m.text for m in messages] == ["the code is\n99/99/2023, 10:00 - not a date", "ok"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.txt")))
+def test_tiny_chunks_read_the_same_as_one_chunk(monkeypatch, name):
+    whole = read_export(FIXTURES / name, date_order=_order(name))
+    monkeypatch.setattr(whatsapp, "_CHUNK", 50)
+    assert read_export(FIXTURES / name, date_order=_order(name)) == whole
+
+
+def _order(name: str) -> str | None:
+    options = FIXTURES / name.replace(".txt", ".json")
+    return __import__("json").loads(options.read_text())["date_order"] if options.exists() else None
+
+
+def test_no_final_newline_and_crlf():
+    text = "12/01/2023, 09:00 - Alice: one\r\ntwo\r\n\r\n12/01/2023, 09:01 - Bob: three"
+    messages = parse_whatsapp(text, source="x.txt").messages
+    assert [(m.sender, m.text, m.kind) for m in messages] == [
+        ("Alice", "one\ntwo\n", TEXT),
+        ("Bob", "three", TEXT),
+    ]
+
+
+def test_text_before_the_first_header_is_not_a_message():
+    text = "\ufeff\n12/01/2023, 09:00 - Alice: one\n12/01/2023, 09:01 - Bob: two\n"
+    assert [m.text for m in parse_whatsapp(text, source="x.txt").messages] == ["one", "two"]
+
+
+def test_invalid_utf8_is_refused_with_its_position(tmp_path):
+    path = tmp_path / "chat.txt"
+    path.write_bytes(b"12/01/2023, 09:00 - Alice: caf\xe9\n12/01/2023, 09:01 - Bob: ok\n")
+    with pytest.raises(ChatImportError, match="not UTF-8"):
+        read_export(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "empty"),
+        (b"  \n\n", "empty"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "JPEG"),
+        (b"name,date,amount\nAlice,2023-01-12,3\nBob,2023-01-13,4\n", "not a chat export"),
+        (
+            b"It was 12/01/2023, 09:00 when the letter came.\nNobody read it.\nThe end.\n",
+            "not a chat export",
+        ),
+        (b'{"hello": "world"}', "not a chat export"),
+        (b"\x00\x01\x02binary", "binary"),
+    ],
+)
+def test_non_chat_inputs_are_refused_in_one_line(tmp_path, content, problem):
+    path = tmp_path / "upload.txt"
+    path.write_bytes(content)
+    with pytest.raises(ChatImportError) as e:
+        read_export(path)
+    message = str(e.value)
+    assert problem in message and str(path) in message and "\n" not in message
+
+
+def test_missing_file_and_folder_without_export(tmp_path):
+    with pytest.raises(ChatImportError, match="no such file"):
+        read_export(tmp_path / "nope.txt")
+    (tmp_path / "notes.md").write_text("hello")
+    with pytest.raises(ChatImportError, match="folder with no chat export"):
+        read_export(tmp_path)
+
+
+def test_damaged_zip(tmp_path):
+    import zipfile
+
+    path = tmp_path / "chat.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("_chat.txt", "12/01/2023, 09:00 - Alice: hi\n")
+    data = bytearray(path.read_bytes())
+    data[40:60] = b"\xff" * 20  # inside the compressed member
+    path.write_bytes(bytes(data))
+    with pytest.raises(ChatImportError):
+        read_export(path)
+
+
+def test_zip_without_a_chat(tmp_path):
+    import zipfile
+
+    path = tmp_path / "photos.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("IMG-0001.jpg", b"\xff\xd8\xff\xe0")
+        z.writestr("readme.txt", "just a note\n")
+    with pytest.raises(ChatImportError, match="zip archive with no chat export"):
+        read_export(path)
