@@ -81,6 +81,17 @@ def test_subject_change_with_a_colon_is_a_system_line():
     assert messages[1].text == 'Alice changed the subject from "Trip" to "Trip: Paris"'
 
 
+def test_names_with_a_colon_and_subjects_with_times():
+    text = (
+        "12/01/2023, 09:00 - Mum :): dinner at 7?\n"
+        '12/01/2023, 09:01 - Alice changed the subject from "12:30 lunch" to "Lunch: 13:00"\n'
+    )
+    first, second = parse_whatsapp(text, source="x.txt").messages
+    assert (first.sender, first.text, first.kind) == ("Mum :)", "dinner at 7?", TEXT)
+    assert (second.sender, second.kind) == (None, SYSTEM)
+    assert second.text == 'Alice changed the subject from "12:30 lunch" to "Lunch: 13:00"'
+
+
 def test_a_line_that_looks_like_a_header_but_names_no_date_continues_the_message():
     text = "12/01/2023, 09:00 - Alice: the code is\n99/99/2023, 10:00 - not a date\n13/01/2023, 09:00 - Bob: ok\n"
     messages = parse_whatsapp(text, source="x.txt").messages
@@ -176,3 +187,14 @@ def test_zip_without_a_chat(tmp_path):
         z.writestr("readme.txt", "just a note\n")
     with pytest.raises(ChatImportError, match="zip archive with no chat export"):
         read_export(path)
+
+
+def test_the_byte_pattern_of_marks_matches_every_invisible_mark_and_nothing_else():
+    import re
+
+    from gpt_is_you.chats.marks import INVISIBLE
+
+    marks = re.compile(whatsapp._MARK_BYTES + rb"\Z")
+    assert all(marks.match(c.encode()) for c in INVISIBLE)
+    others = [chr(c) for c in range(0x2000, 0x2100)] + ["\ufefe", "\u00a0"]
+    assert not [c for c in others if c not in INVISIBLE and marks.match(c.encode())]

@@ -22,6 +22,7 @@ RAW_SENDERS = {
     "Bruno 🚲 Keller": "Bruno 🚲 Keller",
     'Dana "DJ" Okafor': 'Dana "DJ" Okafor',
     "Émile": "\u200eÉmile",
+    "Mum :)": "Mum :)",
 }
 SYSTEM_LINES = [
     "Alice Martin created group “Weekend Trip”",
