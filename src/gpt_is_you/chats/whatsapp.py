@@ -51,15 +51,19 @@ _PROBE = re.compile(
 _TIME_PARTS = re.compile(
     rf"(\d{{1,2}})[:.](\d{{2}})(?:[:.](\d{{2}}))?(?:{_SPACE}?([AaPp])\.?{_SPACE}?[Mm]\.?)?\Z"
 )
-# Bodies that need a closer look: placeholders and markers start with "<" or "(",
-# WhatsApp's own lines on iOS start with U+200E.
-_SPECIAL = re.compile(f"[<({_MARK_CHARS}]")
-# How the lines that need a closer look and hold no "<", "(" or mark begin: a cheap
-# first test of four characters before the real one.
-_STARTS = words.PREFIX_STARTS | {
-    variant
-    for text in words.DELETED | words.LIVE_LOCATION
-    for variant in (text[:4], text[:4].capitalize())
+# Bodies that need a closer look: placeholders and markers hold "<" or "(",
+# WhatsApp's own lines on iOS start with U+200E, a shared location holds a link.
+_SPECIAL = re.compile(f"[<(/{_MARK_CHARS}]")
+# Bodies WhatsApp writes whole, with none of those: deleted messages, live locations.
+_WHOLE = {
+    variant.encode()
+    for text in words.DELETED_TEXTS + words.LIVE_LOCATION_TEXTS
+    for variant in (text, text + ".", text.lower(), text.lower() + ".")
+}
+# On iOS, system lines an old export wrote without U+200E: known by how they begin,
+# tested first on four characters.
+_STARTS = {p[:4] for p in words.SYSTEM_PREFIXES} | {
+    p[:4].capitalize() for p in words.SYSTEM_PREFIXES
 }
 _FIRST_FOUR = itemgetter(slice(4))
 _PROBE_LINES = 2000
@@ -274,14 +278,15 @@ class _Cache(dict):
 def _columns(dates, times, raw_senders, bodies, names: _Cache, ios: bool) -> _Columns:
     senders = list(map(names.__getitem__, raw_senders))
     texts = list(map(bytes.decode, bodies))
-    del bodies
     n = len(texts)
     kinds = [TEXT] * n
     edited = [False] * n
     # Everything but plain text from a known sender gets a closer look.
     special = set(compress(count(), map(_SPECIAL.search, texts)))
     special.update(_positions(senders, None))
-    special.update(compress(count(), map(_STARTS.__contains__, map(_FIRST_FOUR, texts))))
+    special.update(compress(count(), map(_WHOLE.__contains__, bodies)))
+    if ios:
+        special.update(compress(count(), map(_STARTS.__contains__, map(_FIRST_FOUR, texts))))
     for i in special:
         raw = raw_senders[i]
         senders[i], texts[i], kinds[i], edited[i] = _classify(

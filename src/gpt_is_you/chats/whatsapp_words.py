@@ -77,40 +77,42 @@ LOCATION = re.compile(
     r"[^\W\d_][^\W\d_ ]*(?: [^\W\d_]+)? ?: ?https?://"
     r"(?:maps\.google\.|www\.google\.[a-z.]+/maps|goo\.gl/maps|maps\.app\.goo\.gl|maps\.apple\.com|foursquare\.com)",
 )
-LIVE_LOCATION = {
-    "live location shared",
-    "live-standort geteilt",
-    "position en direct partagée",
-    "ubicación en tiempo real compartida",
-    "localização em tempo real compartilhada",
-    "posizione in tempo reale condivisa",
-    "live locatie gedeeld",
-}
-
-DELETED = {
-    "this message was deleted",
-    "you deleted this message",
-    "diese nachricht wurde gelöscht",
-    "du hast diese nachricht gelöscht",
-    "sie haben diese nachricht gelöscht",
-    "ce message a été supprimé",
-    "vous avez supprimé ce message",
-    "tu as supprimé ce message",
-    "se eliminó este mensaje",
-    "este mensaje fue eliminado",
-    "eliminaste este mensaje",
-    "mensagem apagada",
-    "esta mensagem foi apagada",
-    "esta mensagem foi eliminada",
-    "você apagou esta mensagem",
-    "apagaste esta mensagem",
-    "eliminaste esta mensagem",
-    "questo messaggio è stato eliminato",
-    "hai eliminato questo messaggio",
-    "dit bericht is verwijderd",
-    "je hebt dit bericht verwijderd",
-    "u hebt dit bericht verwijderd",
-}
+# Bodies WhatsApp writes whole, as it writes them (a final full stop varies).
+LIVE_LOCATION_TEXTS = (
+    "Live location shared",
+    "Live-Standort geteilt",
+    "Position en direct partagée",
+    "Ubicación en tiempo real compartida",
+    "Localização em tempo real compartilhada",
+    "Posizione in tempo reale condivisa",
+    "Live locatie gedeeld",
+)
+DELETED_TEXTS = (
+    "This message was deleted",
+    "You deleted this message",
+    "Diese Nachricht wurde gelöscht",
+    "Du hast diese Nachricht gelöscht",
+    "Sie haben diese Nachricht gelöscht",
+    "Ce message a été supprimé",
+    "Vous avez supprimé ce message",
+    "Tu as supprimé ce message",
+    "Se eliminó este mensaje",
+    "Este mensaje fue eliminado",
+    "Eliminaste este mensaje",
+    "Mensagem apagada",
+    "Esta mensagem foi apagada",
+    "Esta mensagem foi eliminada",
+    "Você apagou esta mensagem",
+    "Apagaste esta mensagem",
+    "Eliminaste esta mensagem",
+    "Questo messaggio è stato eliminato",
+    "Hai eliminato questo messaggio",
+    "Dit bericht is verwijderd",
+    "Je hebt dit bericht verwijderd",
+    "U hebt dit bericht verwijderd",
+)
+LIVE_LOCATION = {t.casefold() for t in LIVE_LOCATION_TEXTS}
+DELETED = {t.casefold() for t in DELETED_TEXTS}
 
 # The marker appended to an edited message, inside angle brackets.
 EDITED = {
@@ -182,13 +184,6 @@ LOCATION_PREFIXES = (
     "Locatie: ",
 )
 
-# The first four characters of every line above, in the cases phones write them:
-# a cheap first test before the real one.
-PREFIX_STARTS = {
-    variant
-    for p in SYSTEM_PREFIXES + LOCATION_PREFIXES
-    for variant in (p[:4], p[:4].lower(), p[:4].capitalize())
-}
 SYSTEM_PREFIXES = tuple(p.casefold() for p in SYSTEM_PREFIXES)
 LOCATION_PREFIXES = tuple(p.casefold() for p in LOCATION_PREFIXES)
 
