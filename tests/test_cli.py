@@ -1,0 +1,125 @@
+"""The command line as a user meets it: output, exit status, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gpt_is_you.cli import main
+
+WHATSAPP = Path(__file__).parent / "fixtures" / "whatsapp"
+TELEGRAM = Path(__file__).parent / "fixtures" / "telegram"
+
+
+def _expected(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.mark.parametrize(
+    ("export", "expected", "options"),
+    [
+        (WHATSAPP / "android_en_gb_24h.txt", WHATSAPP / "android_en_gb_24h.jsonl", []),
+        (WHATSAPP / "ios_en_us_12h.txt", WHATSAPP / "ios_en_us_12h.jsonl", []),
+        (
+            WHATSAPP / "android_mdy_ambiguous_override.txt",
+            WHATSAPP / "android_mdy_ambiguous_override.jsonl",
+            ["--date-order", "mdy"],
+        ),
+        (TELEGRAM / "group_result.json", TELEGRAM / "group_result.jsonl", []),
+    ],
+)
+def test_parse_jsonl_prints_the_normalized_messages(capsys, export, expected, options):
+    assert main(["parse", str(export), "--jsonl", *options]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert [json.loads(line) for line in lines] == _expected(expected)
+    # Keys in DESIGN.md's order, one object per line, text kept as written.
+    assert all(
+        list(json.loads(line)) == ["time", "sender", "text", "kind", "edited"] for line in lines
+    )
+    assert "\\u00e9" not in out
+
+
+def test_parse_summary(capsys):
+    assert main(["parse", str(WHATSAPP / "android_en_gb_24h.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "whatsapp-android" in out
+    assert "Alice Martin" in out and "Bruno Keller" in out
+    assert "2023-03-14" in out
+    for kind in ("text", "media", "deleted", "system"):
+        assert kind in out
+
+
+def test_parse_json_summary(capsys):
+    assert main(["parse", str(WHATSAPP / "android_en_gb_24h.txt"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["format"] == "whatsapp-android"
+    assert summary["messages"] == len(_expected(WHATSAPP / "android_en_gb_24h.jsonl"))
+    assert summary["first"].startswith("2023-03-14")
+    assert sum(summary["kinds"].values()) == summary["messages"]
+    assert {p["name"] for p in summary["participants"]} >= {"Alice Martin", "Bruno Keller"}
+
+
+def test_ambiguous_dates_are_reported(capsys):
+    export = WHATSAPP / "android_mdy_ambiguous_override.txt"
+    assert main(["parse", str(export), "--json"]) == 0
+    assert any("--date-order" in w for w in json.loads(capsys.readouterr().out)["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("empty.txt", b""),
+        ("report.pdf", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"),
+        ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10"),
+        ("table.csv", b"date,name,amount\n2023-01-12,Alice,3\n2023-01-13,Bob,4\n"),
+        ("story.txt", b"Once upon a time there was a chat.\nIt had no dates.\nThe end.\n"),
+        ("data.json", b'{"users": [1, 2, 3]}'),
+    ],
+)
+def test_not_a_chat_exits_2_with_one_line(tmp_path, capsys, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert main(["parse", str(path), "--jsonl"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert str(path) in captured.err and captured.err.startswith("gpt-is-you: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # nothing written
+
+
+def test_bad_arguments_exit_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["parse", str(WHATSAPP / "android_en_gb_24h.txt"), "--date-order", "dym"])
+    assert e.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_console_script_never_shows_a_traceback(tmp_path):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(b"%PDF-1.4\n")
+    script = Path(sys.executable).with_name("gpt-is-you")
+    run = subprocess.run(
+        [str(script), "parse", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert (
+        run.stderr.strip()
+        == f"gpt-is-you: {path}: this is a PDF document, not a chat export; "
+        + (
+            "expected a WhatsApp export (.txt or .zip), a Telegram Desktop result.json, "
+            "or a Facebook Messenger/Instagram message_1.json"
+        )
+    )
+
+
+def test_help_lists_parse(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    assert "parse" in capsys.readouterr().out
