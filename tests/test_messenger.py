@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from gpt_is_you.chats.jsonload import load_json
 from gpt_is_you.chats.message import ChatImportError
 from gpt_is_you.chats.messenger import looks_like_messenger, parse_messenger, repair_mojibake
+from json_damage import damaged
 
 FIXTURES = Path(__file__).parent / "fixtures" / "messenger"
 GROUP = FIXTURES / "weekend_group"
@@ -173,34 +173,6 @@ def test_repair_keeps_what_is_not_mojibake(text: str) -> None:
     repaired = repair_mojibake(text)
     # Either untouched, or the string was the Latin-1 reading of UTF-8 bytes.
     assert repaired == text or repaired.encode("utf-8") == text.encode("latin-1")
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=6,
-)
-
-
-@st.composite
-def damaged(draw: st.DrawFn, doc: object) -> object:
-    """``doc`` with one value somewhere replaced by random JSON, or one key removed."""
-    doc = copy.deepcopy(doc)
-    node = doc
-    while isinstance(node, dict | list) and node:
-        key = draw(st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node))))
-        child = node[key]
-        if isinstance(child, dict | list) and child and draw(st.booleans()):
-            node = child
-            continue
-        if isinstance(node, dict) and draw(st.booleans()):
-            del node[key]
-        else:
-            node[key] = draw(json_values)
-        return doc
-    return draw(json_values)
 
 
 @given(st.data())

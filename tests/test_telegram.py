@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from gpt_is_you.chats.jsonload import load_json
 from gpt_is_you.chats.marks import INVISIBLE
 from gpt_is_you.chats.message import ChatImportError
 from gpt_is_you.chats.telegram import looks_like_telegram, parse_telegram
+from json_damage import damaged
 
 FIXTURES = Path(__file__).parent / "fixtures" / "telegram"
 GROUP = FIXTURES / "group_result.json"
@@ -160,34 +160,6 @@ def test_entity_lists_concatenate(parts: list) -> None:
     chat = parse_telegram(_chat("A", 1, [_msg(parts)]), source="r.json")
     joined = "".join(p if isinstance(p, str) else p["text"] for p in parts)
     assert chat.messages[0].text == joined.lstrip(INVISIBLE)
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=6,
-)
-
-
-@st.composite
-def damaged(draw: st.DrawFn, doc: object) -> object:
-    """``doc`` with one value somewhere replaced by random JSON, or one key removed."""
-    doc = copy.deepcopy(doc)
-    node = doc
-    while isinstance(node, dict | list) and node:
-        key = draw(st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node))))
-        child = node[key]
-        if isinstance(child, dict | list) and child and draw(st.booleans()):
-            node = child
-            continue
-        if isinstance(node, dict) and draw(st.booleans()):
-            del node[key]
-        else:
-            node[key] = draw(json_values)
-        return doc
-    return draw(json_values)
 
 
 @given(st.data())
