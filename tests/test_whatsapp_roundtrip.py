@@ -182,3 +182,18 @@ def test_header_shaped_garbage_gives_messages_or_the_typed_error(rows):
     except ChatImportError:
         return
     assert all(isinstance(m.time, datetime) for m in chat.messages)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1)),
+    st.none() | st.text(),
+    st.text(),
+    st.sampled_from([TEXT, MEDIA, DELETED, SYSTEM]),
+    st.booleans(),
+)
+def test_json_line_is_json_dumps_of_the_message(time, sender, text, kind, edited):
+    import json
+
+    message = Message(time.replace(microsecond=0), sender, text, kind, edited)
+    assert message.to_json_line() == json.dumps(message.to_json(), ensure_ascii=False)

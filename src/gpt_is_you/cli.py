@@ -85,10 +85,7 @@ def _parse(args: argparse.Namespace) -> int:
 
     chat = read_export(args.export, date_order=args.date_order, chat=args.chat)
     if args.jsonl:
-        write = sys.stdout.write
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
-        for message in chat.messages:
-            write(dumps(message.to_json()) + "\n")
+        sys.stdout.writelines(m.to_json_line() + "\n" for m in chat.messages)
         sys.stdout.flush()
         return 0
     summary = summarize(chat)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring as _json_string  # in C, as json.dumps writes str
 from typing import NamedTuple
 
 TEXT = "text"
@@ -37,6 +38,16 @@ class Message(NamedTuple):
             "kind": self.kind,
             "edited": self.edited,
         }
+
+    def to_json_line(self) -> str:
+        """``json.dumps(self.to_json(), ensure_ascii=False)`` without the dict in
+        between: what ``parse --jsonl`` prints, a line per message."""
+        sender = "null" if self.sender is None else _json_string(self.sender)
+        edited = "true" if self.edited else "false"
+        return (
+            f'{{"time": "{self.time.isoformat(timespec="seconds")}", "sender": {sender}, '
+            f'"text": {_json_string(self.text)}, "kind": "{self.kind}", "edited": {edited}}}'
+        )
 
 
 @dataclass(frozen=True)
