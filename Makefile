@@ -23,10 +23,12 @@ format: $(VENV)/.test
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-# The import benchmark: a 500,000-message export, our reader against whatstk and chat-miner.
+# The benchmarks (docs/benchmarks.md): on a 500,000-message export, our reader against
+# whatstk and chat-miner, then the whole of `gpt-is-you new`.
 bench: $(VENV)/.bench
 	$(BIN)/python bench/generate_whatsapp.py
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_new.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -234,3 +234,13 @@ def test_importing_loads_no_vocabulary() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert json.loads(result.stdout) == {"bpe_openai": [], "cached": 0}
+
+
+def test_memo_counter_counts_like_count_text_and_feeds_count_chat() -> None:
+    from gpt_is_you.dataset.tokens import memo_counter
+
+    count = memo_counter("o200k_base")
+    texts = ["hello world", "hello world", "antidisestablishmentarianism", ""]
+    assert [count(t) for t in texts] == [count_text(t, "o200k_base") for t in texts]
+    messages = [{"role": "user", "content": "hello world"}, {"role": "assistant", "content": "hi"}]
+    assert count_chat(messages, "o200k_base", count) == count_chat(messages, "o200k_base")

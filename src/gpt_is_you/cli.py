@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from gpt_is_you.chats import ChatImportError
+from gpt_is_you.dataset.persona import PersonaError
+from gpt_is_you.store.errors import ModelError
 
 PROG = "gpt-is-you"
 
@@ -50,6 +52,73 @@ def build_parser() -> argparse.ArgumentParser:
         "--chat", metavar="NAME", help="the chat to read from a Telegram account export"
     )
     parse.set_defaults(run=_parse)
+
+    new = commands.add_parser(
+        "new",
+        help="create a model from an export",
+        description="Read an export, build the training examples for one person's voice, and "
+        "store them as a new model.",
+    )
+    new.add_argument("name", metavar="NAME", help="a name for the model")
+    new.add_argument("--from", dest="export", metavar="EXPORT", required=True)
+    new.add_argument("--persona", metavar="WHO", required=True, help="whose voice to learn")
+    new.add_argument("--me", metavar="WHO", help="who you are in the chat")
+    new.add_argument("--target", choices=("local", "openai"), default="local")
+    new.add_argument("--date-order", choices=("dmy", "mdy", "ymd"))
+    new.add_argument(
+        "--chat", metavar="NAME", help="the chat to read from a Telegram account export"
+    )
+    new.add_argument("--media", choices=("drop", "placeholder"), default="drop")
+    new.add_argument(
+        "--redact",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="replace phone numbers, e-mails, IBANs and card numbers "
+        "(on by default for the openai target)",
+    )
+    new.add_argument("--validation-share", type=float, default=0.1, metavar="SHARE")
+    new.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm you have the persona's permission (needed without a terminal)",
+    )
+    new.add_argument("--json", action="store_true", help="print the report as JSON")
+    new.set_defaults(run=_new)
+
+    models = commands.add_parser("models", help="list the models")
+    models.add_argument("--json", action="store_true")
+    models.set_defaults(run=_models)
+
+    rm = commands.add_parser("rm", help="delete a model")
+    rm.add_argument("name", metavar="NAME")
+    rm.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
+    rm.set_defaults(run=_rm)
+
+    examples = commands.add_parser("examples", help="show a model's training examples")
+    examples.add_argument("name", metavar="NAME")
+    examples.add_argument(
+        "--jsonl", action="store_true", help="print the exact lines that would be trained on"
+    )
+    examples.set_defaults(run=_examples)
+
+    export = commands.add_parser(
+        "export",
+        help="write a model's examples for other tools",
+        description="Write the training and validation examples as JSONL: OpenAI chat "
+        "format, the legacy prompt/completion format, or ShareGPT.",
+    )
+    export.add_argument("name", metavar="NAME")
+    export.add_argument(
+        "--format", choices=("openai", "prompt-completion", "sharegpt"), required=True
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="the training file; the validation file goes beside it as FILE.valid.jsonl "
+        "(default: the model's exports folder)",
+    )
+    export.set_defaults(run=_export)
     return parser
 
 
@@ -63,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return args.run(args)
-    except ChatImportError as e:
+    except (ChatImportError, PersonaError, ModelError) as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -120,3 +189,156 @@ def _print_summary(summary) -> None:
     console.print(kinds)
     for warning in summary.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+
+
+def _confirm(question: str, yes: bool) -> bool | None:
+    """True when confirmed; None when there is no terminal to ask and no --yes."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        return None
+    answer = input(f"{question} [y/N] ").strip().casefold()
+    return answer in ("y", "yes")
+
+
+def _new(args: argparse.Namespace) -> int:
+    from gpt_is_you.dataset.persona import consent_question
+    from gpt_is_you.store.new import prepare, store
+
+    options: dict[str, object] = {"media": args.media, "validation_share": args.validation_share}
+    if args.redact is not None:
+        options["redact"] = args.redact
+    prepared = prepare(
+        args.export,
+        persona=args.persona,
+        me=args.me,
+        target=args.target,
+        date_order=args.date_order,
+        chat=args.chat,
+        **options,
+    )
+    question = consent_question(
+        prepared.dataset.settings.persona,
+        prepared.persona_messages(),
+        remote=args.target != "local",
+    )
+    confirmed = _confirm(question, args.yes)
+    if confirmed is None:
+        print(f"{PROG}: {question} Pass --yes to confirm.", file=sys.stderr)
+        return 2
+    if not confirmed:
+        print("Nothing was created.", file=sys.stderr)
+        return 1
+    folder = store(args.name, prepared)
+    report = _report(args.name, prepared, folder)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print_report(report)
+    return 0
+
+
+def _report(name: str, prepared, folder) -> dict[str, object]:
+    data = prepared.dataset
+    return {
+        "name": name,
+        "folder": str(folder),
+        "persona": data.settings.persona,
+        "target": prepared.target,
+        "participants": [
+            {"name": p.name, "messages": p.messages} for p in prepared.summary.participants
+        ],
+        "sessions": data.sessions,
+        "examples": {"train": len(data.split("train")), "valid": len(data.split("valid"))},
+        "tokens": {
+            "train": prepared.split_tokens("train"),
+            "valid": prepared.split_tokens("valid"),
+        },
+        "over_limit": prepared.over_limit,
+        "redactions": data.redactions.__dict__ if data.settings.redact else None,
+        "warnings": list(prepared.chat.warnings),
+    }
+
+
+def _print_report(report: dict) -> None:
+    from rich.console import Console
+
+    console = Console()
+    ex, tok = report["examples"], report["tokens"]
+    console.print(f"[bold]{report['name']}[/bold]: writes like {report['persona']}")
+    people = ", ".join(f"{p['name']} ({p['messages']:,})" for p in report["participants"])
+    console.print(f"participants: {people}", highlight=False)
+    console.print(
+        f"examples: {ex['train']:,} to train, {ex['valid']:,} to validate "
+        f"({report['sessions']:,} sessions); tokens: {tok['train']:,} + {tok['valid']:,}",
+        highlight=False,
+    )
+    if report["over_limit"]:
+        console.print(f"[yellow]{report['over_limit']} examples exceed the token limit[/yellow]")
+    if report["redactions"] is not None:
+        found = ", ".join(f"{n} {k}" for k, n in report["redactions"].items() if n) or "nothing"
+        console.print(f"redacted: {found}", highlight=False)
+    for warning in report["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+
+
+def _models(args: argparse.Namespace) -> int:
+    from gpt_is_you.store.models import list_models
+
+    models = list_models()
+    if args.json:
+        print(json.dumps([m.to_json() for m in models], ensure_ascii=False, indent=2))
+    elif not models:
+        print("No models yet. Create one with: gpt-is-you new NAME --from EXPORT --persona WHO")
+    else:
+        for m in models:
+            print(f"{m.name}\t{m.persona}\t{m.source}\t{m.train} train / {m.valid} valid")
+    return 0
+
+
+def _rm(args: argparse.Namespace) -> int:
+    from gpt_is_you.store.models import open_model, remove_model
+
+    with open_model(args.name):
+        pass  # a missing model fails here, before asking
+    confirmed = _confirm(f"Delete the model {args.name!r} and everything stored with it?", args.yes)
+    if confirmed is None:
+        print(f"{PROG}: deleting needs confirmation; pass --yes", file=sys.stderr)
+        return 2
+    if not confirmed:
+        return 1
+    remove_model(args.name)
+    return 0
+
+
+def _examples(args: argparse.Namespace) -> int:
+    from gpt_is_you.store.models import open_model, read_examples
+
+    with open_model(args.name) as db:
+        rows = read_examples(db)
+    if args.jsonl:
+        for _, example, _ in rows:
+            print(json.dumps({"messages": example.chat_messages()}, ensure_ascii=False))
+        return 0
+    for number, example, tokens in rows:
+        print(
+            f"── example {number} · session {example.session} · {example.split} · {tokens} tokens"
+        )
+        for message in example.chat_messages()[1:]:
+            mark = (
+                "   "
+                if message["role"] == "user"
+                else ("·· " if message.get("weight") == 0 else ">> ")
+            )
+            for line in str(message["content"]).splitlines() or [""]:
+                print(f"{mark}{line}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from gpt_is_you.store.exports import export_model
+
+    written = export_model(args.name, args.format, args.output)
+    for path, count in written:
+        print(f"{path}\t{count:,} lines")
+    return 0

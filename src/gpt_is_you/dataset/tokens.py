@@ -111,21 +111,41 @@ TOKENS_REPLY_PRIMING = 3
 _NOT_TEXT = frozenset({"weight"})
 
 
-def count_chat(messages: Sequence[Mapping[str, object]], encoding: str) -> int:
+def count_chat(
+    messages: Sequence[Mapping[str, object]],
+    encoding: str,
+    count: Callable[[str], int] | None = None,
+) -> int:
     """Tokens of one chat example (its ``messages`` list), counted as the OpenAI cookbook does.
 
     Only string values are counted: ``weight`` and non-text values such as a
     ``function_call`` object add nothing. The count is additive: a conversation counts the
     sum of its messages' costs plus the 3-token reply priming, so dropping a message lowers
-    the count by exactly that message's cost.
+    the count by exactly that message's cost. ``count`` replaces ``count_text`` for the
+    texts, for a caller that remembers counts (see ``memo_counter``).
     """
+    count = count or (lambda text: count_text(text, encoding))
     total = TOKENS_REPLY_PRIMING
     for message in messages:
         total += TOKENS_PER_MESSAGE
         for key, value in message.items():
             if key in _NOT_TEXT or not isinstance(value, str):
                 continue
-            total += count_text(value, encoding)
+            total += count(value)
             if key == "name":
                 total += TOKENS_PER_NAME
     return total
+
+
+def memo_counter(encoding: str) -> Callable[[str], int]:
+    """``count_text`` for ``encoding`` that counts each distinct text once: building a
+    dataset sizes every turn for the limit, then every example made of those turns."""
+    counts: dict[str, int] = {}
+
+    def count(text: str) -> int:
+        n = counts.get(text)
+        if n is None:
+            n = counts[text] = count_text(text, encoding)
+        return n
+
+    return count

@@ -1,0 +1,1 @@
+"""From normalized messages to validated, counted, priced training examples."""

@@ -1,0 +1,1 @@
+"""The per-model state store: one folder and one SQLite database per model."""

@@ -1,0 +1,300 @@
+"""Model folders: creating one atomically, opening, listing and removing them.
+
+``<data dir>/models/<slug>/model.db`` (SQLite, WAL) plus files that are better as
+files. A model is built in a hidden temporary folder beside the others and renamed
+into place when complete, so a crash leaves either a whole model or none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from itertools import count, repeat
+from pathlib import Path
+
+from gpt_is_you.chats import Chat
+from gpt_is_you.dataset.build import BuildSettings, Dataset
+from gpt_is_you.dataset.examples import Example, Turn
+from gpt_is_you.paths import models_dir
+from gpt_is_you.store.errors import ModelError
+from gpt_is_you.store.schema import migrate
+
+DB_NAME = "model.db"
+_TEMP_PREFIX = ".new-"
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    name: str
+    slug: str
+    persona: str
+    source: str
+    format: str
+    messages: int
+    train: int
+    valid: int
+    created_at: str
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def slugify(name: str) -> str:
+    """A folder name for a model: lowercase ASCII letters, digits and dashes."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    if not slug:
+        raise ModelError(f"{name!r} cannot name a model: use letters or digits")
+    return slug[:64]
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA foreign_keys = ON")
+    migrate(db)
+    return db
+
+
+@contextlib.contextmanager
+def open_model(name: str) -> Iterator[sqlite3.Connection]:
+    path = models_dir() / slugify(name) / DB_NAME
+    if not path.is_file():
+        raise ModelError(f"no model named {name!r}; `gpt-is-you models` lists them")
+    db = connect(path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def create_model(
+    name: str, *, chat: Chat, source_sha256: str, dataset: Dataset, tokens: list[int | None]
+) -> Path:
+    """Store a new model; its folder appears only once everything is written."""
+    slug = slugify(name)
+    root = _private_dir(models_dir())
+    target = root / slug
+    if target.exists():
+        raise ModelError(f"a model named {name!r} exists already; choose another name or `rm` it")
+    _remove_abandoned(root, slug)
+    temp = root / f"{_TEMP_PREFIX}{slug}-{os.getpid()}"
+    shutil.rmtree(temp, ignore_errors=True)
+    temp.mkdir(mode=0o700)
+    try:
+        path = temp / DB_NAME
+        db = sqlite3.connect(path, isolation_level=None)
+        try:
+            # Nobody else can see the folder yet and a crash throws it away: no journal
+            # and no syncing while it fills, one sync of the whole file before the rename.
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
+            migrate(db)
+            _write(db, name, chat, source_sha256, dataset, tokens)
+            db.execute("PRAGMA journal_mode = WAL")
+        finally:
+            db.close()
+        with path.open("rb+") as f:
+            os.fsync(f.fileno())
+        for file in temp.iterdir():
+            file.chmod(0o600)
+        temp.rename(target)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return target
+
+
+def list_models() -> list[ModelSummary]:
+    root = models_dir()
+    if not root.is_dir():
+        return []
+    summaries = []
+    for folder in sorted(root.iterdir()):
+        if folder.name.startswith(".") or not (folder / DB_NAME).is_file():
+            continue
+        db = connect(folder / DB_NAME)
+        try:
+            summaries.append(_summary(db, folder.name))
+        finally:
+            db.close()
+    return summaries
+
+
+def remove_model(name: str) -> None:
+    folder = models_dir() / slugify(name)
+    if not (folder / DB_NAME).is_file():
+        raise ModelError(f"no model named {name!r}; `gpt-is-you models` lists them")
+    # Renamed first, so that a crash half-way leaves no half model behind.
+    trash = folder.with_name(f"{_TEMP_PREFIX}{folder.name}-removed-{os.getpid()}")
+    folder.rename(trash)
+    shutil.rmtree(trash)
+
+
+def read_examples(db: sqlite3.Connection) -> list[tuple[int, Example, int | None]]:
+    """(id, example, tokens) of the latest build, in order, excluded ones left out."""
+    rows = db.execute(
+        "SELECT id, session, part, split, body, tokens FROM examples "
+        "WHERE build_id = (SELECT max(id) FROM builds) AND NOT excluded ORDER BY id"
+    )
+    return [(row[0], _example(row), row[5]) for row in rows]
+
+
+def read_setting(db: sqlite3.Connection, key: str) -> object:
+    row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return None if row is None else json.loads(row[0])
+
+
+def _private_dir(models: Path) -> Path:
+    """The models folder, and the data folder around it, readable by the user alone."""
+    for folder in (models.parent, models):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
+    return models
+
+
+def _remove_abandoned(root: Path, slug: str) -> None:
+    """Temporary folders left by a ``new`` that was killed (its process is gone)."""
+    for folder in root.glob(f"{_TEMP_PREFIX}{slug}-*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write(
+    db: sqlite3.Connection,
+    name: str,
+    chat: Chat,
+    sha256: str,
+    dataset: Dataset,
+    tokens: list[int | None],
+) -> None:
+    now = datetime.now().isoformat(timespec="seconds")
+    s = dataset.settings
+    db.execute("BEGIN")
+    settings = {"name": name, "persona": s.persona, "me": s.me, "created_at": now}
+    db.executemany(
+        "INSERT INTO settings (key, value) VALUES (?, ?)",
+        [(k, json.dumps(v, ensure_ascii=False)) for k, v in settings.items()],
+    )
+    source = db.execute(
+        "INSERT INTO sources (name, sha256, format, title, imported_at) VALUES (?, ?, ?, ?, ?)",
+        (Path(chat.source).name, sha256, chat.format, chat.title, now),
+    ).lastrowid
+    if chat.messages:
+        # Column by column, so that no Python code runs per message. Exports give
+        # seconds at most, and then isoformat() writes them alone.
+        times, senders, texts, kinds, edited = zip(*chat.messages, strict=True)
+        rows = zip(
+            count(), repeat(source), map(datetime.isoformat, times), senders, texts, kinds, edited
+        )
+        db.executemany(
+            "INSERT INTO messages (id, source_id, time, sender, text, kind, edited) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    build = db.execute(
+        "INSERT INTO builds (settings, created_at, sessions, cut, redactions) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (
+            json.dumps(_settings_json(s), ensure_ascii=False),
+            now,
+            dataset.sessions,
+            dataset.cut,
+            json.dumps(asdict(dataset.redactions)),
+        ),
+    ).lastrowid
+    db.executemany(
+        "INSERT INTO examples (build_id, session, part, split, body, tokens) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            (build, e.session, e.part, e.split, json.dumps(_example_json(e), ensure_ascii=False), n)
+            for e, n in zip(dataset.examples, tokens, strict=True)
+        ),
+    )
+    db.execute("COMMIT")
+
+
+def _settings_json(s: BuildSettings) -> dict[str, object]:
+    out = asdict(s)
+    out["merge_window"] = s.merge_window.total_seconds()
+    out["session_gap"] = s.session_gap.total_seconds()
+    return out
+
+
+def _example_json(e: Example) -> dict[str, object]:
+    # Turns as rows (role, speaker, bubbles, start, end, sources, weight): smaller and
+    # quicker to write than objects with keys, for thousands of examples.
+    return {
+        "system": e.system,
+        "group": e.group,
+        "turns": [
+            [
+                t.role,
+                t.speaker,
+                t.bubbles,
+                t.start.isoformat(),
+                t.end.isoformat(),
+                t.sources,
+                t.weight,
+            ]
+            for t in e.turns
+        ],
+    }
+
+
+def _example(row: tuple) -> Example:
+    _, session, part, split, body, _ = row
+    data = json.loads(body)
+    turns = tuple(
+        Turn(
+            role,
+            speaker,
+            tuple(bubbles),
+            datetime.fromisoformat(start),
+            datetime.fromisoformat(end),
+            tuple(sources),
+            weight,
+        )
+        for role, speaker, bubbles, start, end, sources, weight in data["turns"]
+    )
+    return Example(session, part, split, data["system"], turns, data["group"])
+
+
+def _summary(db: sqlite3.Connection, slug: str) -> ModelSummary:
+    source = db.execute("SELECT name, format FROM sources ORDER BY id DESC LIMIT 1").fetchone()
+    splits = dict(
+        db.execute(
+            "SELECT split, count(*) FROM examples WHERE build_id = (SELECT max(id) FROM builds) "
+            "AND NOT excluded GROUP BY split"
+        ).fetchall()
+    )
+    return ModelSummary(
+        name=str(read_setting(db, "name")),
+        slug=slug,
+        persona=str(read_setting(db, "persona")),
+        source=source[0] if source else "",
+        format=source[1] if source else "",
+        messages=db.execute("SELECT count(*) FROM messages").fetchone()[0],
+        train=splits.get("train", 0),
+        valid=splits.get("valid", 0),
+        created_at=str(read_setting(db, "created_at")),
+    )

@@ -1,0 +1,98 @@
+"""Making a model from an export: read, check the persona, build, count, store.
+
+The one path both faces use: ``gpt-is-you new`` and the app's import wizard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from gpt_is_you.chats import Chat, read_export
+from gpt_is_you.chats.summary import ChatSummary, summarize
+from gpt_is_you.dataset.build import BuildSettings, Dataset, build
+from gpt_is_you.dataset.persona import pick_participant
+from gpt_is_you.store.models import create_model, slugify
+
+# What a model is built for decides the token limit and whether to redact by default.
+TARGETS = {
+    # A small local model trains on a CPU: short examples keep steps quick.
+    "local": {"max_tokens": 1024, "redact": False, "encoding": "o200k_base"},
+    # OpenAI's limit for one chat fine-tuning example (gpt-4o-mini, gpt-4.1 families).
+    "openai": {"max_tokens": 65536, "redact": True, "encoding": "o200k_base"},
+}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An export read and built, before anything is stored: what ``new`` shows."""
+
+    chat: Chat
+    summary: ChatSummary
+    dataset: Dataset
+    tokens: tuple[int, ...]  # per example, as the target counts them
+    sha256: str
+    target: str
+
+    def split_tokens(self, split: str) -> int:
+        return sum(
+            n for e, n in zip(self.dataset.examples, self.tokens, strict=True) if e.split == split
+        )
+
+    @property
+    def over_limit(self) -> int:
+        return sum(n > self.dataset.settings.max_tokens for n in self.tokens)
+
+    def persona_messages(self) -> int:
+        persona = self.dataset.settings.persona
+        return next((p.messages for p in self.summary.participants if p.name == persona), 0)
+
+
+def prepare(
+    export: str | Path,
+    *,
+    persona: str,
+    me: str | None = None,
+    target: str = "local",
+    date_order: str | None = None,
+    chat: str | None = None,
+    **options: object,
+) -> Prepared:
+    """Read ``export`` and build the examples for ``persona``; ``options`` are
+    BuildSettings fields that differ from the target's defaults."""
+    from gpt_is_you.dataset.tokens import count_chat, memo_counter
+
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; use {' or '.join(TARGETS)}")
+    defaults = TARGETS[target]
+    parsed = read_export(export, date_order=date_order, chat=chat)
+    summary = summarize(parsed)
+    persona = pick_participant(summary, persona)
+    if me is not None:
+        me = pick_participant(summary, me, role='"me"')
+    settings = BuildSettings(
+        persona=persona,
+        me=me,
+        max_tokens=int(defaults["max_tokens"]),
+        redact=bool(defaults["redact"]),
+    )
+    settings = replace(settings, **options)
+    encoding = str(defaults["encoding"])
+    count = memo_counter(encoding)
+    dataset = build(parsed.messages, settings, count_tokens=count)
+    tokens = tuple(count_chat(e.chat_messages(), encoding, count) for e in dataset.examples)
+    digest = hashlib.sha256(Path(export).read_bytes()).hexdigest() if Path(export).is_file() else ""
+    return Prepared(parsed, summary, dataset, tokens, digest, target)
+
+
+def store(name: str, prepared: Prepared) -> Path:
+    """Save a prepared model under ``name``; returns its folder."""
+    slugify(name)  # a bad name fails before anything is written
+    return create_model(
+        name,
+        chat=prepared.chat,
+        source_sha256=prepared.sha256,
+        dataset=prepared.dataset,
+        tokens=list(prepared.tokens),
+    )

@@ -1,0 +1,114 @@
+"""The model database's schema, as ordered migrations.
+
+``PRAGMA user_version`` holds how many migrations a database has had; opening one
+runs the rest, each in its own transaction. Never edit a migration that has
+shipped: add the next one (and a test that starts from the schema before it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+_V1 = """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL              -- JSON
+        );
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,              -- the file the user gave, as they named it
+            sha256 TEXT NOT NULL,
+            format TEXT NOT NULL,
+            title TEXT,
+            imported_at TEXT NOT NULL
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,          -- the message's position in the export
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            time TEXT NOT NULL,
+            sender TEXT,
+            text TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            edited INTEGER NOT NULL
+        );
+        CREATE TABLE builds (
+            id INTEGER PRIMARY KEY,
+            settings TEXT NOT NULL,          -- JSON of BuildSettings
+            created_at TEXT NOT NULL,
+            sessions INTEGER NOT NULL,
+            cut INTEGER NOT NULL,
+            redactions TEXT NOT NULL         -- JSON of RedactionCounts
+        );
+        CREATE TABLE examples (
+            id INTEGER PRIMARY KEY,
+            build_id INTEGER NOT NULL REFERENCES builds(id) ON DELETE CASCADE,
+            session INTEGER NOT NULL,
+            part INTEGER NOT NULL,
+            split TEXT NOT NULL CHECK (split IN ('train', 'valid')),
+            body TEXT NOT NULL,              -- JSON: system prompt and turns
+            tokens INTEGER,
+            excluded INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX examples_by_build ON examples(build_id, split);
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            backend TEXT NOT NULL,
+            base_model TEXT NOT NULL,
+            state TEXT NOT NULL,
+            remote_id TEXT,
+            settings TEXT NOT NULL,          -- JSON
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            error TEXT
+        );
+        CREATE TABLE metrics (
+            job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (job_id, step, name)
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            job_id INTEGER REFERENCES jobs(id) ON DELETE CASCADE,
+            time TEXT NOT NULL,
+            level TEXT NOT NULL,
+            message TEXT NOT NULL
+        );
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE conversation_messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            time TEXT NOT NULL
+        );
+"""
+
+# Each step is an SQL script; step N takes a database from version N to N + 1.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring ``db`` to VERSION. Refuses a database made by a newer gpt-is-you."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > VERSION:
+        raise RuntimeError(
+            f"this model was made by a newer gpt-is-you (schema {version}, this one knows "
+            f"{VERSION}); update gpt-is-you to open it"
+        )
+    for number in range(version, VERSION):
+        # One transaction per step: a step that fails leaves the version before it.
+        try:
+            db.executescript(
+                f"BEGIN;\n{MIGRATIONS[number]}\nPRAGMA user_version = {number + 1};\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise

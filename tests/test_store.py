@@ -1,0 +1,170 @@
+"""The per-model store: migrations, atomic creation, listing, removal, privacy."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gpt_is_you.cli import main
+from gpt_is_you.store import schema
+from gpt_is_you.store.models import list_models, open_model, read_examples
+
+FIXTURE = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def test_each_migration_from_the_schema_before_it():
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    for version, step in enumerate(schema.MIGRATIONS):
+        assert db.execute("PRAGMA user_version").fetchone()[0] == version
+        db.executescript(f"BEGIN;\n{step}\nPRAGMA user_version = {version + 1};\nCOMMIT;")
+    fresh = sqlite3.connect(":memory:", isolation_level=None)
+    schema.migrate(fresh)
+    dump = [r for r in db.iterdump() if not r.startswith("PRAGMA")]
+    assert dump == [r for r in fresh.iterdump() if not r.startswith("PRAGMA")]
+    assert fresh.execute("PRAGMA user_version").fetchone()[0] == schema.VERSION
+
+
+def test_a_newer_database_is_refused():
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.execute(f"PRAGMA user_version = {schema.VERSION + 1}")
+    with pytest.raises(RuntimeError, match="newer gpt-is-you"):
+        schema.migrate(db)
+
+
+def test_a_failed_migration_step_leaves_the_version_before(monkeypatch):
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, "CREATE TABLE broken (;"))
+    monkeypatch.setattr(schema, "VERSION", len(schema.MIGRATIONS))
+    with pytest.raises(sqlite3.Error):
+        schema.migrate(db)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.VERSION - 1
+
+
+def _new(name: str, *extra: str) -> int:
+    return main(["new", name, "--from", str(FIXTURE), "--persona", "Bruno Keller", "--yes", *extra])
+
+
+def test_new_models_rm(home, capsys):
+    assert _new("Bruno") == 0
+    capsys.readouterr()
+    (model,) = list_models()
+    assert (model.name, model.persona, model.format) == (
+        "Bruno",
+        "Bruno Keller",
+        "whatsapp-android",
+    )
+    assert model.train > 0 and model.valid > 0
+    folder = home / "models" / "bruno"
+    assert oct(home.stat().st_mode & 0o777) == "0o700"
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert all(oct(f.stat().st_mode & 0o777) == "0o600" for f in folder.iterdir())
+    with open_model("Bruno") as db:
+        examples = read_examples(db)
+        stored = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+    assert stored == model.messages and len(examples) == model.train + model.valid
+    assert main(["models", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["slug"] == "bruno"
+    assert _new("bruno") == 2
+    assert "exists already" in capsys.readouterr().err
+    assert main(["rm", "Bruno", "--yes"]) == 0
+    assert list_models() == []
+    assert main(["rm", "Bruno", "--yes"]) == 2
+
+
+def test_unknown_persona_lists_the_people(home, capsys):
+    code = main(["new", "x", "--from", str(FIXTURE), "--persona", "Bruno Keler", "--yes"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Did you mean 'Bruno Keller'?" in err and "Alice Martin" in err
+    assert not (home / "models").exists() or not any((home / "models").iterdir())
+
+
+def test_without_a_terminal_new_needs_yes(home, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["new", "x", "--from", str(FIXTURE), "--persona", "Bruno Keller"]) == 2
+    assert "permission" in capsys.readouterr().err
+    assert list_models() == []
+
+
+def test_examples_jsonl_is_what_would_be_trained_on(home, capsys):
+    assert _new("Bruno") == 0
+    capsys.readouterr()
+    assert main(["examples", "Bruno", "--jsonl"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines and all(m["messages"][0]["role"] == "system" for m in lines)
+    assert all(
+        any(x["role"] == "assistant" and x.get("weight", 1) == 1 for x in m["messages"])
+        for m in lines
+    )
+
+
+def test_a_new_killed_part_way_leaves_no_model_and_can_run_again(home, tmp_path):
+    big = tmp_path / "big.txt"
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
+    big.write_text("\n".join(lines * 60) + "\n", encoding="utf-8")
+    env = {**os.environ, "GPT_IS_YOU_HOME": str(home)}
+    command = [
+        sys.executable,
+        "-m",
+        "gpt_is_you",
+        "new",
+        "big",
+        "--from",
+        str(big),
+        "--persona",
+        "Bruno Keller",
+        "--yes",
+    ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    models = home / "models"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (models.is_dir() and any(models.glob(".new-*"))):
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert any(models.glob(".new-*")), "the kill came too late to test anything"
+    assert [p.name for p in models.iterdir() if not p.name.startswith(".")] == []
+    assert list_models() == []
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert [m.name for m in list_models()] == ["big"]
+    assert not any(models.glob(".new-*"))
+
+
+@pytest.mark.parametrize("fmt", ["openai", "prompt-completion", "sharegpt"])
+def test_every_export_passes_its_checks(home, tmp_path, capsys, fmt):
+    from gpt_is_you.dataset.checks import check_chat_example, prepare_data_advice
+
+    assert _new("Bruno") == 0
+    out = tmp_path / "data.jsonl"
+    assert main(["export", "Bruno", "--format", fmt, "-o", str(out)]) == 0
+    train = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    valid_path = tmp_path / "data.valid.jsonl"
+    valid = [json.loads(line) for line in valid_path.read_text(encoding="utf-8").splitlines()]
+    assert train and valid
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    rows = train + valid
+    if fmt == "openai":
+        assert all(check_chat_example(row) == [] for row in rows)
+    elif fmt == "prompt-completion":
+        advice = prepare_data_advice([(r["prompt"], r["completion"]) for r in rows])
+        # A small chat makes few examples; everything else the old tool checked holds.
+        assert [a for a in advice if "examples" not in a.split(":")[0]] == [], advice
+    else:
+        assert all(row["system"] and row["conversations"] for row in rows)
+        assert all(t["from"] in ("human", "gpt") for row in rows for t in row["conversations"])
