@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Static
 
+from gpt_is_you.cli import main
 from gpt_is_you.tui.app import GptIsYouApp
 
 SIZE = (100, 30)
@@ -37,9 +38,9 @@ def test_empty_state_tells_how_to_start(home: Path) -> None:
     asyncio.run(scenario())
 
 
-def test_lists_folders_holding_a_model_db(home: Path) -> None:
-    (home / "models" / "alice").mkdir(parents=True)
-    (home / "models" / "alice" / "model.db").touch()
+def test_lists_the_models(home: Path) -> None:
+    export = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
+    assert main(["new", "Bruno", "--from", str(export), "--persona", "Bruno Keller", "--yes"]) == 0
     (home / "models" / "stray-folder").mkdir()
 
     async def scenario() -> None:
@@ -47,7 +48,9 @@ def test_lists_folders_holding_a_model_db(home: Path) -> None:
         async with app.run_test(size=SIZE):
             table = app.screen.query_one("#models", DataTable)
             assert table.row_count == 1
-            assert table.get_row_at(0)[0] == "alice"
+            name, persona, source, examples, _ = table.get_row_at(0)
+            assert (name, persona, source) == ("Bruno", "Bruno Keller", export.name)
+            assert "+" in examples
             assert not app.screen.query("#empty")
 
     asyncio.run(scenario())

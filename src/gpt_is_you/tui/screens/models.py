@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from gpt_is_you.paths import models_dir
-
-# Until the per-model store exists, a model is known only by its folder; the other
-# columns stay blank rather than guess.
-UNKNOWN = "—"
+from gpt_is_you.store.models import list_models
 
 EMPTY_TITLE = "No models yet"
 
@@ -24,18 +18,10 @@ Start from a chat exported from your phone:
   [b]Telegram Desktop[/]     the chat's ⋮ menu › Export chat history › JSON
   [b]Facebook, Instagram[/]  Download your information › Messages › JSON
 
-Then see what is in it:
+Then see what is in it, and make a model that writes like one of its people:
 
   [$text-accent]gpt-is-you parse EXPORT[/]
-
-Creating a model from it is coming next."""
-
-
-def find_models(root: Path) -> list[str]:
-    """Names of the sub-folders of ``root`` that hold a ``model.db``, sorted."""
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if (p / "model.db").is_file())
+  [$text-accent]gpt-is-you new NAME --from EXPORT --persona WHO[/]"""
 
 
 class ModelsScreen(Screen[None]):
@@ -43,13 +29,14 @@ class ModelsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        # A directory listing is instant, so it needs no worker.
-        names = find_models(models_dir())
-        if names:
+        # A few small SQLite reads: quick enough to need no worker.
+        models = list_models()
+        if models:
             table: DataTable[str] = DataTable(id="models", cursor_type="row", zebra_stripes=True)
-            table.add_columns("name", "persona", "source", "state", "last activity")
-            for name in names:
-                table.add_row(name, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, key=name)
+            table.add_columns("name", "persona", "source", "examples", "created")
+            for m in models:
+                examples = f"{m.train:,} + {m.valid:,}" if m.train else "no examples"
+                table.add_row(m.name, m.persona, m.source, examples, m.created_at, key=m.slug)
             yield table
         else:
             with Vertical(id="empty"):
