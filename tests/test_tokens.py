@@ -244,3 +244,22 @@ def test_memo_counter_counts_like_count_text_and_feeds_count_chat() -> None:
     assert [count(t) for t in texts] == [count_text(t, "o200k_base") for t in texts]
     messages = [{"role": "user", "content": "hello world"}, {"role": "assistant", "content": "hi"}]
     assert count_chat(messages, "o200k_base", count) == count_chat(messages, "o200k_base")
+
+
+def test_count_example_is_count_chat_of_its_messages() -> None:
+    from datetime import datetime
+
+    from gpt_is_you.dataset.examples import Example, Turn
+    from gpt_is_you.dataset.tokens import count_example, memo_counter
+
+    t = datetime(2024, 1, 1)
+    turns = (
+        Turn("assistant", "Sam", ("hey",), t, t, (0,), 0),
+        Turn("user", "Robin", ("Hello, Sam.", "How are you?"), t, t, (1, 2)),
+        Turn("assistant", "Sam", ("good 😀",), t, t, (3,)),
+    )
+    for group in (False, True):
+        example = Example(0, 0, "train", "You are Sam.", turns, group)
+        for encoding in ("o200k_base", "cl100k_base"):
+            expected = count_chat(example.chat_messages(), encoding)
+            assert count_example(example, memo_counter(encoding)) == expected

@@ -166,7 +166,7 @@ def _mark_repeats(session: tuple[Turn, ...], seen: set[str]) -> tuple[Turn, ...]
     for turn in session:
         if turn.role == ASSISTANT and turn.weight:
             if turn.text in seen:
-                turn = replace(turn, weight=0)
+                turn = turn._replace(weight=0)
             seen.add(turn.text)
         marked.append(turn)
     return tuple(marked)
@@ -176,7 +176,7 @@ def _answered_only(part: tuple[Turn, ...]) -> tuple[Turn, ...]:
     """Persona turns before anyone else spoke answer nobody: context, not learned."""
     first_user = next((i for i, t in enumerate(part) if t.role == USER), len(part))
     return tuple(
-        replace(t, weight=0) if i < first_user and t.weight else t for i, t in enumerate(part)
+        t._replace(weight=0) if i < first_user and t.weight else t for i, t in enumerate(part)
     )
 
 
@@ -210,7 +210,7 @@ def _fit(
             used += sizes[end]
             end += 1
         context = tuple(
-            replace(t, weight=0) if t.role == ASSISTANT else t for t in session[context_start:start]
+            t._replace(weight=0) if t.role == ASSISTANT else t for t in session[context_start:start]
         )
         parts.append(context + session[start:end])
         start = end

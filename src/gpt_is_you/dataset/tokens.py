@@ -19,6 +19,8 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 
+from gpt_is_you.dataset.examples import ASSISTANT, USER, Example
+
 O200K = "o200k_base"
 CL100K = "cl100k_base"
 ENCODINGS = (O200K, CL100K)
@@ -149,3 +151,17 @@ def memo_counter(encoding: str) -> Callable[[str], int]:
         return n
 
     return count
+
+
+def count_example(example: Example, count: Callable[[str], int]) -> int:
+    """``count_chat(example.chat_messages(), …)`` without building the messages: what
+    sizing thousands of examples of a large chat needs."""
+    total = TOKENS_REPLY_PRIMING + TOKENS_PER_MESSAGE + count("system") + count(example.system)
+    per_role = {role: TOKENS_PER_MESSAGE + count(role) for role in (USER, ASSISTANT)}
+    for turn in example.turns:
+        total += per_role[turn.role]
+        if turn.role == USER and example.group:
+            total += count(f"{turn.speaker}: {turn.text}")
+        else:
+            total += count(turn.text)
+    return total

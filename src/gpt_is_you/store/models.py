@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from itertools import count, repeat
+from operator import itemgetter
 from pathlib import Path
 
 from gpt_is_you.chats import Chat
@@ -202,7 +203,8 @@ def _write(
     if chat.messages:
         # Column by column, so that no Python code runs per message. Exports give
         # seconds at most, and then isoformat() writes them alone.
-        times, senders, texts, kinds, edited = zip(*chat.messages, strict=True)
+        msgs = chat.messages
+        times, senders, texts, kinds, edited = (map(itemgetter(i), msgs) for i in range(5))
         rows = zip(
             count(), repeat(source), map(datetime.isoformat, times), senders, texts, kinds, edited
         )

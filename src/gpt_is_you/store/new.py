@@ -61,7 +61,7 @@ def prepare(
 ) -> Prepared:
     """Read ``export`` and build the examples for ``persona``; ``options`` are
     BuildSettings fields that differ from the target's defaults."""
-    from gpt_is_you.dataset.tokens import count_chat, memo_counter
+    from gpt_is_you.dataset.tokens import count_example, memo_counter
 
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; use {' or '.join(TARGETS)}")
@@ -81,7 +81,7 @@ def prepare(
     encoding = str(defaults["encoding"])
     count = memo_counter(encoding)
     dataset = build(parsed.messages, settings, count_tokens=count)
-    tokens = tuple(count_chat(e.chat_messages(), encoding, count) for e in dataset.examples)
+    tokens = tuple(count_example(e, count) for e in dataset.examples)
     digest = hashlib.sha256(Path(export).read_bytes()).hexdigest() if Path(export).is_file() else ""
     return Prepared(parsed, summary, dataset, tokens, digest, target)
 
