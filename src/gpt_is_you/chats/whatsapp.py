@@ -12,17 +12,16 @@ lets a 35 MB export be read in about a second and a half.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import compress, count, repeat
 from operator import add, itemgetter
 
 from gpt_is_you.chats import whatsapp_words as words
+from gpt_is_you.chats.collector import collector_paused
 from gpt_is_you.chats.dates import ORDERS, infer_order, to_datetime
 from gpt_is_you.chats.marks import INVISIBLE, clean_name, strip_leading_marks
 from gpt_is_you.chats.message import (
@@ -98,7 +97,7 @@ def parse_whatsapp(
         raise ChatImportError(source, f"not a chat export: {EXPECTED}")
     reader = _Reader(layout, date_order)
     try:
-        with _collector_paused():
+        with collector_paused():
             for columns in _split(_chunks(data), layout.header, layout.ios):
                 reader.add(columns)
             messages = reader.finish()
@@ -129,29 +128,6 @@ def _chunks(data: bytes) -> Iterator[bytes]:
         # The first header has no newline before it in the file: give it one.
         yield piece if start else b"\n" + piece
         start = end
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while half a million messages are made,
-    then file them with the long-lived objects.
-
-    Messages are tuples of strings, numbers and datetimes: they can never be part
-    of a cycle. Left to the collector, each would be walked once as young (a
-    quarter of a second for a large export, paid on the spot), and the large lists
-    of pieces again and again while the file is read. Freezing and at once
-    unfreezing moves everything tracked straight into the oldest generation, where
-    the collector looks seldom.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        if was_enabled:
-            gc.enable()
 
 
 def _learn_layout(text: str) -> _Layout | None:

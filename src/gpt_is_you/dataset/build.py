@@ -20,8 +20,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from itertools import compress, count, pairwise, repeat
+from operator import eq, gt, itemgetter, ne, or_, sub, truth
 
-from gpt_is_you.chats import DELETED, MEDIA, SYSTEM, Message
+from gpt_is_you.chats import MEDIA, TEXT, Message
+from gpt_is_you.chats.collector import collector_paused
 from gpt_is_you.dataset.examples import ASSISTANT, TRAIN, USER, VALID, Example, Turn
 from gpt_is_you.dataset.redact import RedactionCounts, Redactor
 
@@ -70,6 +73,13 @@ def build(
     count_tokens: Callable[[str], int],
 ) -> Dataset:
     """The examples for ``settings.persona``. ``count_tokens`` sizes a text for the target."""
+    with collector_paused():
+        return _build(messages, settings, count_tokens)
+
+
+def _build(
+    messages: Sequence[Message], settings: BuildSettings, count_tokens: Callable[[str], int]
+) -> Dataset:
     others = sorted({m.sender for m in messages if m.sender and m.sender != settings.persona})
     turns, redactions = _turns(messages, settings)
     sessions = _sessions(turns, settings.session_gap)
@@ -103,45 +113,62 @@ def _names(names: list[str]) -> str:
 
 
 def _turns(messages: Sequence[Message], s: BuildSettings) -> tuple[list[Turn], RedactionCounts]:
-    redactor = Redactor(links=s.redact_links) if s.redact else None
-    counts = RedactionCounts()
-    turns: list[Turn] = []
-    # The turn being gathered: its speaker, texts, message positions, first and last time.
-    speaker: str | None = None
-    bubbles: list[str] = []
-    sources: list[int] = []
-    start = end = None
-
-    def close() -> None:
-        if speaker is not None:
-            role = ASSISTANT if speaker == s.persona else USER
-            turn = Turn(role, speaker, tuple(bubbles), start, end, tuple(sources))
-            if _keep(turn, s):
-                turns.append(turn)
-
-    for i, m in enumerate(messages):
-        if m.kind in (SYSTEM, DELETED) or m.sender is None:
-            continue
-        text = m.text
-        if m.kind == MEDIA:
-            if s.media == "placeholder":
-                text = f"[media] {text}".rstrip()
-            elif not text:
-                continue
-        if not text.strip():
-            continue
-        if redactor is not None:
-            text, found = redactor.redact(text)
-            counts += found
-        if m.sender == speaker and m.time - end <= s.merge_window:
-            bubbles.append(text)
-            sources.append(i)
-            end = m.time
-            continue
-        close()
-        speaker, bubbles, sources, start, end = m.sender, [text], [i], m.time, m.time
-    close()
+    """The chat as turns. Worked out column by column, since a large chat has half a
+    million messages: only the turns themselves are made one by one."""
+    kept, texts, counts = _kept_texts(messages, s)
+    if not kept:
+        return [], counts
+    rows = list(map(messages.__getitem__, kept))
+    senders = list(map(itemgetter(1), rows))
+    times = list(map(itemgetter(0), rows))
+    del rows
+    # A turn starts where the sender changes, or after a silence longer than the window.
+    changed = map(ne, senders[1:], senders[:-1])
+    silent = map(gt, map(sub, times[1:], times[:-1]), repeat(s.merge_window))
+    starts = [0, *compress(count(1), map(or_, changed, silent)), len(kept)]
+    turns = []
+    for a, b in pairwise(starts):
+        speaker = senders[a]
+        role = ASSISTANT if speaker == s.persona else USER
+        turn = Turn(role, speaker, tuple(texts[a:b]), times[a], times[b - 1], tuple(kept[a:b]))
+        if _keep(turn, s):
+            turns.append(turn)
     return turns, counts
+
+
+def _kept_texts(
+    messages: Sequence[Message], s: BuildSettings
+) -> tuple[list[int], list[str], RedactionCounts]:
+    """Positions of the messages people typed, and their texts as they will be learned.
+
+    System lines and deleted messages go; media goes unless it has a caption or media
+    is kept as a placeholder; blank texts go.
+    """
+    texts = list(map(itemgetter(2), messages))
+    kinds = list(map(itemgetter(3), messages))
+    senders = map(itemgetter(1), messages)
+    typed = map(
+        all,
+        zip(map(eq, kinds, repeat(TEXT)), map(truth, map(str.strip, texts)), senders, strict=True),
+    )
+    kept = list(compress(count(), typed))
+    media = list(compress(count(), map(eq, kinds, repeat(MEDIA))))
+    for i in media:
+        text = texts[i]
+        if s.media == "placeholder":
+            text = texts[i] = f"[media] {text}".rstrip()
+        if text.strip() and messages[i].sender is not None:
+            kept.append(i)
+    if media:
+        kept.sort()
+    kept_texts = list(map(texts.__getitem__, kept))
+    counts = RedactionCounts()
+    if s.redact:
+        redactor = Redactor(links=s.redact_links)
+        for k, text in enumerate(kept_texts):
+            kept_texts[k], found = redactor.redact(text)
+            counts += found
+    return kept, kept_texts, counts
 
 
 def _keep(turn: Turn, s: BuildSettings) -> bool:

@@ -22,6 +22,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from gpt_is_you.chats import Chat
+from gpt_is_you.chats.collector import collector_paused
 from gpt_is_you.dataset.build import BuildSettings, Dataset
 from gpt_is_you.dataset.examples import Example, Turn
 from gpt_is_you.paths import models_dir
@@ -99,7 +100,8 @@ def create_model(
             db.execute("PRAGMA journal_mode = OFF")
             db.execute("PRAGMA synchronous = OFF")
             migrate(db)
-            _write(db, name, chat, source_sha256, dataset, tokens)
+            with collector_paused():
+                _write(db, name, chat, source_sha256, dataset, tokens)
             db.execute("PRAGMA journal_mode = WAL")
         finally:
             db.close()
