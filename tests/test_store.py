@@ -168,3 +168,43 @@ def test_every_export_passes_its_checks(home, tmp_path, capsys, fmt):
     else:
         assert all(row["system"] and row["conversations"] for row in rows)
         assert all(t["from"] in ("human", "gpt") for row in rows for t in row["conversations"])
+
+
+def test_new_for_openai_redacts_and_prices(home, capsys):
+    code = main(
+        [
+            "new",
+            "Bruno",
+            "--from",
+            str(FIXTURE),
+            "--persona",
+            "Bruno Keller",
+            "--target",
+            "openai",
+            "--yes",
+            "--json",
+        ]
+    )
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["redactions"] is not None and set(report["redactions"]) >= {
+        "phone",
+        "email",
+        "iban",
+        "card",
+    }
+    cost = report["cost"]
+    assert cost["model"].startswith("gpt-4o-mini") and cost["usd"] > 0
+    assert cost["billed_tokens"] == report["tokens"]["train"] * cost["epochs"]
+    assert report["examples"]["train"] > 0
+
+
+def test_local_models_have_no_price(home, capsys):
+    assert (
+        main(
+            ["new", "Bruno", "--from", str(FIXTURE), "--persona", "Bruno Keller", "--yes", "--json"]
+        )
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["cost"] is None and report["redactions"] is None

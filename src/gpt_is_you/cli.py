@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 
 from gpt_is_you.chats import ChatImportError
 from gpt_is_you.dataset.persona import PersonaError
@@ -255,8 +256,25 @@ def _report(name: str, prepared, folder) -> dict[str, object]:
             "valid": prepared.split_tokens("valid"),
         },
         "over_limit": prepared.over_limit,
-        "redactions": data.redactions.__dict__ if data.settings.redact else None,
+        "redactions": asdict(data.redactions) if data.settings.redact else None,
+        "cost": _cost_json(prepared.cost()),
         "warnings": list(prepared.chat.warnings),
+    }
+
+
+def _cost_json(cost) -> dict[str, object] | None:
+    if cost is None:
+        return None
+    from gpt_is_you.dataset.cost import PRICES_SOURCE, PRICES_VERIFIED
+
+    return {
+        "model": cost.model,
+        "epochs": cost.epochs,
+        "billed_tokens": cost.billed_tokens,
+        "usd": round(cost.cost_usd, 2),
+        "prices_as_of": cost.prices_as_of,
+        "prices_source": PRICES_SOURCE,
+        "prices_verified": PRICES_VERIFIED,
     }
 
 
@@ -278,6 +296,15 @@ def _print_report(report: dict) -> None:
     if report["redactions"] is not None:
         found = ", ".join(f"{n} {k}" for k, n in report["redactions"].items() if n) or "nothing"
         console.print(f"redacted: {found}", highlight=False)
+    cost = report["cost"]
+    if cost is not None:
+        unverified = "" if cost["prices_verified"] else ", not yet checked against that page"
+        console.print(
+            f"estimated cost on {cost['model']}: ${cost['usd']:,.2f} "
+            f"({cost['billed_tokens']:,} billed tokens over {cost['epochs']} epochs; "
+            f"prices of {cost['prices_as_of']} from {cost['prices_source']}{unverified})",
+            highlight=False,
+        )
     for warning in report["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from gpt_is_you.chats import Chat, read_export
 from gpt_is_you.chats.summary import ChatSummary, summarize
 from gpt_is_you.dataset.build import BuildSettings, Dataset, build
+from gpt_is_you.dataset.cost import CostEstimate, estimate
 from gpt_is_you.dataset.persona import pick_participant
 from gpt_is_you.store.models import create_model, slugify
 
@@ -22,6 +23,8 @@ TARGETS = {
     # OpenAI's limit for one chat fine-tuning example (gpt-4o-mini, gpt-4.1 families).
     "openai": {"max_tokens": 65536, "redact": True, "encoding": "o200k_base"},
 }
+# The model a remote estimate is priced for until the user picks one (issue 6 lets them).
+DEFAULT_REMOTE_MODEL = "gpt-4o-mini-2024-07-18"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,17 @@ class Prepared:
     @property
     def over_limit(self) -> int:
         return sum(n > self.dataset.settings.max_tokens for n in self.tokens)
+
+    def cost(self, model: str = DEFAULT_REMOTE_MODEL) -> CostEstimate | None:
+        """What training on the remote target would cost; None for local training."""
+        if self.target == "local":
+            return None
+        train = [
+            n for e, n in zip(self.dataset.examples, self.tokens, strict=True) if e.split == "train"
+        ]
+        if not train:
+            return None
+        return estimate(train, model, limit=self.dataset.settings.max_tokens)
 
     def persona_messages(self) -> int:
         persona = self.dataset.settings.persona
