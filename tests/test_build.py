@@ -177,3 +177,34 @@ def test_a_long_session_is_cut_with_context():
     ]  # context, not learned twice
     for e in data.examples:
         assert sum(rough_tokens(m["content"]) + 4 for m in e.chat_messages()) <= 120 + 8
+
+
+def test_filters():
+    messages = _chat(
+        (0, "Robin Hale", "Look at this"),
+        (1, "Sam Okafor", "https://example.org/cat"),
+        (2, "Robin Hale", "Cute, isn't it?"),
+        (3, "Sam Okafor", "ok"),
+        (4, "Robin Hale", "And this one?"),
+        (5, "Sam Okafor", "ok"),
+        (6, "Robin Hale", "Right."),
+        (7, "Sam Okafor", "so cute omg"),
+    )
+    base = BuildSettings(persona="Sam Okafor", validation_share=0)
+
+    def persona_turns(s):
+        (example,) = build(messages, s, count_tokens=rough_tokens).examples
+        return [(t.text, t.weight) for t in example.turns if t.role == ASSISTANT]
+
+    assert persona_turns(base) == [
+        ("https://example.org/cat", 1),
+        ("ok", 1),
+        ("ok", 1),
+        ("so cute omg", 1),
+    ]
+    links = BuildSettings(persona="Sam Okafor", validation_share=0, drop_link_only=True)
+    assert persona_turns(links)[0] == ("ok", 1)
+    short = BuildSettings(persona="Sam Okafor", validation_share=0, min_chars=3)
+    assert [t for t, _ in persona_turns(short)] == ["https://example.org/cat", "so cute omg"]
+    repeats = BuildSettings(persona="Sam Okafor", validation_share=0, drop_duplicates=True)
+    assert persona_turns(repeats)[1:3] == [("ok", 1), ("ok", 0)]

@@ -126,13 +126,20 @@ def _turns(messages: Sequence[Message], s: BuildSettings) -> tuple[list[Turn], R
     changed = map(ne, senders[1:], senders[:-1])
     silent = map(gt, map(sub, times[1:], times[:-1]), repeat(s.merge_window))
     starts = [0, *compress(count(1), map(or_, changed, silent)), len(kept)]
-    turns = []
-    for a, b in pairwise(starts):
-        speaker = senders[a]
-        role = ASSISTANT if speaker == s.persona else USER
-        turn = Turn(role, speaker, tuple(texts[a:b]), times[a], times[b - 1], tuple(kept[a:b]))
-        if _keep(turn, s):
-            turns.append(turn)
+    persona = s.persona
+    turns = [
+        Turn(
+            ASSISTANT if senders[a] == persona else USER,
+            senders[a],
+            tuple(texts[a:b]),
+            times[a],
+            times[b - 1],
+            tuple(kept[a:b]),
+        )
+        for a, b in pairwise(starts)
+    ]
+    if s.min_chars or s.drop_link_only:
+        turns = [t for t in turns if _keep(t, s)]
     return turns, counts
 
 
