@@ -208,3 +208,27 @@ def test_local_models_have_no_price(home, capsys):
     )
     report = json.loads(capsys.readouterr().out)
     assert report["cost"] is None and report["redactions"] is None
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"media": "placeholder"}, {"redact": True, "redact_links": True}],
+)
+def test_examples_read_back_as_built(home, options, tmp_path):
+    from gpt_is_you.store.new import prepare, store
+
+    export = tmp_path / "chat.txt"
+    export.write_text(
+        FIXTURE.read_text(encoding="utf-8")
+        + "01/06/2023, 10:00 - Alice Martin: call me on +44 7911 123456 or alice@example.org\n"
+        + "01/06/2023, 10:01 - Bruno Keller: <Media omitted>\n"
+        + "01/06/2023, 10:02 - Bruno Keller: will do, see https://example.org/x\n",
+        encoding="utf-8",
+    )
+    prepared = prepare(export, persona="Bruno Keller", **options)
+    store("Bruno", prepared)
+    with open_model("Bruno") as db:
+        stored = [example for _, example, _ in read_examples(db)]
+    assert stored == list(prepared.dataset.examples)
+    if options.get("redact"):
+        assert any("<PHONE>" in t.text for e in stored for t in e.turns)

@@ -24,7 +24,7 @@ from pathlib import Path
 from gpt_is_you.chats import Chat
 from gpt_is_you.chats.collector import collector_paused
 from gpt_is_you.dataset.build import BuildSettings, Dataset
-from gpt_is_you.dataset.examples import Example, Turn
+from gpt_is_you.dataset.examples import ASSISTANT, USER, Example, Turn
 from gpt_is_you.paths import models_dir
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.schema import migrate
@@ -144,11 +144,12 @@ def remove_model(name: str) -> None:
 
 def read_examples(db: sqlite3.Connection) -> list[tuple[int, Example, int | None]]:
     """(id, example, tokens) of the latest build, in order, excluded ones left out."""
+    persona = read_setting(db, "persona")
     rows = db.execute(
         "SELECT id, session, part, split, body, tokens FROM examples "
         "WHERE build_id = (SELECT max(id) FROM builds) AND NOT excluded ORDER BY id"
-    )
-    return [(row[0], _example(row), row[5]) for row in rows]
+    ).fetchall()
+    return [(row[0], _example(db, row, persona), row[5]) for row in rows]
 
 
 def read_setting(db: sqlite3.Connection, key: str) -> object:
@@ -226,11 +227,12 @@ def _write(
             json.dumps(asdict(dataset.redactions)),
         ),
     ).lastrowid
+    rewritten = s.redact or s.media == "placeholder"
     db.executemany(
         "INSERT INTO examples (build_id, session, part, split, body, tokens) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (
-            (build, e.session, e.part, e.split, json.dumps(_example_json(e), ensure_ascii=False), n)
+            (build, e.session, e.part, e.split, json.dumps(_example_json(e, chat, rewritten)), n)
             for e, n in zip(dataset.examples, tokens, strict=True)
         ),
     )
@@ -244,43 +246,41 @@ def _settings_json(s: BuildSettings) -> dict[str, object]:
     return out
 
 
-def _example_json(e: Example) -> dict[str, object]:
-    # Turns as rows (role, speaker, bubbles, start, end, sources, weight): smaller and
-    # quicker to write than objects with keys, for thousands of examples.
-    return {
-        "system": e.system,
-        "group": e.group,
-        "turns": [
-            [
-                t.role,
-                t.speaker,
-                t.bubbles,
-                t.start.isoformat(),
-                t.end.isoformat(),
-                t.sources,
-                t.weight,
-            ]
-            for t in e.turns
-        ],
-    }
+def _example_json(e: Example, chat: Chat, rewritten: bool) -> dict[str, object]:
+    """An example as stored: its turns by the messages they are made of.
+
+    The texts, senders and times are the messages table's; only a turn whose texts the
+    build changed (redaction, media placeholders) carries its own. Storing the chat's
+    text a second time would double the database and take seconds to write.
+    """
+    turns: list[list[object]] = []
+    for t in e.turns:
+        row: list[object] = [t.sources, t.weight]
+        if rewritten and t.bubbles != tuple(chat.messages[i].text for i in t.sources):
+            row.append(t.bubbles)
+        turns.append(row)
+    return {"system": e.system, "group": e.group, "turns": turns}
 
 
-def _example(row: tuple) -> Example:
+def _example(db: sqlite3.Connection, row: tuple, persona: object) -> Example:
     _, session, part, split, body, _ = row
     data = json.loads(body)
-    turns = tuple(
-        Turn(
-            role,
-            speaker,
-            tuple(bubbles),
-            datetime.fromisoformat(start),
-            datetime.fromisoformat(end),
-            tuple(sources),
-            weight,
+    first = min(t[0][0] for t in data["turns"])
+    last = max(t[0][-1] for t in data["turns"])
+    messages = {
+        i: (datetime.fromisoformat(time), sender, text)
+        for i, time, sender, text in db.execute(
+            "SELECT id, time, sender, text FROM messages WHERE id BETWEEN ? AND ?", (first, last)
         )
-        for role, speaker, bubbles, start, end, sources, weight in data["turns"]
-    )
-    return Example(session, part, split, data["system"], turns, data["group"])
+    }
+    turns = []
+    for sources, weight, *bubbles in data["turns"]:
+        start, speaker, _ = messages[sources[0]]
+        texts = tuple(bubbles[0]) if bubbles else tuple(messages[i][2] for i in sources)
+        role = ASSISTANT if speaker == persona else USER
+        end = messages[sources[-1]][0]
+        turns.append(Turn(role, speaker, texts, start, end, tuple(sources), weight))
+    return Example(session, part, split, data["system"], tuple(turns), data["group"])
 
 
 def _summary(db: sqlite3.Connection, slug: str) -> ModelSummary:

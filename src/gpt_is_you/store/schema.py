@@ -45,7 +45,7 @@ _V1 = """
             session INTEGER NOT NULL,
             part INTEGER NOT NULL,
             split TEXT NOT NULL CHECK (split IN ('train', 'valid')),
-            body TEXT NOT NULL,              -- JSON: system prompt and turns
+            body TEXT NOT NULL,              -- JSON: system prompt, turns by message ids
             tokens INTEGER,
             excluded INTEGER NOT NULL DEFAULT 0
         );
