@@ -12,8 +12,10 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import timedelta
 
 from gpt_is_you.chats import ChatImportError
+from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.persona import PersonaError
 from gpt_is_you.store.errors import ModelError
 
@@ -77,7 +79,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace phone numbers, e-mails, IBANs and card numbers "
         "(on by default for the openai target)",
     )
-    new.add_argument("--validation-share", type=float, default=0.1, metavar="SHARE")
+    new.add_argument(
+        "--validation-share",
+        type=float,
+        default=0.1,
+        metavar="SHARE",
+        help="share of the examples, the latest sessions, held out (0.1)",
+    )
+    new.add_argument(
+        "--merge-window",
+        type=float,
+        default=10,
+        metavar="MINUTES",
+        help="messages of one person this close become one turn (10)",
+    )
+    new.add_argument(
+        "--session-gap",
+        type=float,
+        default=3,
+        metavar="HOURS",
+        help="a silence this long starts a new session (3)",
+    )
+    new.add_argument(
+        "--max-tokens",
+        type=int,
+        metavar="N",
+        help="token limit of one example (1024 local, 65536 openai)",
+    )
+    new.add_argument(
+        "--min-chars", type=int, default=0, metavar="N", help="drop turns shorter than this"
+    )
+    new.add_argument("--drop-link-only", action="store_true", help="drop turns that are only links")
+    new.add_argument(
+        "--drop-duplicates", action="store_true", help="learn each distinct persona turn once"
+    )
+    new.add_argument("--redact-links", action="store_true", help="also replace links by <LINK>")
     new.add_argument(
         "--yes",
         action="store_true",
@@ -133,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return args.run(args)
-    except (ChatImportError, PersonaError, ModelError) as e:
+    except (ChatImportError, PersonaError, ModelError, SettingsError) as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -206,9 +242,20 @@ def _new(args: argparse.Namespace) -> int:
     from gpt_is_you.dataset.persona import consent_question
     from gpt_is_you.store.new import prepare, store
 
-    options: dict[str, object] = {"media": args.media, "validation_share": args.validation_share}
+    options: dict[str, object] = {
+        "media": args.media,
+        "validation_share": args.validation_share,
+        "merge_window": timedelta(minutes=args.merge_window),
+        "session_gap": timedelta(hours=args.session_gap),
+        "min_chars": args.min_chars,
+        "drop_link_only": args.drop_link_only,
+        "drop_duplicates": args.drop_duplicates,
+        "redact_links": args.redact_links,
+    }
     if args.redact is not None:
         options["redact"] = args.redact
+    if args.max_tokens is not None:
+        options["max_tokens"] = args.max_tokens
     prepared = prepare(
         args.export,
         persona=args.persona,

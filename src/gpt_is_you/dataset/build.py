@@ -25,6 +25,7 @@ from operator import eq, gt, itemgetter, ne, or_, sub, truth
 
 from gpt_is_you.chats import MEDIA, TEXT, Message
 from gpt_is_you.chats.collector import collector_paused
+from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.examples import ASSISTANT, TRAIN, USER, VALID, Example, Turn
 from gpt_is_you.dataset.redact import RedactionCounts, Redactor
 
@@ -49,9 +50,13 @@ class BuildSettings:
 
     def __post_init__(self) -> None:
         if self.media not in ("drop", "placeholder"):
-            raise ValueError("media must be 'drop' or 'placeholder'")
+            raise SettingsError("media must be 'drop' or 'placeholder'")
         if not 0 <= self.validation_share < 1:
-            raise ValueError("the validation share must be at least 0 and below 1")
+            raise SettingsError("the validation share must be at least 0 and below 1")
+        if self.max_tokens < 64:
+            raise SettingsError("the token limit must be at least 64")
+        if self.merge_window < timedelta(0) or self.session_gap <= timedelta(0):
+            raise SettingsError("the merge window cannot be negative, nor the session gap zero")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ def pick_participant(summary: ChatSummary, who: str, *, role: str = "persona") -
     if key in folded:
         return folded[key]
     listing = ", ".join(f"{p.name} ({p.messages:,} messages)" for p in summary.participants)
-    close = difflib.get_close_matches(who, names, n=1, cutoff=0.5)
+    starting = [n for n in names if n.casefold().startswith(key)] if key else []
+    close = starting or difflib.get_close_matches(who, names, n=1, cutoff=0.5)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise PersonaError(
         f"{who!r} is not in this chat, so cannot be the {role}.{hint} People in it: {listing}"
