@@ -53,8 +53,8 @@ class BuildSettings:
             raise SettingsError("media must be 'drop' or 'placeholder'")
         if not 0 <= self.validation_share < 1:
             raise SettingsError("the validation share must be at least 0 and below 1")
-        if self.max_tokens < 64:
-            raise SettingsError("the token limit must be at least 64")
+        if self.max_tokens < 1:
+            raise SettingsError("the token limit must be a positive number of tokens")
         if self.merge_window < timedelta(0) or self.session_gap <= timedelta(0):
             raise SettingsError("the merge window cannot be negative, nor the session gap zero")
 
