@@ -412,7 +412,9 @@ def _examples(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from gpt_is_you.store.exports import export_model
 
-    written = export_model(args.name, args.format, args.output)
-    for path, count in written:
+    exported = export_model(args.name, args.format, args.output)
+    for path, count in exported.files:
         print(f"{path}\t{count:,} lines")
+    for advice in exported.advice:
+        print(f"advice: {advice}", file=sys.stderr)
     return 0

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from gpt_is_you.dataset.checks import check_chat_example
+from gpt_is_you.dataset.checks import check_chat_example, prepare_data_advice
 from gpt_is_you.dataset.examples import TRAIN, VALID
-from gpt_is_you.dataset.export import jsonl, records
+from gpt_is_you.dataset.export import jsonl, prompt_completion_pairs, records
 from gpt_is_you.paths import models_dir
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.models import open_model, read_examples, slugify
 
 
-def export_model(name: str, fmt: str, output: str | None) -> list[tuple[Path, int]]:
-    """Write the train and validation files of ``fmt``; returns (path, lines) of each."""
+@dataclass(frozen=True)
+class Exported:
+    files: tuple[tuple[Path, int], ...]  # (path, lines) of the training and validation files
+    advice: tuple[str, ...]  # the legacy prepare_data advice, for prompt/completion pairs
+
+
+def export_model(name: str, fmt: str, output: str | None) -> Exported:
+    """Write the train and validation files of ``fmt``."""
     with open_model(name) as db:
         examples = [example for _, example, _ in read_examples(db)]
     if fmt == "openai":
@@ -38,7 +45,10 @@ def export_model(name: str, fmt: str, output: str | None) -> list[tuple[Path, in
         lines = list(jsonl(records((e for e in examples if e.split == split), fmt)))
         _write_atomically(path, lines)
         written.append((path, len(lines)))
-    return written
+    advice: list[str] = []
+    if fmt == "prompt-completion":
+        advice = prepare_data_advice(list(prompt_completion_pairs(examples)))
+    return Exported(tuple(written), tuple(advice))
 
 
 def _write_atomically(path: Path, lines: list[str]) -> None:
