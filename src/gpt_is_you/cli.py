@@ -45,15 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     out = parse.add_mutually_exclusive_group()
     out.add_argument("--jsonl", action="store_true", help="print one JSON object per message")
     out.add_argument("--json", action="store_true", help="print the summary as JSON")
-    parse.add_argument(
-        "--date-order",
-        choices=("dmy", "mdy", "ymd"),
-        help="how the export writes dates (day/month/year, month/day/year, year/month/day); "
-        "inferred from the whole file when left out",
-    )
-    parse.add_argument(
-        "--chat", metavar="NAME", help="the chat to read from a Telegram account export"
-    )
+    _reading_options(parse)
     parse.set_defaults(run=_parse)
 
     new = commands.add_parser(
@@ -63,15 +55,24 @@ def build_parser() -> argparse.ArgumentParser:
         "store them as a new model.",
     )
     new.add_argument("name", metavar="NAME", help="a name for the model")
-    new.add_argument("--from", dest="export", metavar="EXPORT", required=True)
+    new.add_argument(
+        "--from", dest="export", metavar="EXPORT", required=True, help="the exported chat"
+    )
     new.add_argument("--persona", metavar="WHO", required=True, help="whose voice to learn")
     new.add_argument("--me", metavar="WHO", help="who you are in the chat")
-    new.add_argument("--target", choices=("local", "openai"), default="local")
-    new.add_argument("--date-order", choices=("dmy", "mdy", "ymd"))
     new.add_argument(
-        "--chat", metavar="NAME", help="the chat to read from a Telegram account export"
+        "--target",
+        choices=("local", "openai"),
+        default="local",
+        help="where it will be trained: sets the token limit and redaction (local)",
     )
-    new.add_argument("--media", choices=("drop", "placeholder"), default="drop")
+    _reading_options(new)
+    new.add_argument(
+        "--media",
+        choices=("drop", "placeholder"),
+        default="drop",
+        help="drop media, or keep it as [media] (drop; captions are kept either way)",
+    )
     new.add_argument(
         "--redact",
         action=argparse.BooleanOptionalAction,
@@ -157,6 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(run=_export)
     return parser
+
+
+def _reading_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that reads an export."""
+    parser.add_argument(
+        "--date-order",
+        choices=("dmy", "mdy", "ymd"),
+        help="how the export writes dates (day/month/year, month/day/year, year/month/day); "
+        "inferred from the whole file when left out",
+    )
+    parser.add_argument(
+        "--chat", metavar="NAME", help="the chat to read from a Telegram account export"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
