@@ -13,6 +13,7 @@ from gpt_is_you.chats import Chat, read_export
 from gpt_is_you.chats.summary import ChatSummary, summarize
 from gpt_is_you.dataset.build import BuildSettings, Dataset, build
 from gpt_is_you.dataset.cost import CostEstimate, estimate
+from gpt_is_you.dataset.examples import TRAIN
 from gpt_is_you.dataset.persona import pick_participant
 from gpt_is_you.store.models import create_model, slugify
 
@@ -38,10 +39,13 @@ class Prepared:
     sha256: str
     target: str
 
+    def tokens_of(self, split: str) -> list[int]:
+        """The token count of each example of ``split`` (TRAIN or VALID)."""
+        pairs = zip(self.dataset.examples, self.tokens, strict=True)
+        return [n for e, n in pairs if e.split == split]
+
     def split_tokens(self, split: str) -> int:
-        return sum(
-            n for e, n in zip(self.dataset.examples, self.tokens, strict=True) if e.split == split
-        )
+        return sum(self.tokens_of(split))
 
     @property
     def over_limit(self) -> int:
@@ -51,9 +55,7 @@ class Prepared:
         """What training on the remote target would cost; None for local training."""
         if self.target == "local":
             return None
-        train = [
-            n for e, n in zip(self.dataset.examples, self.tokens, strict=True) if e.split == "train"
-        ]
+        train = self.tokens_of(TRAIN)
         if not train:
             return None
         return estimate(train, model, limit=self.dataset.settings.max_tokens)
