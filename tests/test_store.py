@@ -232,3 +232,14 @@ def test_examples_read_back_as_built(home, options, tmp_path):
     assert stored == list(prepared.dataset.examples)
     if options.get("redact"):
         assert any("<PHONE>" in t.text for e in stored for t in e.turns)
+
+
+def test_a_chat_too_short_to_validate_says_so(home, capsys):
+    export = Path(__file__).parent / "fixtures" / "messenger" / "weekend_group"
+    assert (
+        main(["new", "b", "--from", str(export), "--persona", "Bruno Keller", "--yes", "--json"])
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["examples"] == {"train": 1, "valid": 0}
+    assert any("nothing held out for validation" in w for w in report["warnings"])

@@ -319,7 +319,7 @@ def _report(name: str, prepared, folder) -> dict[str, object]:
         "over_limit": prepared.over_limit,
         "redactions": asdict(data.redactions) if data.settings.redact else None,
         "cost": _cost_json(prepared.cost()),
-        "warnings": list(prepared.chat.warnings),
+        "warnings": list(prepared.warnings),
     }
 
 
@@ -352,8 +352,6 @@ def _print_report(report: dict) -> None:
         f"({report['sessions']:,} sessions); tokens: {tok['train']:,} + {tok['valid']:,}",
         highlight=False,
     )
-    if report["over_limit"]:
-        console.print(f"[yellow]{report['over_limit']} examples exceed the token limit[/yellow]")
     if report["redactions"] is not None:
         found = ", ".join(f"{n} {k}" for k, n in report["redactions"].items() if n) or "nothing"
         console.print(f"redacted: {found}", highlight=False)

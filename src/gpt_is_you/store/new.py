@@ -13,7 +13,7 @@ from gpt_is_you.chats import Chat, read_export
 from gpt_is_you.chats.summary import ChatSummary, summarize
 from gpt_is_you.dataset.build import BuildSettings, Dataset, build
 from gpt_is_you.dataset.cost import CostEstimate, estimate
-from gpt_is_you.dataset.examples import TRAIN
+from gpt_is_you.dataset.examples import TRAIN, VALID
 from gpt_is_you.dataset.persona import pick_participant
 from gpt_is_you.store.models import create_model, slugify
 
@@ -59,6 +59,25 @@ class Prepared:
         if not train:
             return None
         return estimate(train, model, limit=self.dataset.settings.max_tokens)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the user should know about the export and the examples built from it."""
+        found = list(self.chat.warnings)
+        data = self.dataset
+        if not data.examples:
+            found.append(f"no examples: {data.settings.persona} never answers anyone in this chat")
+        elif data.settings.validation_share > 0 and not self.tokens_of(VALID):
+            found.append(
+                f"nothing held out for validation: the chat has {data.sessions} session(s), "
+                "too few to spare one"
+            )
+        if self.over_limit:
+            found.append(
+                f"{self.over_limit} example(s) hold a single turn longer than the "
+                f"{data.settings.max_tokens}-token limit"
+            )
+        return tuple(found)
 
     def persona_messages(self) -> int:
         persona = self.dataset.settings.persona
