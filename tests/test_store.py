@@ -243,3 +243,16 @@ def test_a_chat_too_short_to_validate_says_so(home, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["examples"] == {"train": 1, "valid": 0}
     assert any("nothing held out for validation" in w for w in report["warnings"])
+
+
+def test_the_source_is_stored_with_its_hash(home, capsys):
+    import hashlib
+
+    folder = Path(__file__).parent / "fixtures" / "messenger" / "weekend_group"
+    assert _new("Bruno") == 0
+    assert main(["new", "fb", "--from", str(folder), "--persona", "Bruno Keller", "--yes"]) == 0
+    with open_model("Bruno") as db:
+        name, digest = db.execute("SELECT name, sha256 FROM sources").fetchone()
+    assert (name, digest) == (FIXTURE.name, hashlib.sha256(FIXTURE.read_bytes()).hexdigest())
+    with open_model("fb") as db:
+        assert len(db.execute("SELECT sha256 FROM sources").fetchone()[0]) == 64

@@ -117,8 +117,19 @@ def prepare(
     count = memo_counter(encoding)
     dataset = build(parsed.messages, settings, count_tokens=count)
     tokens = tuple(count_example(e, count) for e in dataset.examples)
-    digest = hashlib.sha256(Path(export).read_bytes()).hexdigest() if Path(export).is_file() else ""
+    digest = _source_hash(Path(export))
     return Prepared(parsed, summary, dataset, tokens, digest, target)
+
+
+def _source_hash(path: Path) -> str:
+    """SHA-256 of the export: the file, or a folder's files in name order."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode() + b"\0")
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 def store(name: str, prepared: Prepared) -> Path:
