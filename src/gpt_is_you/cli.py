@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import timedelta
 
+from gpt_is_you import cli_train
 from gpt_is_you.chats import ChatImportError
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.persona import PersonaError
+from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.store.errors import ModelError
 
 PROG = "gpt-is-you"
@@ -157,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the model's exports folder)",
     )
     export.set_defaults(run=_export)
+    cli_train.add_commands(commands)
     return parser
 
 
@@ -183,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return args.run(args)
-    except (ChatImportError, PersonaError, ModelError, SettingsError) as e:
+    except (ChatImportError, PersonaError, ModelError, SettingsError, ProviderError) as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -21,3 +21,13 @@ def data_dir() -> Path:
 def models_dir() -> Path:
     """The folder holding one sub-folder per model (it may not exist yet)."""
     return data_dir() / "models"
+
+
+def cache_dir() -> Path:
+    """Rebuildable data (converted base models): ``GPT_IS_YOU_CACHE`` or the platform's."""
+    override = os.environ.get("GPT_IS_YOU_CACHE")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP_NAME))

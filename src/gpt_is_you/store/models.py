@@ -59,19 +59,25 @@ def slugify(name: str) -> str:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None)
+    # A training worker writes while the CLI or the app reads: wait for a lock, not fail.
+    db = sqlite3.connect(path, isolation_level=None, timeout=30)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA foreign_keys = ON")
     migrate(db)
     return db
 
 
+def model_folder(name: str) -> Path:
+    """The folder of an existing model (its database, job folders, adapters)."""
+    folder = models_dir() / slugify(name)
+    if not (folder / DB_NAME).is_file():
+        raise ModelError(f"no model named {name!r}; `gpt-is-you models` lists them")
+    return folder
+
+
 @contextlib.contextmanager
 def open_model(name: str) -> Iterator[sqlite3.Connection]:
-    path = models_dir() / slugify(name) / DB_NAME
-    if not path.is_file():
-        raise ModelError(f"no model named {name!r}; `gpt-is-you models` lists them")
-    db = connect(path)
+    db = connect(model_folder(name) / DB_NAME)
     try:
         yield db
     finally:

@@ -89,8 +89,23 @@ _V1 = """
         );
 """
 
+# Training jobs that run in their own process: who runs them, whether they are alive,
+# how far they got, and a cancel request the worker polls. Conversations remember which
+# job's model they talked to.
+_V2 = """
+        ALTER TABLE jobs ADD COLUMN pid INTEGER;
+        ALTER TABLE jobs ADD COLUMN heartbeat_at TEXT;
+        ALTER TABLE jobs ADD COLUMN step INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN total_steps INTEGER;
+        ALTER TABLE jobs ADD COLUMN checkpoint_step INTEGER;
+        ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN finished_at TEXT;
+        ALTER TABLE conversations ADD COLUMN job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL;
+        CREATE INDEX metrics_by_name ON metrics(job_id, name, step);
+"""
+
 # Each step is an SQL script; step N takes a database from version N to N + 1.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,126 @@
+"""The local backend: LoRA training in a worker process, and generation on this machine."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.local import base_model
+from gpt_is_you.providers.settings import Sampling, TrainSettings
+from gpt_is_you.store import jobs
+from gpt_is_you.store.jobs import Job
+from gpt_is_you.store.models import model_folder, open_model
+
+
+class LocalProvider:
+    name = "local"
+
+    def __init__(self) -> None:
+        self._chats: dict[tuple[str, int], object] = {}
+
+    def start(self, model: str, settings: TrainSettings) -> Job:
+        base_model.resolve(settings.base, convert=False)  # a missing base fails here, at once
+        folder = model_folder(model)
+        with open_model(model) as db:
+            _refuse_if_running(db, model)
+            if not db.execute("SELECT 1 FROM examples WHERE NOT excluded LIMIT 1").fetchone():
+                raise ProviderError(f"{model} has no examples to train on")
+            job_id = jobs.create_job(
+                db, backend=self.name, base_model=settings.base, settings=settings.to_json()
+            )
+            _spawn(db, folder, job_id)
+            return jobs.read_job(db, job_id)
+
+    def resume(self, model: str) -> Job:
+        folder = model_folder(model)
+        with open_model(model) as db:
+            _refuse_if_running(db, model)
+            job = jobs.read_job(db)
+            if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
+                raise ProviderError(f"{model} has no interrupted or cancelled job to resume")
+            jobs.forget_after(db, job.id, job.checkpoint_step or 0)
+            jobs.set_state(db, job.id, jobs.QUEUED)
+            _spawn(db, folder, job.id)
+            return jobs.read_job(db, job.id)
+
+    def cancel(self, model: str) -> Job:
+        with open_model(model) as db:
+            job = jobs.read_job(db)
+            if job is None or not job.active:
+                raise ProviderError(f"{model} has no running job")
+            jobs.request_cancel(db, job.id)
+            if job.pid and jobs.pid_alive(job.pid):
+                os.kill(job.pid, signal.SIGTERM)
+            return job
+
+    def status(self, model: str) -> Job | None:
+        with open_model(model) as db:
+            return jobs.read_job(db)
+
+    def chat(
+        self, model: str, messages: Sequence[dict[str, object]], sampling: Sampling
+    ) -> Iterator[str]:
+        return self.chat_model(model).stream(messages, sampling)
+
+    def chat_model(self, model: str):
+        """The loaded model of ``model``'s latest finished job (loaded once, then kept)."""
+        from gpt_is_you.providers.local.generate import LocalChat
+
+        folder = model_folder(model)
+        with open_model(model) as db:
+            job = trained_job(db, model)
+        key = (str(folder), job.id)
+        if key not in self._chats:
+            self._chats[key] = LocalChat(
+                job.base_model,
+                adapter_folder(folder, job.id),
+                context=int(job.settings.get("max_seq_len", 1024)),
+            )
+        return self._chats[key]
+
+
+def trained_job(db, model: str) -> Job:
+    """The latest job that finished training, or a clear error."""
+    row = db.execute(
+        "SELECT id FROM jobs WHERE state = ? ORDER BY id DESC LIMIT 1", (jobs.SUCCEEDED,)
+    ).fetchone()
+    if row is None:
+        raise ProviderError(f"{model} is not trained yet: run `gpt-is-you train {model}`")
+    return jobs.read_job(db, row[0])
+
+
+def adapter_folder(folder: Path, job_id: int) -> Path:
+    from gpt_is_you.providers.local.train import ADAPTER
+
+    return jobs.job_folder(folder, job_id) / ADAPTER
+
+
+def _refuse_if_running(db, model: str) -> None:
+    job = jobs.read_job(db)
+    if job is not None and job.active:
+        raise ProviderError(
+            f"{model} is training already (job {job.id}); `gpt-is-you status {model}` "
+            "shows it, Ctrl-C in its terminal or `train --cancel` stops it"
+        )
+
+
+def _spawn(db, folder: Path, job_id: int) -> subprocess.Popen:
+    """Start the worker in a session of its own, so that it outlives its parent."""
+    job_dir = jobs.job_folder(folder, job_id)
+    job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with (job_dir / "worker.log").open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gpt_is_you.providers.local.worker", str(folder), str(job_id)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    jobs.set_worker(db, job_id, process.pid)
+    jobs.add_event(db, job_id, f"started in process {process.pid}")
+    return process

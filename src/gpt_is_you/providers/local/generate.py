@@ -1,0 +1,121 @@
+"""Writing replies with the base model plus a trained adapter, streamed as they come.
+
+The adapter is merged into the weights once at load (a merged model runs as fast as the
+base). Generation is a plain loop over the model with its key/value cache, so that each
+token can be handed out the moment it exists and the loop stops at the end of the
+persona's turn (the template's end-of-turn token) or when the caller stops reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from gpt_is_you.providers.local import base_model
+from gpt_is_you.providers.local.device import pick_device
+from gpt_is_you.providers.local.encode import prompt_ids
+from gpt_is_you.providers.settings import Sampling
+
+
+class LocalChat:
+    """A loaded model that writes the persona's next turn."""
+
+    def __init__(
+        self,
+        base: str = base_model.DEFAULT_BASE,
+        adapter: Path | None = None,
+        *,
+        context: int = 1024,
+        device: str = "auto",
+        model=None,
+        tokenizer=None,
+    ) -> None:
+        import torch
+
+        self.device = pick_device(device)
+        if model is None:
+            resolved = base_model.resolve(base)
+            tokenizer = base_model.load_tokenizer(resolved)
+            model = base_model.load_model(resolved, torch.float32)
+        if adapter is not None:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        self.model = _for_decoding(model.to(self.device).eval(), self.device)
+        self.tokenizer = tokenizer
+        self.context = min(context, getattr(model.config, "max_position_embeddings", context))
+        ends = {tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>")}
+        ends |= set(_as_list(getattr(model.generation_config, "eos_token_id", None)))
+        self.stop_ids = {i for i in ends if isinstance(i, int) and i >= 0}
+
+    def prompt(self, messages: Sequence[dict[str, object]], room: int) -> list[int]:
+        """The prompt's ids: the system message and as many of the latest turns as fit."""
+        system, turns = list(messages[:1]), list(messages[1:])
+        ids = prompt_ids(system + turns, self.tokenizer)
+        while len(ids) > self.context - room and len(turns) > 1:
+            turns = turns[1:]
+            ids = prompt_ids(system + turns, self.tokenizer)
+        return ids[-(self.context - room) :]
+
+    def stream(self, messages: Sequence[dict[str, object]], sampling: Sampling) -> Iterator[str]:
+        """The reply to ``messages`` (OpenAI chat format) as pieces of text."""
+        import torch
+        from transformers import DynamicCache
+
+        room = min(sampling.max_tokens, self.context // 2)
+        ids = self.prompt(messages, room)
+        generator = None
+        if sampling.seed is not None:
+            generator = torch.Generator().manual_seed(sampling.seed)
+        cache = DynamicCache(config=self.model.config)
+        written: list[int] = []
+        shown = ""
+        with torch.inference_mode():
+            step_input = torch.tensor([ids], device=self.device)
+            for _ in range(room):
+                out = self.model(input_ids=step_input, cache=cache, logits_to_keep=1)
+                token = _sample(out.logits[0, -1].float(), sampling, generator)
+                if token in self.stop_ids:
+                    break
+                written.append(token)
+                text = self.tokenizer.decode(written, skip_special_tokens=True)
+                # A character split over several tokens shows up once it is whole.
+                if len(text) > len(shown) and not text.endswith("\ufffd"):
+                    yield text[len(shown) :]
+                    shown = text
+                step_input = torch.tensor([[token]], device=self.device)
+        text = self.tokenizer.decode(written, skip_special_tokens=True)
+        if len(text) > len(shown):
+            yield text[len(shown) :]
+
+
+def bubbles(reply: str) -> list[str]:
+    """A reply split back into messages, as the dataset joined a turn's bubbles."""
+    return [line.strip() for line in reply.split("\n") if line.strip()]
+
+
+def _sample(logits, sampling: Sampling, generator) -> int:
+    import torch
+
+    if sampling.temperature <= 0:
+        return int(logits.argmax())
+    probs = torch.softmax(logits / sampling.temperature, dim=-1)
+    if sampling.top_p < 1:
+        sorted_probs, order = probs.sort(descending=True)
+        cumulative = sorted_probs.cumsum(0)
+        keep = cumulative - sorted_probs < sampling.top_p  # the smallest set reaching top_p
+        sorted_probs = sorted_probs * keep
+        choice = torch.multinomial(sorted_probs / sorted_probs.sum(), 1, generator=generator)
+        return int(order[choice])
+    return int(torch.multinomial(probs, 1, generator=generator))
+
+
+def _for_decoding(model, device: str):
+    """The model as it runs fastest one token at a time on this device."""
+    return model
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]

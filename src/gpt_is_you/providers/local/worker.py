@@ -1,0 +1,106 @@
+"""The process a local training job runs in: ``python -m gpt_is_you.providers.local.worker``.
+
+It outlives the command or the app that started it (its own session), writes everything
+it does to the model's store, beats a heartbeat so that its death is noticed, and stops at
+the next step, after a checkpoint, when asked to cancel (a flag in the store, or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.settings import TrainSettings
+from gpt_is_you.store import jobs
+from gpt_is_you.store.models import DB_NAME, connect, read_examples
+
+HEARTBEAT_SECONDS = 5
+
+
+class StoreReporter:
+    """Training progress, written to the job's rows."""
+
+    def __init__(self, db, job_id: int, stop: threading.Event) -> None:
+        self.db = db
+        self.job_id = job_id
+        self.stop = stop
+
+    def progress(self, step: int, total: int, metrics: dict[str, float]) -> None:
+        jobs.set_progress(self.db, self.job_id, step, total, metrics)
+
+    def event(self, message: str) -> None:
+        jobs.add_event(self.db, self.job_id, message)
+
+    def checkpoint(self, step: int) -> None:
+        jobs.set_checkpoint(self.db, self.job_id, step)
+
+    def should_stop(self) -> bool:
+        if jobs.cancel_requested(self.db, self.job_id):
+            self.stop.set()
+        return self.stop.is_set()
+
+
+def run(model_folder: Path, job_id: int) -> int:
+    from gpt_is_you.providers.local.train import train
+
+    db = connect(model_folder / DB_NAME)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    jobs.set_worker(db, job_id, os.getpid())
+    jobs.set_state(db, job_id, jobs.RUNNING)
+    beating = threading.Event()
+    beat = threading.Thread(target=_beat, args=(model_folder, job_id, beating), daemon=True)
+    beat.start()
+    job = jobs.read_job(db, job_id)
+    settings = TrainSettings.from_json(job.settings)
+    try:
+        examples = [e for _, e, _ in read_examples(db)]
+        result = train(
+            settings,
+            [e.chat_messages() for e in examples if e.split == "train"],
+            [e.chat_messages() for e in examples if e.split == "valid"],
+            jobs.job_folder(model_folder, job_id),
+            StoreReporter(db, job_id, stop),
+        )
+    except ProviderError as e:
+        return _fail(db, job_id, str(e))
+    except Exception as e:  # recorded for the user; the traceback goes to the worker's log
+        traceback.print_exc()
+        return _fail(db, job_id, f"{type(e).__name__}: {e}")
+    finally:
+        beating.set()
+    if result.stopped:
+        jobs.add_event(db, job_id, f"cancelled at step {result.steps}; `train --resume` continues")
+        jobs.set_state(db, job_id, jobs.CANCELLED)
+        return 0
+    rate = result.tokens / result.seconds if result.seconds else 0.0
+    jobs.add_event(
+        db,
+        job_id,
+        f"done: {result.steps} steps, {rate:.0f} tokens/s "
+        f"({result.learned_tokens / max(result.seconds, 1e-9):.0f} persona tokens/s)",
+    )
+    jobs.set_state(db, job_id, jobs.SUCCEEDED)
+    return 0
+
+
+def _fail(db, job_id: int, message: str) -> int:
+    jobs.add_event(db, job_id, message, level="error")
+    jobs.set_state(db, job_id, jobs.FAILED, error=message)
+    return 1
+
+
+def _beat(model_folder: Path, job_id: int, done: threading.Event) -> None:
+    db = connect(model_folder / DB_NAME)  # a connection of its own: this is another thread
+    while not done.wait(HEARTBEAT_SECONDS):
+        jobs.heartbeat(db, job_id)
+    db.close()
+
+
+if __name__ == "__main__":
+    sys.exit(run(Path(sys.argv[1]), int(sys.argv[2])))

@@ -1,0 +1,46 @@
+"""The settings a fine-tuning job and a chat reply take, shared by every backend."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How to fine-tune. The defaults are the quick budget: one pass over the sample chat
+    on a 2-core laptop CPU in a few minutes, enough to learn a strong voice."""
+
+    base: str = "default"  # see providers.local.base_model.resolve
+    epochs: float = 1.0
+    max_steps: int | None = None  # stops earlier than the epochs would
+    lr: float = 4e-4
+    lora_rank: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.0
+    max_seq_len: int = 1024
+    batch_tokens: int = 2048  # rows × longest row of one micro-batch
+    grad_accum: int = 1  # micro-batches per optimizer step
+    warmup_share: float = 0.05
+    eval_every: int = 20  # steps; the validation split is also scored before and after
+    checkpoint_every: int = 20
+    seed: int = 0
+    device: str = "auto"  # auto, cpu, cuda, mps
+    threads: int | None = None  # CPU threads; None: torch's choice (the physical cores)
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> TrainSettings:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How to write a reply."""
+
+    temperature: float = 0.8  # 0: always the likeliest token
+    top_p: float = 0.95
+    max_tokens: int = 200
+    seed: int | None = None

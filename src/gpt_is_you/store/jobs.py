@@ -1,0 +1,253 @@
+"""Training jobs as the model's store records them: the one truth the CLI and the app read.
+
+A job is a row in ``jobs`` with its metrics (``metrics``, one value per step and name)
+and its log (``events``). Whoever runs the job (a local worker process, a poller of a
+remote service) writes here; everyone else only reads. A job whose worker died without
+saying so is noticed here and recorded as interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+QUEUED = "queued"
+RUNNING = "running"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+CANCELLED = "cancelled"
+INTERRUPTED = "interrupted"
+ACTIVE = (QUEUED, RUNNING)
+RESUMABLE = (INTERRUPTED, CANCELLED, FAILED)
+
+# A local worker writes a heartbeat every few seconds; one this old means it is gone
+# (its process id may even belong to another program by now).
+STALE_AFTER = timedelta(seconds=60)
+
+# The metric names both backends record (OpenAI's fine-tuning events use the same).
+TRAIN_LOSS = "train_loss"
+TRAIN_ACCURACY = "train_mean_token_accuracy"
+VALID_LOSS = "valid_loss"
+VALID_ACCURACY = "valid_mean_token_accuracy"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    backend: str
+    base_model: str
+    state: str
+    settings: dict[str, object]
+    step: int
+    total_steps: int | None
+    checkpoint_step: int | None
+    created_at: str
+    updated_at: str
+    finished_at: str | None
+    error: str | None
+    pid: int | None
+    remote_id: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE
+
+    @property
+    def progress(self) -> float:
+        if not self.total_steps:
+            return 1.0 if self.state == SUCCEEDED else 0.0
+        return min(1.0, self.step / self.total_steps)
+
+
+@dataclass(frozen=True)
+class Event:
+    time: str
+    level: str
+    message: str
+
+
+def now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+def create_job(
+    db: sqlite3.Connection, *, backend: str, base_model: str, settings: dict[str, object]
+) -> int:
+    stamp = now()
+    return db.execute(
+        "INSERT INTO jobs (backend, base_model, state, settings, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (backend, base_model, QUEUED, json.dumps(settings), stamp, stamp),
+    ).lastrowid
+
+
+_COLUMNS = (
+    "id, backend, base_model, state, settings, step, total_steps, checkpoint_step, "
+    "created_at, updated_at, finished_at, error, pid, remote_id, heartbeat_at"
+)
+
+
+def read_job(db: sqlite3.Connection, job_id: int | None = None) -> Job | None:
+    """A job (the latest when ``job_id`` is None), seen as interrupted if its worker died."""
+    if job_id is None:
+        row = db.execute(f"SELECT {_COLUMNS} FROM jobs ORDER BY id DESC LIMIT 1").fetchone()
+    else:
+        row = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None:
+        return None
+    job = _job(row)
+    if job.backend == "local" and job.active and _worker_gone(job.pid, row[-1]):
+        set_state(db, job.id, INTERRUPTED, error="the training process stopped unexpectedly")
+        add_event(db, job.id, "the training process is gone; `train --resume` continues it")
+        return read_job(db, job.id)
+    return job
+
+
+def list_jobs(db: sqlite3.Connection) -> list[Job]:
+    ids = [row[0] for row in db.execute("SELECT id FROM jobs ORDER BY id")]
+    return [job for job in map(lambda i: read_job(db, i), ids) if job is not None]
+
+
+def set_state(db: sqlite3.Connection, job_id: int, state: str, *, error: str | None = None) -> None:
+    finished = now() if state not in ACTIVE else None
+    db.execute(
+        "UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?",
+        (state, error, now(), finished, job_id),
+    )
+
+
+def set_worker(db: sqlite3.Connection, job_id: int, pid: int) -> None:
+    db.execute(
+        "UPDATE jobs SET pid = ?, heartbeat_at = ?, cancel_requested = 0 WHERE id = ?",
+        (pid, now(), job_id),
+    )
+
+
+def heartbeat(db: sqlite3.Connection, job_id: int) -> None:
+    db.execute("UPDATE jobs SET heartbeat_at = ? WHERE id = ?", (now(), job_id))
+
+
+def set_progress(
+    db: sqlite3.Connection,
+    job_id: int,
+    step: int,
+    total_steps: int | None,
+    metrics: dict[str, float],
+) -> None:
+    """Record a step's metrics and the job's position in one transaction."""
+    stamp = now()
+    with _transaction(db):
+        db.executemany(
+            "INSERT OR REPLACE INTO metrics (job_id, step, name, value) VALUES (?, ?, ?, ?)",
+            [(job_id, step, name, float(value)) for name, value in metrics.items()],
+        )
+        db.execute(
+            "UPDATE jobs SET step = ?, total_steps = ?, updated_at = ?, heartbeat_at = ? "
+            "WHERE id = ?",
+            (step, total_steps, stamp, stamp, job_id),
+        )
+
+
+def set_checkpoint(db: sqlite3.Connection, job_id: int, step: int) -> None:
+    db.execute("UPDATE jobs SET checkpoint_step = ? WHERE id = ?", (step, job_id))
+
+
+def forget_after(db: sqlite3.Connection, job_id: int, step: int) -> None:
+    """Drop metrics past ``step``: a resumed job computes them again from its checkpoint."""
+    with _transaction(db):
+        db.execute("DELETE FROM metrics WHERE job_id = ? AND step > ?", (job_id, step))
+        db.execute("UPDATE jobs SET step = ? WHERE id = ?", (step, job_id))
+
+
+def request_cancel(db: sqlite3.Connection, job_id: int) -> None:
+    db.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?", (job_id,))
+
+
+def cancel_requested(db: sqlite3.Connection, job_id: int) -> bool:
+    row = db.execute("SELECT cancel_requested FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    return bool(row and row[0])
+
+
+def add_event(db: sqlite3.Connection, job_id: int | None, message: str, level: str = "info"):
+    db.execute(
+        "INSERT INTO events (job_id, time, level, message) VALUES (?, ?, ?, ?)",
+        (job_id, now(), level, message),
+    )
+
+
+def read_events(db: sqlite3.Connection, job_id: int, after: int = 0) -> list[tuple[int, Event]]:
+    rows = db.execute(
+        "SELECT id, time, level, message FROM events WHERE job_id = ? AND id > ? ORDER BY id",
+        (job_id, after),
+    )
+    return [(row[0], Event(*row[1:])) for row in rows]
+
+
+def read_metrics(db: sqlite3.Connection, job_id: int) -> dict[str, list[tuple[int, float]]]:
+    """Every metric of a job as name → [(step, value)] in step order."""
+    out: dict[str, list[tuple[int, float]]] = {}
+    for name, step, value in db.execute(
+        "SELECT name, step, value FROM metrics WHERE job_id = ? ORDER BY name, step", (job_id,)
+    ):
+        out.setdefault(name, []).append((step, value))
+    return out
+
+
+def job_folder(model_folder: Path, job_id: int) -> Path:
+    """Where a local job keeps its checkpoint, its adapter and its worker's log."""
+    return model_folder / "jobs" / str(job_id)
+
+
+def _job(row: tuple) -> Job:
+    return Job(
+        id=row[0],
+        backend=row[1],
+        base_model=row[2],
+        state=row[3],
+        settings=json.loads(row[4]),
+        step=row[5],
+        total_steps=row[6],
+        checkpoint_step=row[7],
+        created_at=row[8],
+        updated_at=row[9],
+        finished_at=row[10],
+        error=row[11],
+        pid=row[12],
+        remote_id=row[13],
+    )
+
+
+def _worker_gone(pid: int | None, heartbeat_at: str | None) -> bool:
+    if heartbeat_at and datetime.now() - datetime.fromisoformat(heartbeat_at) > STALE_AFTER:
+        return True
+    return pid is not None and not pid_alive(pid)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process runs under ``pid`` (a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): kill(0) is all we can know
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+class _transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, value, tb) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
