@@ -386,10 +386,18 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _rm(args: argparse.Namespace) -> int:
+    from gpt_is_you.store.jobs import read_job
     from gpt_is_you.store.models import open_model, remove_model
 
-    with open_model(args.name):
-        pass  # a missing model fails here, before asking
+    with open_model(args.name) as db:  # a missing model fails here, before asking
+        job = read_job(db)
+    if job is not None and job.active:
+        print(
+            f"{PROG}: {args.name} is training; stop it first with `{PROG} train {args.name} "
+            "--cancel`",
+            file=sys.stderr,
+        )
+        return 2
     confirmed = _confirm(f"Delete the model {args.name!r} and everything stored with it?", args.yes)
     if confirmed is None:
         print(f"{PROG}: deleting needs confirmation; pass --yes", file=sys.stderr)

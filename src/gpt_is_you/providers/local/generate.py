@@ -27,6 +27,7 @@ class LocalChat:
         *,
         context: int = 1024,
         device: str = "auto",
+        quantize: bool = True,
         model=None,
         tokenizer=None,
     ) -> None:
@@ -41,7 +42,9 @@ class LocalChat:
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-        self.model = _for_decoding(model.to(self.device).eval(), self.device)
+        self.model = model.to(self.device).eval()
+        if quantize:
+            self.model = _for_decoding(self.model, self.device)
         self.tokenizer = tokenizer
         self.context = min(context, getattr(model.config, "max_position_embeddings", context))
         ends = {tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>")}
@@ -57,8 +60,13 @@ class LocalChat:
             ids = prompt_ids(system + turns, self.tokenizer)
         return ids[-(self.context - room) :]
 
-    def stream(self, messages: Sequence[dict[str, object]], sampling: Sampling) -> Iterator[str]:
-        """The reply to ``messages`` (OpenAI chat format) as pieces of text."""
+    def stream(
+        self, messages: Sequence[dict[str, object]], sampling: Sampling, *, stop: bool = True
+    ) -> Iterator[str]:
+        """The reply to ``messages`` (OpenAI chat format) as pieces of text.
+
+        ``stop=False`` writes on past the end of the turn, up to ``max_tokens`` (benchmarks).
+        """
         import torch
         from transformers import DynamicCache
 
@@ -75,7 +83,7 @@ class LocalChat:
             for _ in range(room):
                 out = self.model(input_ids=step_input, cache=cache, logits_to_keep=1)
                 token = _sample(out.logits[0, -1].float(), sampling, generator)
-                if token in self.stop_ids:
+                if stop and token in self.stop_ids:
                     break
                 written.append(token)
                 text = self.tokenizer.decode(written, skip_special_tokens=True)
@@ -111,8 +119,23 @@ def _sample(logits, sampling: Sampling, generator) -> int:
 
 
 def _for_decoding(model, device: str):
-    """The model as it runs fastest one token at a time on this device."""
-    return model
+    """The model as it runs fastest on this device.
+
+    On a CPU, writing a reply is bound by memory traffic: every token reads every weight.
+    Linear layers in 8-bit integers with a scale per output channel (fbgemm's dynamic
+    quantization) read a quarter of the bytes and multiply in integers, about three times
+    as fast for one token and for a prompt alike. The base weights came from a 4-bit GGUF
+    file, so 8 bits per channel loses next to nothing (the chat benchmark measures how
+    often the likeliest token changes).
+    """
+    if device != "cpu":
+        return model
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    return quantize_dynamic(
+        model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True
+    )
 
 
 def _as_list(value) -> list:
