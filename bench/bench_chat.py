@@ -56,9 +56,7 @@ def main() -> None:
             f"{max(len(chat.prompt(m, 100)) for m in prompts)} tokens"
         )
     agree, total = _agreement(models["float32"], models["8-bit (default)"], valid)
-    print(
-        f"8-bit vs float32: same likeliest token at {agree / total:.1%} of {total} positions"
-    )
+    print(f"8-bit vs float32: same likeliest token at {agree / total:.1%} of {total} positions")
 
 
 def _prompt(conversation: list[dict[str, object]]) -> list[dict[str, object]]:
