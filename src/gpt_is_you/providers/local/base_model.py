@@ -93,7 +93,7 @@ def load_tokenizer(base: BaseModel):
     quiet_transformers()
     try:
         return AutoTokenizer.from_pretrained(base.source)
-    except OSError as e:
+    except (OSError, ValueError) as e:  # ValueError: no tokenizer, unknown model type
         raise ProviderError(f"cannot load the tokenizer of {base.name}: {_first_line(e)}") from e
 
 
@@ -103,7 +103,7 @@ def load_model(base: BaseModel, dtype):
     quiet_transformers()
     try:
         return AutoModelForCausalLM.from_pretrained(base.source, dtype=dtype)
-    except OSError as e:
+    except (OSError, ValueError) as e:
         raise ProviderError(f"cannot load {base.name}: {_first_line(e)}") from e
 
 

@@ -1,0 +1,185 @@
+"""Shared fixtures of the local backend's tests: the tiny base model, a data dir per test,
+small chat exports, and a reaper for the training workers a test starts."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+PERSONA = "Sam Okafor"
+OTHER = "Robin Hale"
+SYSTEM = "You are Sam."
+YO_SURE = "yo\nsure"
+USER_LINES = [
+    "hey",
+    "how are you",
+    "what about you",
+    "ok fine",
+    "thanks",
+    "lol",
+    "I'm lying here listening to the rain.",
+    "you doing ok today?",
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory) -> Path:
+    """The tiny random Llama of tests/tiny_model.py, made able to learn quickly.
+
+    Two changes to the random weights, both saved in the folder: the end-of-turn token
+    is also the pad token, so a fresh Llama gives it an all-zero embedding row, and with
+    tied embeddings its logit is then 0 whatever the model does (it could never learn
+    to stop); and the final norm is scaled up so that a 32-wide model with embeddings of
+    std 0.02 can make a confident prediction at all (else every logit stays within ±1).
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from tiny_model import make_tiny_model
+
+    folder = make_tiny_model(tmp_path_factory.mktemp("tiny") / "base")
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        rows = model.get_input_embeddings().weight
+        end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+        rows[end] = torch.randn(rows.shape[1], generator=generator) * 0.02
+        model.model.norm.weight.mul_(20)
+    model.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer(tiny_base):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_base)
+
+
+def load_tiny(folder: Path):
+    from transformers import AutoModelForCausalLM
+
+    from gpt_is_you.providers.local.base_model import quiet_transformers
+
+    quiet_transformers()
+    return AutoModelForCausalLM.from_pretrained(folder)
+
+
+def yo_sure_conversations(repeat: int = 3) -> list[list[dict[str, object]]]:
+    """Conversations in which the persona always answers "yo\\nsure"."""
+    return [
+        [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": line},
+            {"role": "assistant", "content": YO_SURE},
+        ]
+        for line in USER_LINES[:6] * repeat
+    ]
+
+
+class Recorder:
+    """A training Reporter that keeps what it is told; stops when asked to."""
+
+    def __init__(self, stop_at: int | None = None) -> None:
+        self.steps: list[tuple[int, int, dict[str, float]]] = []
+        self.events: list[str] = []
+        self.checkpoints: list[int] = []
+        self.stop_at = stop_at
+
+    def progress(self, step: int, total: int, metrics: dict[str, float]) -> None:
+        self.steps.append((step, total, dict(metrics)))
+
+    def event(self, message: str) -> None:
+        self.events.append(message)
+
+    def checkpoint(self, step: int) -> None:
+        self.checkpoints.append(step)
+
+    def should_stop(self) -> bool:
+        return self.stop_at is not None and bool(self.steps) and self.steps[-1][0] >= self.stop_at
+
+    def series(self, name: str) -> list[tuple[int, float]]:
+        return [(step, m[name]) for step, _, m in self.steps if name in m]
+
+
+@pytest.fixture(scope="session")
+def yo_sure_run(tiny_base, tiny_tokenizer, tmp_path_factory):
+    """The tiny model trained in this process until it answers "yo\\nsure" (~90 steps)."""
+    from gpt_is_you.providers.local.train import train
+    from gpt_is_you.providers.settings import TrainSettings
+
+    folder = tmp_path_factory.mktemp("yo-sure")
+    settings = TrainSettings(
+        base=str(tiny_base),
+        epochs=30,
+        lr=1e-2,
+        max_seq_len=256,
+        batch_tokens=256,
+        eval_every=10,
+        checkpoint_every=40,
+        threads=1,
+        device="cpu",
+    )
+    conversations = yo_sure_conversations()
+    reporter = Recorder()
+    result = train(
+        settings,
+        conversations,
+        conversations[:3],
+        folder,
+        reporter,
+        model=load_tiny(tiny_base),
+        tokenizer=tiny_tokenizer,
+    )
+    return folder, reporter, result
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def write_export(path: Path, sessions: int) -> Path:
+    """A WhatsApp export: ``sessions`` short sessions hours apart, Robin then Sam."""
+    start = datetime(2024, 1, 13, 9, 0, 0)
+    lines = []
+    for i in range(sessions):
+        t = start + timedelta(hours=6 * i)
+        said = [
+            (t, OTHER, USER_LINES[i % len(USER_LINES)]),
+            (t + timedelta(minutes=1), PERSONA, "yo"),
+            (t + timedelta(minutes=1, seconds=20), PERSONA, "sure"),
+        ]
+        if i % 3 == 0:
+            said.append((t + timedelta(minutes=2), OTHER, "ok cool"))
+            said.append((t + timedelta(minutes=3), PERSONA, "fine thanks"))
+        lines += [f"[{when:%d/%m/%Y, %H:%M:%S}] {who}: {text}" for when, who, text in said]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def new_model(name: str, export: Path) -> None:
+    """Create a model through the store API (as ``gpt-is-you new`` does)."""
+    from gpt_is_you.store.new import prepare, store
+
+    store(name, prepare(export, persona=PERSONA, date_order="dmy"))
+
+
+@pytest.fixture
+def reap_workers():
+    """Register worker pids; whatever is still alive at the test's end is killed."""
+    pids: set[int] = set()
+    yield pids
+    from gpt_is_you.store.jobs import pid_alive
+
+    for pid in pids:
+        if pid and pid_alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

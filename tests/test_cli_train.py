@@ -1,0 +1,123 @@
+"""The train, status and chat commands as a user meets them (tiny base model, sample chat)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gpt_is_you import cli_train
+from gpt_is_you.cli import main
+from gpt_is_you.providers.local.generate import bubbles
+from gpt_is_you.store import conversations, jobs
+from gpt_is_you.store.models import open_model
+
+SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+
+
+@pytest.fixture
+def sam(home, capsys, monkeypatch):
+    """A model of Sam made from the sample chat, not trained yet."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the worker's torch: no fight for 2 cores
+    monkeypatch.setattr(cli_train, "POLL_SECONDS", 0.05)
+    assert main(["new", "sam", "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
+    capsys.readouterr()
+    return "sam"
+
+
+def _one_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("gpt-is-you: ")
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_train_of_a_missing_model_is_one_line(home, capsys, tiny_base):
+    assert main(["train", "nobody", "--base", str(tiny_base)]) == 2
+    captured = capsys.readouterr()
+    assert "no model named 'nobody'" in _one_line(captured.err)
+    assert captured.out == ""
+
+
+def test_chat_with_an_untrained_model_says_so(sam, capsys):
+    assert main(["chat", "sam", "-m", "hi"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "not trained yet" in line and "gpt-is-you train sam" in line
+    with open_model("sam") as db:
+        assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+
+
+def test_status_resume_and_cancel_of_an_untrained_model(sam, capsys):
+    assert main(["status", "sam"]) == 0
+    assert "has not been trained" in capsys.readouterr().out
+    assert main(["train", "sam", "--resume"]) == 2
+    assert "no interrupted or cancelled job" in _one_line(capsys.readouterr().err)
+    assert main(["train", "sam", "--cancel"]) == 2
+    assert "no running job" in _one_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--lr", "5"], "--lr must be between 0 and 1"),
+        (["--lr", "0"], "--lr must be between 0 and 1"),
+        (["--epochs", "0"], "--epochs must be above 0"),
+        (["--max-steps", "0"], "--max-steps must be at least 1"),
+        (["--lora-rank", "0"], "--lora-rank must be at least 1"),
+        (["--max-seq-len", "8"], "--max-seq-len must be at least 16"),
+    ],
+)
+def test_bad_settings_are_refused_before_anything_starts(sam, capsys, tiny_base, option, message):
+    assert main(["train", "sam", "--base", str(tiny_base), *option]) == 2
+    assert message in _one_line(capsys.readouterr().err)
+    with open_model("sam") as db:
+        assert jobs.read_job(db) is None
+
+
+def test_a_missing_base_is_refused(sam, capsys, tmp_path):
+    assert main(["train", "sam", "--base", str(tmp_path / "nothing.gguf")]) == 2
+    assert "no GGUF file" in _one_line(capsys.readouterr().err)
+
+
+def test_train_then_status_then_chat(sam, capsys, tiny_base):
+    code = main(
+        ["train", "sam", "--base", str(tiny_base), "--max-steps", "3", "--max-seq-len", "256"]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "sam is trained; `gpt-is-you chat sam` talks to it" in captured.out
+    assert "step 3/3" in captured.err  # progress, one line per step without a terminal
+    assert "training 3 steps on " in captured.err  # and the job's events
+
+    assert main(["status", "sam"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith(f"sam: succeeded (job 1, local, base {tiny_base})")
+    assert "step 3/3" in out and "loss " in out
+
+    assert main(["status", "sam", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["state"] == "succeeded"
+    assert (status["step"], status["total_steps"]) == (3, 3)
+    assert status["base_model"] == str(tiny_base)
+    assert [s for s, _ in status["metrics"]["train_loss"]] == [1, 2, 3]
+    assert [s for s, _ in status["metrics"]["valid_loss"]] == [0, 3]
+    assert any(e["message"].startswith("done: 3 steps") for e in status["events"])
+
+    code = main(["chat", "sam", "-m", "hey", "--max-tokens", "5", "--seed", "1"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    with open_model("sam") as db:
+        ids = [row[0] for row in db.execute("SELECT id, job_id FROM conversations")]
+        assert len(ids) == 1
+        assert db.execute("SELECT job_id FROM conversations").fetchone()[0] == 1
+        lines = conversations.lines(db, ids[0])
+    assert (lines[0].role, lines[0].content) == ("user", "hey")
+    assert [line.role for line in lines] == ["user", "assistant"]
+    reply = lines[1].content
+    assert captured.out == "\n".join(bubbles(reply)) + "\n", repr(reply)
+
+    # The same seed gives the same reply.
+    assert main(["chat", "sam", "-m", "hey", "--max-tokens", "5", "--seed", "1"]) == 0
+    assert capsys.readouterr().out == captured.out

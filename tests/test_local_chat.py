@@ -1,0 +1,89 @@
+"""Writing the persona's reply with the trained adapter: streamed, stopped at the turn's end."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SYSTEM, USER_LINES, YO_SURE, load_tiny
+from gpt_is_you.providers.local.generate import LocalChat, bubbles
+from gpt_is_you.providers.local.train import ADAPTER
+from gpt_is_you.providers.settings import Sampling
+
+GREEDY = Sampling(temperature=0, max_tokens=40)
+
+
+@pytest.fixture(scope="module")
+def chat(yo_sure_run, tiny_base):
+    folder, _, _ = yo_sure_run
+    return LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256)
+
+
+def _ask(text: str) -> list[dict[str, object]]:
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]
+
+
+@pytest.mark.parametrize("line", USER_LINES[:3])
+def test_the_trained_reply_streams_token_by_token_and_stops_at_the_turns_end(chat, line):
+    pieces = list(chat.stream(_ask(line), GREEDY))
+    assert "".join(pieces) == YO_SURE
+    assert len(pieces) >= 4  # one piece per token as it is written (y, o, \n, su, re)
+    assert all(pieces)
+    # It stopped at the end-of-turn token, long before max_tokens ran out.
+    assert len(chat.tokenizer(YO_SURE)["input_ids"]) == len(pieces) < GREEDY.max_tokens
+    assert bubbles("".join(pieces)) == ["yo", "sure"]
+
+
+def test_a_model_passed_in_gives_the_same_reply(yo_sure_run, tiny_base, tiny_tokenizer):
+    folder, _, _ = yo_sure_run
+    passed = LocalChat(
+        adapter=folder / ADAPTER, model=load_tiny(tiny_base), tokenizer=tiny_tokenizer
+    )
+    assert "".join(passed.stream(_ask("hey"), GREEDY)) == YO_SURE
+
+
+def test_without_the_adapter_the_base_model_does_not_say_it(chat, tiny_base):
+    base = LocalChat(base=str(tiny_base), context=256)
+    assert "".join(base.stream(_ask("hey"), GREEDY)) != YO_SURE
+
+
+def test_sampling_with_a_seed_is_repeatable(chat):
+    sampling = Sampling(temperature=1.5, top_p=0.9, max_tokens=12, seed=7)
+    first = "".join(chat.stream(_ask("hey"), sampling))
+    assert "".join(chat.stream(_ask("hey"), sampling)) == first
+
+
+def test_bubbles_split_a_reply_into_messages():
+    assert bubbles("yo\nsure") == ["yo", "sure"]
+    assert bubbles("  one \n\n two\n") == ["one", "two"]
+    assert bubbles("") == []
+
+
+def test_a_long_prompt_keeps_the_system_message_and_drops_the_oldest_turns(chat):
+    turns = []
+    for i in range(40):
+        turns.append({"role": "user", "content": f"message number {i} how are you"})
+        turns.append({"role": "assistant", "content": f"yo {i}"})
+    turns.append({"role": "user", "content": "the latest one"})
+    messages = [{"role": "system", "content": SYSTEM}, *turns]
+    room = 40
+    ids = chat.prompt(messages, room)
+    assert len(ids) <= chat.context - room
+    text = chat.tokenizer.decode(ids)
+    assert text.startswith(f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>")
+    assert text.endswith("the latest one<|im_end|>\n<|im_start|>assistant\n")
+    assert "message number 0 " not in text  # the oldest turns went first
+    assert "message number 39 " in text  # the latest ones stay
+    # Whole turns are dropped, never half of one.
+    kept = [int(t.split()[0]) for t in text.split("message number ")[1:]]
+    assert kept == list(range(kept[0], 40))
+    # It writes a reply to such a prompt all the same.
+    reply = list(chat.stream(messages, Sampling(temperature=0, max_tokens=room)))
+    assert len(reply) <= room
+
+
+def test_a_short_prompt_is_kept_whole(chat):
+    messages = _ask("hey")
+    assert chat.tokenizer.decode(chat.prompt(messages, 40)) == (
+        f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\nhey<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )

@@ -1,0 +1,155 @@
+"""LoRA training in this process, on the tiny model: it learns, reports, saves, resumes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import SYSTEM, Recorder, load_tiny, yo_sure_conversations
+from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.local.train import ADAPTER, CHECKPOINT, train
+from gpt_is_you.providers.settings import TrainSettings
+from gpt_is_you.store.jobs import TRAIN_ACCURACY, TRAIN_LOSS, VALID_ACCURACY, VALID_LOSS
+
+
+def test_loss_falls_and_the_adapter_is_saved(yo_sure_run):
+    folder, reporter, result = yo_sure_run
+    assert not result.stopped
+    assert result.steps == result.total_steps == 90  # 30 epochs of 3 batches
+    assert result.device == "cpu"  # float32 unless this CPU multiplies bfloat16 faster
+    assert result.learned_tokens == 90 * 6 * 6  # 6 rows a step, "yo\nsure" + end: 6 tokens
+
+    losses = reporter.series(TRAIN_LOSS)
+    assert [step for step, _ in losses] == list(range(1, 91))
+    assert all(math.isfinite(loss) for _, loss in losses)
+    first, last = losses[0][1], losses[-1][1]
+    assert last < 0.1 * first, (first, last)
+    assert reporter.series(TRAIN_ACCURACY)[-1][1] > 0.95
+
+    # Step 0 is the base model's score on the validation split, before any update.
+    step, total, metrics = reporter.steps[0]
+    assert (step, total) == (0, 90)
+    assert set(metrics) == {VALID_LOSS, VALID_ACCURACY}
+    assert metrics[VALID_LOSS] == pytest.approx(result.base_valid_loss)
+    assert any(e.startswith("base model: validation loss") for e in reporter.events)
+    assert reporter.events[0].startswith(f"training 90 steps on cpu in {result.dtype}: 18 examples")
+    valid = reporter.series(VALID_LOSS)
+    assert [s for s, _ in valid] == [0, *range(10, 91, 10)]
+    assert valid[-1][1] == pytest.approx(result.valid_loss)
+    assert result.valid_loss < 0.1 * result.base_valid_loss
+
+    assert reporter.checkpoints == [40, 80, 90]
+    assert (folder / CHECKPOINT).is_file()
+    assert (folder / ADAPTER / "adapter_config.json").is_file()
+    assert (folder / ADAPTER / "adapter_model.safetensors").is_file()
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def _settings(tiny_base, **changes) -> TrainSettings:
+    values = dict(
+        base=str(tiny_base),
+        epochs=8,
+        lr=5e-3,
+        max_seq_len=256,
+        batch_tokens=100,
+        eval_every=4,
+        checkpoint_every=5,
+        threads=1,
+        device="cpu",
+    )
+    return TrainSettings(**(values | changes))
+
+
+def test_a_stopped_run_resumes_where_it_stopped_with_the_same_numbers(
+    tiny_base, tiny_tokenizer, tmp_path
+):
+    conversations = yo_sure_conversations(repeat=1)
+    valid = conversations[:2]
+    settings = _settings(tiny_base)
+
+    whole = Recorder()
+    done = train(
+        settings, conversations, valid, tmp_path / "whole", whole,
+        model=load_tiny(tiny_base), tokenizer=tiny_tokenizer,
+    )  # fmt: skip
+    assert done.total_steps == 16  # 8 epochs of 2 batches of three rows
+
+    first = Recorder(stop_at=7)
+    stopped = train(
+        settings, conversations, valid, tmp_path / "parts", first,
+        model=load_tiny(tiny_base), tokenizer=tiny_tokenizer,
+    )  # fmt: skip
+    assert stopped.stopped and stopped.steps == 7 and stopped.total_steps == 16
+    assert first.checkpoints == [5, 7]  # the stop writes a checkpoint of its own
+    assert not (tmp_path / "parts" / ADAPTER).exists()
+
+    second = Recorder()
+    resumed = train(
+        settings, conversations, valid, tmp_path / "parts", second,
+        model=load_tiny(tiny_base), tokenizer=tiny_tokenizer,
+    )  # fmt: skip
+    assert not resumed.stopped and resumed.steps == 16
+    assert second.events[0] == "resuming at step 7 of 16"
+    assert resumed.base_valid_loss is None  # no step 0 again
+    assert second.steps[0][0] == 8
+    assert (tmp_path / "parts" / ADAPTER / "adapter_model.safetensors").is_file()
+
+    for name in (TRAIN_LOSS, TRAIN_ACCURACY, VALID_LOSS):
+        assert first.series(name) + second.series(name) == whole.series(name), name
+
+
+def test_max_steps_caps_the_run(tiny_base, tiny_tokenizer, tmp_path):
+    reporter = Recorder()
+    result = train(
+        _settings(tiny_base, max_steps=2),
+        yo_sure_conversations(repeat=1),
+        [],
+        tmp_path,
+        reporter,
+        model=load_tiny(tiny_base),
+        tokenizer=tiny_tokenizer,
+    )
+    assert (result.steps, result.total_steps) == (2, 2)
+    assert result.base_valid_loss is None and result.valid_loss is None  # nothing to validate
+    assert [s for s, _, _ in reporter.steps] == [1, 2]
+    assert (tmp_path / ADAPTER).is_dir()
+
+
+def test_truncated_examples_are_reported(tiny_base, tiny_tokenizer, tmp_path):
+    long = [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": "hey"},
+        {"role": "assistant", "content": "yo"},
+        {"role": "user", "content": "tell me more " * 20},
+        {"role": "assistant", "content": "sure"},
+    ]
+    reporter = Recorder()
+    train(
+        _settings(tiny_base, max_steps=1, max_seq_len=32),
+        [long],
+        [],
+        tmp_path,
+        reporter,
+        model=load_tiny(tiny_base),
+        tokenizer=tiny_tokenizer,
+    )
+    assert "1 examples were longer than 32 tokens" in reporter.events
+
+
+def test_nothing_to_learn_is_an_error(tiny_base, tiny_tokenizer, tmp_path):
+    context_only = [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": "hey"},
+        {"role": "assistant", "content": "yo", "weight": 0},
+    ]
+    with pytest.raises(ProviderError, match="no training example"):
+        train(
+            _settings(tiny_base),
+            [context_only],
+            [],
+            tmp_path,
+            Recorder(),
+            model=load_tiny(tiny_base),
+            tokenizer=tiny_tokenizer,
+        )
