@@ -282,6 +282,8 @@ def _chat(args: argparse.Namespace) -> int:
             conversation = conversations.start(db, args.message, job.id)
             conversations.add(db, conversation, "user", args.message)
             conversations.add(db, conversation, "assistant", reply)
+            if not bubbles(reply):  # a barely trained model can end its turn at once
+                print("(the model wrote nothing; ask again)", file=sys.stderr)
             print("\n".join(bubbles(reply)))
             return 0
         return _chat_loop(db, args.name, persona, model, job.id, sampling)

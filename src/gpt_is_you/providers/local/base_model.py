@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +55,7 @@ def resolve(name: str | None, *, convert: bool = True) -> BaseModel:
         if not (path / "config.json").is_file():
             raise ProviderError(f"{name} is not a Hugging Face model folder (no config.json)")
         return BaseModel(name, str(path.resolve()), None)
-    if path.exists() or name.startswith((".", "/", "~")) or name.count("/") != 1:
+    if path.exists() or not re.fullmatch(r"[\w.-]+/[\w.-]+", name) or name.startswith("."):
         raise ProviderError(
             f"{name!r} is not a model folder, a .gguf file or a hub id like owner/model"
         )

@@ -79,7 +79,8 @@ def train(
     if settings.threads:
         torch.set_num_threads(settings.threads)
     device = pick_device(settings.device)
-    dtype = pick_dtype(device)
+    # A resumed run keeps the precision it started in, whatever a new timing would say.
+    dtype = _checkpoint_dtype(folder / CHECKPOINT) or pick_dtype(device)
     if model is None:
         base = base_model.resolve(settings.base)
         tokenizer = base_model.load_tokenizer(base)
@@ -158,7 +159,7 @@ def train(
         reporter.progress(step, total, metrics)
         stopped = step < total and reporter.should_stop()
         if stopped or step % settings.checkpoint_every == 0 or step == total:
-            _save_checkpoint(folder / CHECKPOINT, peft_model, optimizer, scheduler, step)
+            _save_checkpoint(folder / CHECKPOINT, peft_model, optimizer, scheduler, step, dtype)
             reporter.checkpoint(step)
         if stopped:
             break
@@ -278,11 +279,12 @@ def _trainable_state(peft_model) -> dict:
     return {n: p.detach().clone() for n, p in peft_model.named_parameters() if p.requires_grad}
 
 
-def _save_checkpoint(path: Path, peft_model, optimizer, scheduler, step: int) -> None:
+def _save_checkpoint(path: Path, peft_model, optimizer, scheduler, step: int, dtype) -> None:
     import torch
 
     state = {
         "step": step,
+        "dtype": str(dtype).removeprefix("torch."),
         "weights": _trainable_state(peft_model),
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
@@ -295,6 +297,14 @@ def _save_checkpoint(path: Path, peft_model, optimizer, scheduler, step: int) ->
     with temp.open("rb+") as f:
         os.fsync(f.fileno())
     os.replace(temp, path)  # a kill mid-write leaves the previous checkpoint whole
+
+
+def _checkpoint_dtype(path: Path):
+    import torch
+
+    if not path.is_file():
+        return None
+    return getattr(torch, torch.load(path, weights_only=False)["dtype"])
 
 
 def _load_checkpoint(path: Path, peft_model, optimizer, scheduler) -> int:
