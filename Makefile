@@ -29,6 +29,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/generate_whatsapp.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_new.py
+	$(BIN)/python bench/bench_train.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
