@@ -87,3 +87,33 @@ def test_a_short_prompt_is_kept_whole(chat):
         f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\nhey<|im_end|>\n"
         "<|im_start|>assistant\n"
     )
+
+
+def test_a_follow_up_reuses_the_cached_conversation_and_writes_the_same_tokens(
+    yo_sure_run, tiny_base
+):
+    """The next message of a conversation is read on top of the cache of the last reply;
+    the logits must be those of reading the whole prompt afresh."""
+    folder, _, _ = yo_sure_run
+    sampling = Sampling(temperature=1.0, top_p=1.0, max_tokens=12, seed=3)
+    warm = LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256)
+    first = "".join(warm.stream(_ask("hey"), GREEDY))
+    follow_up = [
+        *_ask("hey"),
+        {"role": "assistant", "content": first},
+        {"role": "user", "content": "ok"},
+    ]
+    prompt_length = len(warm.prompt(follow_up, 12))
+    read = []
+    forward = warm.model.forward
+
+    def spy(*args, **kwargs):
+        read.append(kwargs["input_ids"].shape[1])
+        return forward(*args, **kwargs)
+
+    warm.model.forward = spy
+    reply = "".join(warm.stream(follow_up, sampling))
+    cold = LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256)
+    assert "".join(cold.stream(follow_up, sampling)) == reply
+    # It read only what the cache lacked: the reply's end, the new message, the header.
+    assert 0 < read[0] < prompt_length // 2

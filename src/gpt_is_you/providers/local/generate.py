@@ -8,6 +8,7 @@ persona's turn (the template's end-of-turn token) or when the caller stops readi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -50,6 +51,7 @@ class LocalChat:
         ends = {tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>")}
         ends |= set(_as_list(getattr(model.generation_config, "eos_token_id", None)))
         self.stop_ids = {i for i in ends if isinstance(i, int) and i >= 0}
+        self._held = None  # (ids in the cache, the cache) after the last reply
 
     def prompt(self, messages: Sequence[dict[str, object]], room: int) -> list[int]:
         """The prompt's ids: the system message and as many of the latest turns as fit."""
@@ -68,20 +70,22 @@ class LocalChat:
         ``stop=False`` writes on past the end of the turn, up to ``max_tokens`` (benchmarks).
         """
         import torch
-        from transformers import DynamicCache
 
         room = min(sampling.max_tokens, self.context // 2)
         ids = self.prompt(messages, room)
         generator = None
         if sampling.seed is not None:
             generator = torch.Generator().manual_seed(sampling.seed)
-        cache = DynamicCache(config=self.model.config)
+        cache, reused = self._reuse(ids)
+        fed = list(ids[:reused])
         written: list[int] = []
         shown = ""
         with torch.inference_mode():
-            step_input = torch.tensor([ids], device=self.device)
+            step_input = torch.tensor([ids[reused:]], device=self.device)
             for _ in range(room):
                 out = self.model(input_ids=step_input, cache=cache, logits_to_keep=1)
+                fed += step_input[0].tolist()
+                self._held = (fed, cache)
                 token = _sample(out.logits[0, -1].float(), sampling, generator)
                 if stop and token in self.stop_ids:
                     break
@@ -95,6 +99,26 @@ class LocalChat:
         text = self.tokenizer.decode(written, skip_special_tokens=True)
         if len(text) > len(shown):
             yield text[len(shown) :]
+
+    def _reuse(self, ids: list[int]):
+        """The cache of the last reply cut to what it shares with ``ids``, and its length.
+
+        In a conversation each prompt begins with the previous one and its reply, so the
+        model reads only the newest message: the first token comes sooner.
+        """
+        from transformers import DynamicCache
+
+        if self._held is not None:
+            fed, cache = self._held
+            shared = 0
+            for a, b in zip(fed, ids[:-1], strict=False):  # one id at least left to read
+                if a != b:
+                    break
+                shared += 1
+            if shared:
+                cache.crop(shared - len(fed))
+                return cache, shared
+        return DynamicCache(config=self.model.config), 0
 
 
 def bubbles(reply: str) -> list[str]:
@@ -121,21 +145,45 @@ def _sample(logits, sampling: Sampling, generator) -> int:
 def _for_decoding(model, device: str):
     """The model as it runs fastest on this device.
 
-    On a CPU, writing a reply is bound by memory traffic: every token reads every weight.
-    Linear layers in 8-bit integers with a scale per output channel (fbgemm's dynamic
-    quantization) read a quarter of the bytes and multiply in integers, about three times
-    as fast for one token and for a prompt alike. The base weights came from a 4-bit GGUF
-    file, so 8 bits per channel loses next to nothing (the chat benchmark measures how
-    often the likeliest token changes).
+    On a CPU, writing one token at a time is bound by memory traffic: every token reads
+    every weight. Each linear layer keeps a bfloat16 copy of its weight, half the bytes,
+    for inputs of a few tokens, and its float32 weight for the prompt, where bfloat16 is
+    slower on CPUs without bfloat16 instructions. (8-bit integer layers that also
+    quantize the activations were faster still, but changed the likeliest token at
+    most positions: this model's activations have outliers.)
     """
     if device != "cpu":
         return model
     import torch
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-    return quantize_dynamic(
-        model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True
-    )
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if type(child) is torch.nn.Linear:
+                setattr(parent, name, _two_precision_linear()(child))
+    return model
+
+
+@functools.cache
+def _two_precision_linear():
+    import torch
+
+    class TwoPrecisionLinear(torch.nn.Module):
+        def __init__(self, linear) -> None:
+            super().__init__()
+            self.weight = linear.weight
+            self.bias = linear.bias
+            self.half = linear.weight.detach().to(torch.bfloat16)
+
+        def forward(self, x):
+            if x.shape[:-1].numel() > FEW_TOKENS:
+                return torch.nn.functional.linear(x, self.weight, self.bias)
+            out = torch.nn.functional.linear(x.to(torch.bfloat16), self.half).to(x.dtype)
+            return out if self.bias is None else out + self.bias
+
+    return TwoPrecisionLinear
+
+
+FEW_TOKENS = 4
 
 
 def _as_list(value) -> list:
