@@ -27,6 +27,7 @@ from gpt_is_you.dataset.build import BuildSettings, Dataset
 from gpt_is_you.dataset.examples import ASSISTANT, USER, Example, Turn
 from gpt_is_you.paths import models_dir
 from gpt_is_you.store.errors import ModelError
+from gpt_is_you.store.jobs import pid_alive
 from gpt_is_you.store.schema import migrate
 
 DB_NAME = "model.db"
@@ -175,18 +176,8 @@ def _remove_abandoned(root: Path, slug: str) -> None:
     """Temporary folders left by a ``new`` that was killed (its process is gone)."""
     for folder in root.glob(f"{_TEMP_PREFIX}{slug}-*"):
         pid = folder.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _write(
