@@ -256,3 +256,29 @@ def test_the_source_is_stored_with_its_hash(home, capsys):
     assert (name, digest) == (FIXTURE.name, hashlib.sha256(FIXTURE.read_bytes()).hexdigest())
     with open_model("fb") as db:
         assert len(db.execute("SELECT sha256 FROM sources").fetchone()[0]) == 64
+
+
+def test_the_model_list_shows_each_models_training_state(home):
+    from gpt_is_you.store import jobs
+
+    assert _new("m") == 0
+    (model,) = list_models()
+    assert (model.state, model.backend, model.last_activity) == ("ready", "", model.created_at)
+    with open_model("m") as db:
+        job = jobs.create_job(db, backend="local", base_model="default", settings={})
+    assert list_models()[0].state == "queued"
+    with open_model("m") as db:
+        jobs.set_worker(db, job, os.getpid())  # alive, with a fresh heartbeat
+        jobs.set_state(db, job, jobs.RUNNING)
+        jobs.set_progress(db, job, 9, 20, {jobs.TRAIN_LOSS: 1.0})
+    assert list_models()[0].state == "training 45%"
+    for state, shown in [
+        (jobs.SUCCEEDED, "trained"),
+        (jobs.FAILED, "failed"),
+        (jobs.CANCELLED, "cancelled"),
+    ]:
+        with open_model("m") as db:
+            jobs.set_state(db, job, state)
+        (model,) = list_models()
+        assert (model.state, model.backend) == (shown, "local")
+        assert model.last_activity >= model.created_at

@@ -48,9 +48,10 @@ def test_lists_the_models(home: Path) -> None:
         async with app.run_test(size=SIZE):
             table = app.screen.query_one("#models", DataTable)
             assert table.row_count == 1
-            name, persona, source, examples, _ = table.get_row_at(0)
+            name, persona, source, examples, state, _ = table.get_row_at(0)
             assert (name, persona, source) == ("Bruno", "Bruno Keller", export.name)
             assert "+" in examples
+            assert state == "ready"
             assert not app.screen.query("#empty")
 
     asyncio.run(scenario())

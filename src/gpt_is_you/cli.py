@@ -381,7 +381,9 @@ def _models(args: argparse.Namespace) -> int:
         print("No models yet. Create one with: gpt-is-you new NAME --from EXPORT --persona WHO")
     else:
         for m in models:
-            print(f"{m.name}\t{m.persona}\t{m.source}\t{m.train} train / {m.valid} valid")
+            print(
+                f"{m.name}\t{m.persona}\t{m.source}\t{m.train} train / {m.valid} valid\t{m.state}"
+            )
     return 0
 
 

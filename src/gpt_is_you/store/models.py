@@ -27,7 +27,7 @@ from gpt_is_you.dataset.build import BuildSettings, Dataset
 from gpt_is_you.dataset.examples import ASSISTANT, USER, Example, Turn
 from gpt_is_you.paths import models_dir
 from gpt_is_you.store.errors import ModelError
-from gpt_is_you.store.jobs import pid_alive
+from gpt_is_you.store.jobs import RUNNING, SUCCEEDED, Job, pid_alive, read_job
 from gpt_is_you.store.schema import migrate
 
 DB_NAME = "model.db"
@@ -45,6 +45,9 @@ class ModelSummary:
     train: int
     valid: int
     created_at: str
+    state: str  # no examples, ready, queued, training 45%, trained, failed, cancelled, interrupted
+    backend: str  # of the latest job; "" before any
+    last_activity: str  # the latest of creation and the latest job's last update
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -282,6 +285,8 @@ def _example(db: sqlite3.Connection, row: tuple, persona: object) -> Example:
 
 def _summary(db: sqlite3.Connection, slug: str) -> ModelSummary:
     source = db.execute("SELECT name, format FROM sources ORDER BY id DESC LIMIT 1").fetchone()
+    job = read_job(db)
+    created = str(read_setting(db, "created_at"))
     splits = dict(
         db.execute(
             "SELECT split, count(*) FROM examples WHERE build_id = (SELECT max(id) FROM builds) "
@@ -297,5 +302,16 @@ def _summary(db: sqlite3.Connection, slug: str) -> ModelSummary:
         messages=db.execute("SELECT count(*) FROM messages").fetchone()[0],
         train=splits.get("train", 0),
         valid=splits.get("valid", 0),
-        created_at=str(read_setting(db, "created_at")),
+        created_at=created,
+        state=_state(job, bool(splits)),
+        backend=job.backend if job else "",
+        last_activity=max(created, job.updated_at) if job else created,
     )
+
+
+def _state(job: Job | None, has_examples: bool) -> str:
+    if job is None:
+        return "ready" if has_examples else "no examples"
+    if job.state == RUNNING:
+        return f"training {job.progress:.0%}"
+    return "trained" if job.state == SUCCEEDED else job.state

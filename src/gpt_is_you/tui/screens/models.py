@@ -33,10 +33,11 @@ class ModelsScreen(Screen[None]):
         models = list_models()
         if models:
             table: DataTable[str] = DataTable(id="models", cursor_type="row", zebra_stripes=True)
-            table.add_columns("name", "persona", "source", "examples", "created")
+            table.add_columns("name", "persona", "source", "examples", "state", "last activity")
             for m in models:
-                examples = f"{m.train:,} + {m.valid:,}" if m.train else "no examples"
-                table.add_row(m.name, m.persona, m.source, examples, m.created_at, key=m.slug)
+                examples = f"{m.train:,} + {m.valid:,}" if m.train else "none"
+                activity = m.last_activity.replace("T", " ")[:16]
+                table.add_row(m.name, m.persona, m.source, examples, m.state, activity, key=m.slug)
             yield table
         else:
             with Vertical(id="empty"):
