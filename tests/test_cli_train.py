@@ -81,7 +81,7 @@ def test_a_missing_base_is_refused(sam, capsys, tmp_path):
     assert "no GGUF file" in _one_line(capsys.readouterr().err)
 
 
-def test_train_then_status_then_chat(sam, capsys, tiny_base):
+def test_train_then_status_then_chat(sam, capsys, tiny_base, monkeypatch):
     code = main(
         ["train", "sam", "--base", str(tiny_base), "--max-steps", "3", "--max-seq-len", "256"]
     )
@@ -121,3 +121,29 @@ def test_train_then_status_then_chat(sam, capsys, tiny_base):
     # The same seed gives the same reply.
     assert main(["chat", "sam", "-m", "hey", "--max-tokens", "5", "--seed", "1"]) == 0
     assert capsys.readouterr().out == captured.out
+
+    # The terminal chat: two messages make one conversation, /new starts another, /quit leaves.
+    with open_model("sam") as db:
+        before = db.execute("SELECT max(id) FROM conversations").fetchone()[0]
+    typed = iter(["hey", "", "and you?", "/new", "again", "/quit"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    assert main(["chat", "sam", "--max-tokens", "4", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "It is a model, not the person." in out
+    assert out.count("Sam Okafor (model)> ") == 3
+    with open_model("sam") as db:
+        rows = db.execute(
+            "SELECT conversation_id, role, content FROM conversation_messages "
+            "WHERE conversation_id > ? ORDER BY id",
+            (before,),
+        ).fetchall()
+    first, second = sorted({row[0] for row in rows})
+    assert [(c, r) for c, r, _ in rows] == [
+        (first, "user"),
+        (first, "assistant"),
+        (first, "user"),
+        (first, "assistant"),
+        (second, "user"),
+        (second, "assistant"),
+    ]
+    assert [content for _, role, content in rows if role == "user"] == ["hey", "and you?", "again"]
