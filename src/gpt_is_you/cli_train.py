@@ -116,9 +116,14 @@ def _train(args: argparse.Namespace) -> int:
     try:
         return _follow(args.name)
     except KeyboardInterrupt:
-        provider.cancel(args.name)
+        try:
+            provider.cancel(args.name)
+        except ProviderError:  # it ended just now
+            return _follow(args.name, quiet=True)
         print("\ncancelling after the current step…", file=sys.stderr)
-        return _follow(args.name, quiet=True) or 130
+        _follow(args.name, quiet=True)
+        print(f"`{PROG} train {args.name} --resume` continues it", file=sys.stderr)
+        return 130
 
 
 def _check(s: TrainSettings) -> None:
