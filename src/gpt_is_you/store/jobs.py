@@ -107,11 +107,6 @@ def read_job(db: sqlite3.Connection, job_id: int | None = None) -> Job | None:
     return job
 
 
-def list_jobs(db: sqlite3.Connection) -> list[Job]:
-    ids = [row[0] for row in db.execute("SELECT id FROM jobs ORDER BY id")]
-    return [job for job in map(lambda i: read_job(db, i), ids) if job is not None]
-
-
 def set_state(db: sqlite3.Connection, job_id: int, state: str, *, error: str | None = None) -> None:
     finished = now() if state not in ACTIVE else None
     db.execute(

@@ -57,12 +57,10 @@ def encode(messages: list[dict[str, object]], tokenizer, max_len: int) -> Encode
     return Encoded(tuple(ids[:max_len]), tuple(labels[:max_len]), truncated)
 
 
-def prompt_ids(
-    messages: list[dict[str, object]], tokenizer, add_generation_prompt: bool = True
-) -> list[int]:
+def prompt_ids(messages: list[dict[str, object]], tokenizer) -> list[int]:
     """The ids a model continues to write the next assistant turn."""
     plain = [{"role": m["role"], "content": m["content"]} for m in messages]
-    text = _render(tokenizer, plain, add_generation_prompt=add_generation_prompt)
+    text = _render(tokenizer, plain, add_generation_prompt=True)
     return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 

@@ -26,7 +26,7 @@ from typing import Protocol
 
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import base_model
-from gpt_is_you.providers.local.batches import make_batches, padding_share
+from gpt_is_you.providers.local.batches import epoch_order, make_batches, padding_share
 from gpt_is_you.providers.local.device import pick_device, pick_dtype
 from gpt_is_you.providers.local.encode import IGNORE, Encoded, encode
 from gpt_is_you.providers.settings import TrainSettings
@@ -79,8 +79,9 @@ def train(
     if settings.threads:
         torch.set_num_threads(settings.threads)
     device = pick_device(settings.device)
+    checkpoint = _read_checkpoint(folder / CHECKPOINT)
     # A resumed run keeps the precision it started in, whatever a new timing would say.
-    dtype = _checkpoint_dtype(folder / CHECKPOINT) or pick_dtype(device)
+    dtype = getattr(torch, checkpoint["dtype"]) if checkpoint else pick_dtype(device)
     if model is None:
         base = base_model.resolve(settings.base)
         tokenizer = base_model.load_tokenizer(base)
@@ -110,7 +111,7 @@ def train(
     warmup = max(1, round(settings.warmup_share * total))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(warmup, total))
     pad = _pad_id(tokenizer)
-    step = _load_checkpoint(folder / CHECKPOINT, peft_model, optimizer, scheduler)
+    step = _restore(checkpoint, peft_model, optimizer, scheduler) if checkpoint else 0
     run = _Run(peft_model, pad, device)
 
     base_loss = None
@@ -236,8 +237,6 @@ def _encode_all(conversations, tokenizer, max_len: int) -> list[Encoded]:
 
 def _batch_at(batches, settings: TrainSettings, step: int, k: int) -> tuple[int, ...]:
     """The k-th micro-batch of optimizer step ``step``, over epochs reshuffled by seed."""
-    from gpt_is_you.providers.local.batches import epoch_order
-
     index = step * settings.grad_accum + k
     epoch, position = divmod(index, len(batches))
     return epoch_order(batches, settings.seed, epoch)[position]
@@ -299,20 +298,16 @@ def _save_checkpoint(path: Path, peft_model, optimizer, scheduler, step: int, dt
     os.replace(temp, path)  # a kill mid-write leaves the previous checkpoint whole
 
 
-def _checkpoint_dtype(path: Path):
+def _read_checkpoint(path: Path) -> dict | None:
     import torch
 
-    if not path.is_file():
-        return None
-    return getattr(torch, torch.load(path, weights_only=False)["dtype"])
+    return torch.load(path, weights_only=False) if path.is_file() else None
 
 
-def _load_checkpoint(path: Path, peft_model, optimizer, scheduler) -> int:
+def _restore(state: dict, peft_model, optimizer, scheduler) -> int:
+    """Put a checkpoint's weights, optimizer, scheduler and random state back; its step."""
     import torch
 
-    if not path.is_file():
-        return 0
-    state = torch.load(path, weights_only=False)
     params = dict(peft_model.named_parameters())
     with torch.no_grad():
         for name, value in state["weights"].items():
