@@ -15,11 +15,7 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from gpt_is_you import cli_train
-from gpt_is_you.chats import ChatImportError
-from gpt_is_you.dataset.errors import SettingsError
-from gpt_is_you.dataset.persona import PersonaError
-from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.store.errors import ModelError
+from gpt_is_you.user_errors import USER_ERRORS
 
 PROG = "gpt-is-you"
 
@@ -186,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return args.run(args)
-    except (ChatImportError, PersonaError, ModelError, SettingsError, ProviderError) as e:
+    except USER_ERRORS as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

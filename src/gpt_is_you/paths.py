@@ -31,3 +31,19 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir(APP_NAME))
+
+
+def config_dir() -> Path:
+    """User settings (the key map): ``GPT_IS_YOU_CONFIG`` or the platform's config dir."""
+    override = os.environ.get("GPT_IS_YOU_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME))
+
+
+def sample_chat() -> Path | None:
+    """The bundled sample chat of invented people (in a source checkout), if present."""
+    path = Path(__file__).resolve().parents[2] / "assets" / "sample" / "sample_chat.txt"
+    return path if path.is_file() else None

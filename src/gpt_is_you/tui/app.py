@@ -1,15 +1,31 @@
-"""The Textual application: global keys, the stylesheet, and the first screen."""
+"""The Textual application: backends, screens, global keys, errors, the command palette.
+
+Screens are imported when first opened, so that the first screen paints quickly
+(``bench/bench_tui.py`` measures it).
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import tomllib
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App
+from textual import on
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
-from gpt_is_you.paths import APP_NAME
+from gpt_is_you.paths import APP_NAME, config_dir
 from gpt_is_you.tui.screens.models import ModelsScreen
+from gpt_is_you.tui.widgets.dialogs import ErrorDialog
+from gpt_is_you.user_errors import USER_ERRORS
+
+if TYPE_CHECKING:
+    from gpt_is_you.providers.base import Provider
+
+KEYMAP_FILE = "keymap.toml"
 
 
 class GptIsYouApp(App[None]):
@@ -17,18 +33,92 @@ class GptIsYouApp(App[None]):
     TITLE = APP_NAME
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit", tooltip="Quit gpt-is-you."),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit gpt-is-you (training goes on)."),
         Binding(
             "f1",
             "toggle_help",
             "Help",
-            id="help",
-            tooltip="Show or hide the keys and help for the focused widget.",
+            id="app.help",
+            tooltip="Show or hide the keys and help for the focused place.",
         ),
     ]
 
+    def __init__(self, providers: Mapping[str, Provider] | None = None) -> None:
+        super().__init__()
+        # Backends by name; tests give fakes, the real ones are made when first needed.
+        self._providers: dict[str, Provider] = dict(providers or {})
+
     def get_default_screen(self) -> Screen:
         return ModelsScreen()
+
+    def on_mount(self) -> None:
+        self._load_keymap()
+
+    # Backends -------------------------------------------------------------------------
+
+    def provider(self, backend: str = "local") -> Provider:
+        """The backend named ``backend`` (``local``; ``openai`` comes with issue 6)."""
+        if backend not in self._providers:
+            if backend != "local":
+                from gpt_is_you.providers.errors import ProviderError
+
+                raise ProviderError(f"the {backend} backend is not available in this version")
+            from gpt_is_you.providers.local import LocalProvider
+
+            self._providers[backend] = LocalProvider()
+        return self._providers[backend]
+
+    # Screens, imported when opened ----------------------------------------------------
+
+    def open_wizard(self, export: str | None = None) -> None:
+        from gpt_is_you.tui.screens.wizard import ImportWizard
+
+        self.push_screen(ImportWizard(export))
+
+    def open_preview(self, model: str, *, replace: bool = False) -> None:
+        from gpt_is_you.tui.screens.preview import PreviewScreen
+
+        self._open(PreviewScreen(model), replace)
+
+    def open_training(self, model: str, *, replace: bool = False) -> None:
+        from gpt_is_you.tui.screens.training import TrainingScreen
+
+        self._open(TrainingScreen(model), replace)
+
+    def open_chat(self, model: str, *, replace: bool = False) -> None:
+        from gpt_is_you.tui.screens.chat import ChatScreen
+
+        self._open(ChatScreen(model), replace)
+
+    def _open(self, screen: Screen, replace: bool) -> None:
+        if replace:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    # Errors ---------------------------------------------------------------------------
+
+    def show_error(self, error: BaseException | str, title: str = "Something went wrong") -> None:
+        """One dialog that says what is wrong and what to do; never a traceback."""
+        if isinstance(error, USER_ERRORS) or isinstance(error, str):
+            self.push_screen(ErrorDialog(title, str(error)))
+        else:
+            self.log.error(error)
+            self.push_screen(
+                ErrorDialog(
+                    "Unexpected error",
+                    f"{type(error).__name__}: {error}\n\nPlease report it; "
+                    "your models and chats are unchanged.",
+                )
+            )
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        # Every worker runs with exit_on_error=False: its failure ends here, once.
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.show_error(event.worker.error)
+
+    # Keys, help and the command palette -----------------------------------------------
 
     def action_toggle_help(self) -> None:
         # Queried by name: importing HelpPanel here would load Markdown at every start.
@@ -36,6 +126,32 @@ class GptIsYouApp(App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette lists every action the current screen offers, then the app's own."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            help_text = active.tooltip or binding.tooltip or f"Key: {binding.key_display or binding.key}"
+            yield SystemCommand(
+                binding.description, help_text, partial(self.run_action, binding.action, active.node)
+            )
+        yield from super().get_system_commands(screen)
+
+    def _load_keymap(self) -> None:
+        """Remapped keys from ``keymap.toml``: ``"chat.stop" = "escape,ctrl+x"`` by binding id."""
+        path = config_dir() / KEYMAP_FILE
+        if not path.is_file():
+            return
+        try:
+            keymap = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            self.notify(f"{path} was not read: {e}", title="Key map", severity="warning")
+            return
+        self.set_keymap({str(k): str(v) for k, v in keymap.items() if isinstance(v, str)})
 
 
 def run() -> None:

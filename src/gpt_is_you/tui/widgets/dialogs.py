@@ -1,0 +1,117 @@
+"""Modal dialogs: a question with two answers, an error that says what to do, a text field.
+
+Each is a ``ModalScreen`` that dismisses with its answer, so a caller writes
+``self.app.push_screen(ConfirmDialog(...), callback)`` or awaits ``push_screen_wait``
+from a worker.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Asks one question; dismisses with True for the confirming button."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(False)", "Cancel", id="dialog.cancel"),
+    ]
+
+    def __init__(
+        self, title: str, body: str, *, confirm: str = "OK", danger: bool = False
+    ) -> None:
+        super().__init__(classes="dialog")
+        self._title = title
+        self._body = body
+        self._confirm = confirm
+        self._danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(self._title, classes="dialog-title")
+            yield Static(self._body, classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(
+                    self._confirm, id="confirm", variant="error" if self._danger else "primary"
+                )
+
+    def on_mount(self) -> None:
+        # The safe answer has the focus: Enter on a dialog that deletes deletes nothing.
+        self.query_one("#cancel" if self._danger else "#confirm", Button).focus()
+
+    @on(Button.Pressed)
+    def _answer(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm")
+
+
+class ErrorDialog(ModalScreen[None]):
+    """Something went wrong: what, and what to do next. No traceback, ever."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close", id="dialog.close"),
+    ]
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(classes="dialog error-dialog")
+        self._title = title
+        self._message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(self._title, classes="dialog-title")
+            yield Static(self._message, classes="dialog-body", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed)
+    def _close(self) -> None:
+        self.dismiss()
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Asks for one line of text (a new name); dismisses with it, or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
+    ]
+
+    def __init__(self, title: str, label: str, value: str = "") -> None:
+        super().__init__(classes="dialog")
+        self._title = title
+        self._label = label
+        self._value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(self._title, classes="dialog-title")
+            yield Static(self._label, classes="dialog-body")
+            yield Input(self._value, id="answer")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("OK", id="confirm", variant="primary")
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self._finish()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "confirm":
+            self._finish()
+        else:
+            self.dismiss(None)
+
+    def _finish(self) -> None:
+        value = self.query_one("#answer", Input).value.strip()
+        self.dismiss(value or None)

@@ -1,0 +1,18 @@
+"""The errors a user can act on: their text is the whole message, shown as one line
+(CLI, exit status 2) or in a dialog (the app). Light to import."""
+
+from __future__ import annotations
+
+from gpt_is_you.chats import ChatImportError
+from gpt_is_you.dataset.errors import SettingsError
+from gpt_is_you.dataset.persona import PersonaError
+from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.store.errors import ModelError
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    ChatImportError,
+    PersonaError,
+    ModelError,
+    SettingsError,
+    ProviderError,
+)
