@@ -1,4 +1,5 @@
-"""The Textual app, driven through Pilot with the real stylesheet.
+"""The app shell and its first screen (the models), driven through Pilot with the real
+stylesheet.
 
 The test dependencies carry no async pytest plugin, so each test runs its Pilot
 scenario with ``asyncio.run``.
@@ -7,40 +8,76 @@ scenario with ``asyncio.run``.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Input
 
 from gpt_is_you.cli import main
+from gpt_is_you.store.models import list_models, model_folder, open_model
 from gpt_is_you.tui.app import GptIsYouApp
+from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog, TextPrompt
 
 SIZE = (100, 30)
+EXPORT = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty data directory that the app uses instead of the user's."""
     monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path))
+    monkeypatch.setenv("GPT_IS_YOU_CONFIG", str(tmp_path / "config"))
     return tmp_path
+
+
+def make_model(name: str) -> None:
+    assert main(["new", name, "--from", str(EXPORT), "--persona", "Bruno Keller", "--yes"]) == 0
+    # A fixed creation time, so that the "last activity" column draws the same every run.
+    with open_model(name) as db:
+        db.execute(
+            "UPDATE settings SET value = ? WHERE key = 'created_at'",
+            (json.dumps("2026-01-02T03:04:05"),),
+        )
+
+
+def run(scenario) -> None:
+    asyncio.run(scenario())
 
 
 def test_empty_state_tells_how_to_start(home: Path) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE):
-            assert not app.screen.query(DataTable)
-            help_text = str(app.screen.query_one("#empty-help", Static).render())
+            assert not app.screen.query_one("#models", DataTable).display
+            help_text = str(app.screen.query_one("#empty-help").render())
             assert "WhatsApp" in help_text
             assert "Telegram" in help_text
-            assert "gpt-is-you parse EXPORT" in help_text
+            assert "gpt-is-you new NAME" in help_text
 
-    asyncio.run(scenario())
+    run(scenario)
+
+
+def test_the_sample_button_opens_the_wizard_on_the_sample(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str | None] = []
+    monkeypatch.setattr(GptIsYouApp, "open_wizard", lambda self, export=None: opened.append(export))
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")  # the focused "Try the sample chat" button
+            await pilot.press("n")
+
+    run(scenario)
+    assert opened[0] is not None and opened[0].endswith("sample_chat.txt")
+    assert opened[1] is None
 
 
 def test_lists_the_models(home: Path) -> None:
-    export = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
-    assert main(["new", "Bruno", "--from", str(export), "--persona", "Bruno Keller", "--yes"]) == 0
+    make_model("Bruno")
     (home / "models" / "stray-folder").mkdir()
 
     async def scenario() -> None:
@@ -48,13 +85,126 @@ def test_lists_the_models(home: Path) -> None:
         async with app.run_test(size=SIZE):
             table = app.screen.query_one("#models", DataTable)
             assert table.row_count == 1
-            name, persona, source, examples, state, _ = table.get_row_at(0)
-            assert (name, persona, source) == ("Bruno", "Bruno Keller", export.name)
-            assert "+" in examples
-            assert state == "ready"
-            assert not app.screen.query("#empty")
+            name, persona, source, size, backend, state, activity = table.get_row_at(0)
+            assert (name, persona, source) == ("Bruno", "Bruno Keller", EXPORT.name)
+            assert "examples" in size
+            assert (backend, state, activity) == ("–", "ready", "2026-01-02 03:04")
+            assert not app.screen.query_one("#empty").display
 
-    asyncio.run(scenario())
+    run(scenario)
+
+
+def test_keys_open_the_screens_of_the_selected_model(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_model("Anna")
+    make_model("Bruno")
+    opened: list[tuple[str, str]] = []
+    for kind in ("preview", "training", "chat"):
+        monkeypatch.setattr(
+            GptIsYouApp,
+            f"open_{kind}",
+            lambda self, model, replace=False, kind=kind: opened.append((kind, model)),
+        )
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("down", "enter", "t", "up", "c")
+
+    run(scenario)
+    assert opened == [("preview", "Bruno"), ("training", "Bruno"), ("chat", "Anna")]
+
+
+def test_rename_asks_for_the_name(home: Path) -> None:
+    make_model("Bruno")
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            assert isinstance(app.screen, TextPrompt)
+            await pilot.press(*["backspace"] * 5)
+            await pilot.press(*"Bruno K", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.screen.query_one("#models", DataTable).get_row_at(0)[0] == "Bruno K"
+
+    run(scenario)
+    assert [m.name for m in list_models()] == ["Bruno K"]
+
+
+def test_a_failed_action_shows_a_dialog_not_a_traceback(home: Path) -> None:
+    make_model("Anna")
+    make_model("Bruno")
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", *["backspace"] * 4, *"Bruno", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, ErrorDialog)
+            assert "exists already" in str(app.screen.query_one(".dialog-body").render())
+            await pilot.press("escape")
+            assert not isinstance(app.screen, ErrorDialog)
+
+    run(scenario)
+    assert sorted(m.name for m in list_models()) == ["Anna", "Bruno"]
+
+
+def test_delete_asks_first_and_cancel_keeps_the_model(home: Path) -> None:
+    make_model("Bruno")
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("delete")
+            assert isinstance(app.screen, ConfirmDialog)
+            await pilot.press("enter")  # the focus is on Cancel
+            await app.workers.wait_for_complete()
+            assert list_models()
+            await pilot.press("x", "tab", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.screen.query_one("#empty").display
+
+    run(scenario)
+    assert not list_models()
+
+
+def test_the_palette_lists_the_screens_actions(home: Path) -> None:
+    make_model("Bruno")
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("ctrl+p")
+            assert isinstance(app.screen, CommandPalette)
+            await pilot.press(*"renam")
+            await pilot.pause(0.3)
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, TextPrompt)
+
+    run(scenario)
+
+
+def test_keys_can_be_remapped_by_binding_id(home: Path) -> None:
+    make_model("Bruno")
+    (home / "config").mkdir()
+    (home / "config" / "keymap.toml").write_text('"models.rename" = "f2"\n')
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            assert not isinstance(app.screen, TextPrompt)
+            await pilot.press("f2")
+            assert isinstance(app.screen, TextPrompt)
+            assert app.screen.query_one(Input).value == "Bruno"
+
+    run(scenario)
 
 
 def test_q_quits(home: Path) -> None:
@@ -65,10 +215,12 @@ def test_q_quits(home: Path) -> None:
             await pilot.pause()
             assert not app.is_running
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_f1_toggles_help(home: Path) -> None:
+    make_model("Bruno")
+
     async def scenario() -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
@@ -77,8 +229,15 @@ def test_f1_toggles_help(home: Path) -> None:
             await pilot.press("f1")
             assert not app.screen.query("HelpPanel")
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_empty_state_snapshot(home: Path, snap_compare) -> None:
     assert snap_compare(GptIsYouApp(), terminal_size=SIZE)
+
+
+def test_models_snapshot(home: Path, snap_compare) -> None:
+    make_model("Anna")
+    make_model("Bruno")
+    assert model_folder("Bruno").is_dir()
+    assert snap_compare(GptIsYouApp(), terminal_size=SIZE, press=["down"])

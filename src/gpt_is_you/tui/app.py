@@ -128,11 +128,13 @@ class GptIsYouApp(App[None]):
             self.action_show_help_panel()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette lists every action the current screen offers, then the app's own."""
+        """The palette lists every action the current screen offers, then Textual's own."""
         seen: set[str] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
-            if not binding.description or binding.action in seen or not active.enabled:
+            # Ours all have ids; the focused widget's cursor keys would drown them. Quit is
+            # among Textual's own commands already.
+            if binding.id in (None, "app.quit") or binding.action in seen or not active.enabled:
                 continue
             seen.add(binding.action)
             help_text = active.tooltip or binding.tooltip or f"Key: {binding.key_display or binding.key}"

@@ -2,45 +2,240 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from typing import ClassVar
 
-from gpt_is_you.store.models import list_models
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Static
+
+from gpt_is_you.paths import sample_chat
+from gpt_is_you.store.models import ModelSummary, list_models
+from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 
 EMPTY_TITLE = "No models yet"
 
 EMPTY_HELP = """\
-Start from a chat exported from your phone:
+A model here learns to write like one person in a chat you exported from your phone:
 
   [b]WhatsApp[/]             open the chat › More › Export chat › Without media
   [b]Telegram Desktop[/]     the chat's ⋮ menu › Export chat history › JSON
   [b]Facebook, Instagram[/]  Download your information › Messages › JSON
 
-Then see what is in it, and make a model that writes like one of its people:
+Press [b]n[/] to import an export, or try it on a sample chat between two invented people.
+The command line does the same: [$text-accent]gpt-is-you new NAME --from EXPORT --persona WHO[/]"""
 
-  [$text-accent]gpt-is-you parse EXPORT[/]
-  [$text-accent]gpt-is-you new NAME --from EXPORT --persona WHO[/]"""
+COLUMNS = ("name", "persona", "source", "size", "backend", "state", "last activity")
+
+# How often the list is read again while shown: training progress moves.
+REFRESH_SECONDS = 2.0
+
+
+def _row(m: ModelSummary) -> tuple[str, ...]:
+    size = f"{m.messages:,} msgs · {m.train + m.valid:,} examples" if m.train else "no examples"
+    activity = m.last_activity.replace("T", " ")[:16]
+    return (m.name, m.persona, m.source, size, m.backend or "–", m.state, activity)
 
 
 class ModelsScreen(Screen[None]):
     SUB_TITLE = "Models"
+    HELP = """\
+## Models
+
+Every model you made, one per row. A model is a chat, the person whose voice it
+learns, the examples built from it, and its training runs and conversations.
+
+- **Enter** or **o** opens the examples it will learn from.
+- **t** trains it (or shows its running job), **c** chats with it once trained.
+- **n** imports a new chat export.
+- Training goes on when you leave the app; the **state** column follows it.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "New", id="models.new", tooltip="Import a chat export as a new model."),
+        Binding(
+            "o,enter",
+            "open",
+            "Examples",
+            id="models.open",
+            tooltip="Preview the examples the model learns from.",
+        ),
+        Binding("t", "train", "Train", id="models.train", tooltip="Train the model, or watch it."),
+        Binding("c", "chat", "Chat", id="models.chat", tooltip="Chat with the trained model."),
+        Binding("r", "rename", "Rename", id="models.rename", tooltip="Give the model a new name."),
+        Binding(
+            "d",
+            "duplicate",
+            "Duplicate",
+            id="models.duplicate",
+            tooltip="A new model from the same chat, with other dataset settings.",
+        ),
+        Binding(
+            "delete,x",
+            "delete",
+            "Delete",
+            id="models.delete",
+            tooltip="Delete the model and everything stored with it (asks first).",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._models: list[ModelSummary] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
-        # A few small SQLite reads: quick enough to need no worker.
-        models = list_models()
-        if models:
-            table: DataTable[str] = DataTable(id="models", cursor_type="row", zebra_stripes=True)
-            table.add_columns("name", "persona", "source", "examples", "state", "last activity")
-            for m in models:
-                examples = f"{m.train:,} + {m.valid:,}" if m.train else "none"
-                activity = m.last_activity.replace("T", " ")[:16]
-                table.add_row(m.name, m.persona, m.source, examples, m.state, activity, key=m.slug)
-            yield table
-        else:
-            with Vertical(id="empty"):
-                yield Static(EMPTY_TITLE, id="empty-title")
-                yield Static(EMPTY_HELP, id="empty-help")
+        # A few small SQLite reads per model: quick enough for the first paint (benchmarked).
+        self._models = list_models()
+        table: DataTable[str] = DataTable(id="models", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        with Vertical(id="empty"):
+            yield Static(EMPTY_TITLE, id="empty-title")
+            yield Static(EMPTY_HELP, id="empty-help")
+            if sample_chat() is not None:
+                with Center():
+                    yield Button("Try the sample chat", id="try-sample", variant="primary")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self._show(self._models)
+        self.set_interval(REFRESH_SECONDS, self._reload)
+
+    def on_screen_resume(self) -> None:
+        self._reload()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="models-list")
+    def _reload(self) -> None:
+        models = list_models()
+        self.app.call_from_thread(self._show, models)
+
+    def _show(self, models: list[ModelSummary]) -> None:
+        self._models = models
+        table = self.query_one("#models", DataTable)
+        selected = self._selected()
+        table.clear()
+        for m in models:
+            table.add_row(*_row(m), key=m.slug)
+        if selected is not None:
+            slugs = [m.slug for m in models]
+            if selected.slug in slugs:
+                table.move_cursor(row=slugs.index(selected.slug))
+        empty = not models
+        table.display = not empty
+        self.query_one("#empty").display = empty
+        if empty:
+            for button in self.query("#try-sample"):
+                button.focus()
+        elif self.focused is None:
+            table.focus()
+
+    def _selected(self) -> ModelSummary | None:
+        table = self.query_one("#models", DataTable)
+        if not self._models or not table.row_count:
+            return None
+        row = table.cursor_row
+        return self._models[row] if 0 <= row < len(self._models) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Keys that act on a model are shown only when there is one to act on.
+        if action in {"open", "train", "chat", "rename", "duplicate", "delete"}:
+            return bool(self._models)
+        return True
+
+    @on(DataTable.RowSelected, "#models")
+    def _row_chosen(self) -> None:
+        self.action_open()
+
+    @on(Button.Pressed, "#try-sample")
+    def _try_sample(self) -> None:
+        sample = sample_chat()
+        self.app.open_wizard(str(sample) if sample else None)
+
+    def action_new(self) -> None:
+        self.app.open_wizard()
+
+    def action_open(self) -> None:
+        if model := self._selected():
+            self.app.open_preview(model.name)
+
+    def action_train(self) -> None:
+        if model := self._selected():
+            self.app.open_training(model.name)
+
+    def action_chat(self) -> None:
+        if model := self._selected():
+            self.app.open_chat(model.name)
+
+    def action_rename(self) -> None:
+        if (model := self._selected()) is None:
+            return
+
+        def renamed(new: str | None) -> None:
+            if new and new != model.name:
+                self._rename(model.name, new)
+
+        self.app.push_screen(
+            TextPrompt(f"Rename {model.name}", "The model's new name:", model.name), renamed
+        )
+
+    @work(thread=True, exit_on_error=False, group="models-change")
+    def _rename(self, old: str, new: str) -> None:
+        from gpt_is_you.store.manage import rename_model
+
+        rename_model(old, new)
+        self.app.call_from_thread(self.notify, f"{old} is now {new}.", title="Renamed")
+        self._reload()
+
+    def action_duplicate(self) -> None:
+        if (model := self._selected()) is None:
+            return
+        from gpt_is_you.tui.screens.duplicate import DuplicateDialog
+
+        def chosen(answer: tuple[str, dict[str, object]] | None) -> None:
+            if answer is not None:
+                self._duplicate(model.name, *answer)
+
+        self.app.push_screen(DuplicateDialog(model.name), chosen)
+
+    @work(thread=True, exit_on_error=False, group="models-change")
+    def _duplicate(self, source: str, name: str, options: dict[str, object]) -> None:
+        from gpt_is_you.store.manage import duplicate_model
+
+        self.app.call_from_thread(self.notify, f"Building {name} from {source}'s chat…")
+        duplicate_model(source, name, **options)
+        self.app.call_from_thread(self.notify, f"{name} is ready.", title="Duplicated")
+        self._reload()
+
+    def action_delete(self) -> None:
+        if (model := self._selected()) is None:
+            return
+        if model.state.startswith("training") or model.state == "queued":
+            self.app.show_error(
+                f"{model.name} is training. Stop it first: open it with t and press the "
+                "cancel key.",
+                title="Cannot delete",
+            )
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(model.name)
+
+        body = (
+            f"This deletes {model.name}: its copy of the chat, its examples, its training "
+            "runs and its conversations. Your export file stays where it is."
+        )
+        self.app.push_screen(
+            ConfirmDialog(f"Delete {model.name}?", body, confirm="Delete", danger=True), answered
+        )
+
+    @work(thread=True, exit_on_error=False, group="models-change")
+    def _delete(self, name: str) -> None:
+        from gpt_is_you.store.models import remove_model
+
+        remove_model(name)
+        self.app.call_from_thread(self.notify, f"{name} was deleted.", title="Deleted")
+        self._reload()
