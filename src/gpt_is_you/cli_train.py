@@ -97,13 +97,12 @@ def _train(args: argparse.Namespace) -> int:
     if args.resume:
         job = provider.resume(args.name)
     else:
-        settings = TrainSettings(
+        settings = TrainSettings.chosen(
             base=args.base,
             epochs=args.epochs,
             max_steps=args.max_steps,
             lr=args.lr,
             lora_rank=args.lora_rank,
-            lora_alpha=2 * args.lora_rank,
             max_seq_len=args.max_seq_len,
             seed=args.seed,
             device=args.device,
@@ -127,16 +126,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _check(s: TrainSettings) -> None:
-    problems = [
-        (s.epochs <= 0, "--epochs must be above 0"),
-        (s.max_steps is not None and s.max_steps < 1, "--max-steps must be at least 1"),
-        (not 0 < s.lr < 1, "--lr must be between 0 and 1"),
-        (s.lora_rank < 1, "--lora-rank must be at least 1"),
-        (s.max_seq_len < 16, "--max-seq-len must be at least 16"),
-    ]
-    for failed, message in problems:
-        if failed:
-            raise ProviderError(message)
+    for field, message in s.problems():
+        raise ProviderError(f"--{field.replace('_', '-')} {message}")
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -202,10 +193,11 @@ def _follow(name: str, quiet: bool = False) -> int:
 
     from gpt_is_you.store import jobs
     from gpt_is_you.store.models import open_model
+    from gpt_is_you.store.pace import Pace, clock
 
     console = Console(stderr=True)
     seen_event = 0
-    watch = _Rate()
+    pace = Pace()
     with (
         open_model(name) as db,
         Progress(
@@ -228,8 +220,8 @@ def _follow(name: str, quiet: bool = False) -> int:
                     bar.console.print(f"{event.time[11:]}  {event.message}")
             metrics = jobs.read_metrics(db, job.id)
             line = _progress_line(job, metrics)
-            watch.see(job.step)
-            eta = watch.eta(job)
+            pace.see(job.step, time.monotonic())
+            eta = clock(pace.remaining(job))
             bar.update(task, total=job.total_steps, completed=job.step, line=line, eta=eta)
             if not bar.live.is_started and job.step != last_step and not quiet:
                 print(line, file=sys.stderr)  # no terminal: one line per step
@@ -242,30 +234,6 @@ def _follow(name: str, quiet: bool = False) -> int:
         return 0
     print(_headline(name, job), file=sys.stderr)
     return 1
-
-
-class _Rate:
-    """Steps per second as seen while following, for an ETA."""
-
-    def __init__(self) -> None:
-        self.first: tuple[float, int] | None = None
-        self.last: tuple[float, int] | None = None
-
-    def see(self, step: int) -> None:
-        moment = (time.monotonic(), step)
-        if self.first is None:
-            self.first = self.last = moment
-        elif step != self.last[1]:
-            self.last = moment
-
-    def eta(self, job) -> str:
-        if not job.total_steps or self.first is None:
-            return "?"
-        done = self.last[1] - self.first[1]
-        if done <= 0:
-            return "?"
-        seconds = (self.last[0] - self.first[0]) / done * (job.total_steps - job.step)
-        return time.strftime("%M:%S" if seconds < 3600 else "%H:%M:%S", time.gmtime(seconds))
 
 
 def _chat(args: argparse.Namespace) -> int:

@@ -27,6 +27,24 @@ class TrainSettings:
     device: str = "auto"  # auto, cpu, cuda, mps
     threads: int | None = None  # CPU threads; None: torch's choice (the physical cores)
 
+    @classmethod
+    def chosen(cls, *, lora_rank: int, **choices: object) -> TrainSettings:
+        """Settings from what a user chose (CLI flags, the app's form): LoRA's alpha
+        follows the rank at twice it, as the defaults have it."""
+        return cls(lora_rank=lora_rank, lora_alpha=2 * lora_rank, **choices)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """What is wrong with the settings a user chose, as (field, message) pairs; the
+        CLI prefixes the message with the field's flag, the app shows it by the field."""
+        checks = [
+            ("epochs", self.epochs <= 0, "must be above 0"),
+            ("max_steps", self.max_steps is not None and self.max_steps < 1, "must be at least 1"),
+            ("lr", not 0 < self.lr < 1, "must be between 0 and 1"),
+            ("lora_rank", self.lora_rank < 1, "must be at least 1"),
+            ("max_seq_len", self.max_seq_len < 16, "must be at least 16"),
+        ]
+        return [(name, message) for name, failed, message in checks if failed]
+
     def to_json(self) -> dict[str, object]:
         return asdict(self)
 

@@ -1,0 +1,63 @@
+"""Elapsed time and ETA of a training job, as the CLI and the app show them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gpt_is_you.store.jobs import RUNNING, SUCCEEDED, Job
+from gpt_is_you.store.pace import Pace, clock, elapsed
+
+
+def job(step: int, total: int | None = 100, state: str = RUNNING, finished: str | None = None):
+    return Job(
+        id=1,
+        backend="local",
+        base_model="default",
+        state=state,
+        settings={},
+        step=step,
+        total_steps=total,
+        checkpoint_step=None,
+        created_at="2025-03-14T09:00:00",
+        updated_at="2025-03-14T09:00:00",
+        finished_at=finished,
+        error=None,
+        pid=None,
+        remote_id=None,
+    )
+
+
+def test_elapsed_runs_until_the_job_ends() -> None:
+    now = datetime(2025, 3, 14, 9, 2, 5)
+    assert elapsed(job(3), now) == 125
+    finished = job(100, state=SUCCEEDED, finished="2025-03-14T09:01:00")
+    assert elapsed(finished, now) == 60
+
+
+def test_the_eta_comes_from_the_steps_seen() -> None:
+    pace = Pace()
+    assert pace.remaining(job(10)) is None
+    pace.see(10, 0.0)
+    assert pace.remaining(job(10)) is None  # one sighting says nothing about speed
+    pace.see(10, 4.0)
+    pace.see(20, 50.0)
+    assert pace.remaining(job(20)) == 400.0  # 5 s a step, 80 to go
+    assert pace.remaining(job(20, total=None)) is None
+    assert pace.remaining(job(20, state=SUCCEEDED)) is None
+
+
+def test_a_resumed_job_starts_the_pace_again() -> None:
+    pace = Pace()
+    pace.see(40, 0.0)
+    pace.see(50, 10.0)
+    pace.see(20, 100.0)  # resumed from the checkpoint at step 20
+    assert pace.remaining(job(20)) is None
+    pace.see(22, 104.0)
+    assert pace.remaining(job(22)) == 156.0
+
+
+def test_clock() -> None:
+    assert clock(None) == "?"
+    assert clock(0) == "00:00"
+    assert clock(400) == "06:40"
+    assert clock(3600 * 26 + 61) == "26:01:01"
