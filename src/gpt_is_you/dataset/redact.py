@@ -24,8 +24,6 @@ import unicodedata
 from dataclasses import dataclass
 from itertools import pairwise
 
-import phonenumbers
-
 __all__ = [
     "CARD",
     "DEFAULT_REGIONS",
@@ -418,6 +416,9 @@ class Redactor:
     regions: tuple[str, ...] = DEFAULT_REGIONS
 
     def __post_init__(self) -> None:
+        # Imported here: phonenumbers' tables take a while, and only redaction needs them.
+        import phonenumbers
+
         regions = tuple(str(r).upper() for r in self.regions)
         unknown = [r for r in regions if r not in phonenumbers.SUPPORTED_REGIONS]
         if unknown:
@@ -457,6 +458,8 @@ class Redactor:
         return text, RedactionCounts(phone=phone, email=email, iban=iban, card=card, link=link)
 
     def _matches(self, text: str, region: str) -> list[tuple[int, int]]:
+        import phonenumbers
+
         return [
             (m.start, m.end)
             for m in phonenumbers.PhoneNumberMatcher(

@@ -6,9 +6,9 @@ Screens are imported when first opened, so that the first screen paints quickly
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -29,7 +29,8 @@ KEYMAP_FILE = "keymap.toml"
 
 
 class GptIsYouApp(App[None]):
-    CSS_PATH = "app.tcss"
+    # Absolute, so that subclasses (tests, the start benchmark) find it wherever they live.
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = APP_NAME
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -100,7 +101,7 @@ class GptIsYouApp(App[None]):
 
     def show_error(self, error: BaseException | str, title: str = "Something went wrong") -> None:
         """One dialog that says what is wrong and what to do; never a traceback."""
-        if isinstance(error, USER_ERRORS) or isinstance(error, str):
+        if isinstance(error, (*USER_ERRORS, str)):
             self.push_screen(ErrorDialog(title, str(error)))
         else:
             self.log.error(error)
@@ -137,10 +138,9 @@ class GptIsYouApp(App[None]):
             if binding.id in (None, "app.quit") or binding.action in seen or not active.enabled:
                 continue
             seen.add(binding.action)
-            help_text = active.tooltip or binding.tooltip or f"Key: {binding.key_display or binding.key}"
-            yield SystemCommand(
-                binding.description, help_text, partial(self.run_action, binding.action, active.node)
-            )
+            help_text = active.tooltip or binding.tooltip or f"Key: {binding.key}"
+            run = partial(self.run_action, binding.action, active.node)
+            yield SystemCommand(binding.description, help_text, run)
         yield from super().get_system_commands(screen)
 
     def _load_keymap(self) -> None:
@@ -148,6 +148,8 @@ class GptIsYouApp(App[None]):
         path = config_dir() / KEYMAP_FILE
         if not path.is_file():
             return
+        import tomllib
+
         try:
             keymap = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:

@@ -1,0 +1,113 @@
+"""Cold start of the app: a fresh process until the models screen's first frame, with 50
+models in the store; and which heavy modules importing the app pulls in.
+
+    python bench/bench_start.py [--models 50] [--repeat 7]
+
+Each run is a new Python process (``python -c`` running the app headless, leaving as soon
+as Textual reports the first frame drawn); the wall time includes Python's own start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_S = 0.5
+HEAVY = ("torch", "transformers", "peft", "openai")
+SAMPLE = Path(__file__).resolve().parents[1] / "assets" / "sample" / "sample_chat.txt"
+
+# The child: the real app, quitting at its first frame; it reports what it imported.
+PROBE = """
+import sys
+from gpt_is_you.tui.app import GptIsYouApp
+
+class Probe(GptIsYouApp):
+    def on_ready(self):
+        rows = self.screen.query_one("#models").row_count
+        heavy = [m for m in %r if m in sys.modules]
+        self.exit((rows, heavy))
+
+rows, heavy = Probe().run(headless=True, size=(120, 40))
+print(rows, ",".join(heavy))
+""" % (HEAVY,)
+
+
+def fill_store(home: Path, count: int) -> None:
+    """``count`` models: one made by ``new`` from the sample chat, then copies renamed."""
+    env = {**os.environ, "GPT_IS_YOU_HOME": str(home)}
+    command = [sys.executable, "-m", "gpt_is_you", "new", "model-00", "--from", str(SAMPLE)]
+    subprocess.run(
+        [*command, "--persona", "Sam Okafor", "--yes"], env=env, check=True, capture_output=True
+    )
+    first = home / "models" / "model-00"
+    for i in range(1, count):
+        copy = home / "models" / f"model-{i:02d}"
+        shutil.copytree(first, copy)
+        db = sqlite3.connect(copy / "model.db")
+        db.execute("UPDATE settings SET value = ? WHERE key = 'name'", (json.dumps(copy.name),))
+        db.commit()
+        db.close()
+
+
+def start_once(home: Path) -> tuple[float, int, str]:
+    env = {**os.environ, "GPT_IS_YOU_HOME": str(home)}
+    began = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, check=True, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - began
+    rows, _, heavy = out.stdout.strip().rpartition("\n")[2].partition(" ")
+    return elapsed, int(rows), heavy
+
+
+def heavy_imports() -> list[str]:
+    """Top-level packages in ``python -X importtime -c 'import gpt_is_you.tui.app'``."""
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import gpt_is_you.tui.app"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in out.stderr.splitlines()}
+    return sorted(imported & set(HEAVY))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        fill_store(home, args.models)
+        start_once(home)  # warms the file cache and the bytecode, as a user's second start
+        times = []
+        for i in range(args.repeat):
+            seconds, rows, heavy = start_once(home)
+            if rows != args.models or heavy:
+                raise SystemExit(f"run {i + 1}: {rows} rows shown, heavy modules: {heavy}")
+            times.append(seconds)
+            print(f"  run {i + 1}/{args.repeat}: {seconds * 1000:.0f} ms")
+    median = statistics.median(times)
+    verdict = "met" if median < TARGET_S else "NOT met"
+    print(
+        f"cold start with {args.models} models: best {min(times) * 1000:.0f} ms, "
+        f"median {median * 1000:.0f} ms (target < {TARGET_S * 1000:.0f} ms: {verdict})"
+    )
+    heavy = heavy_imports()
+    print(f"python -X importtime, import gpt_is_you.tui.app: heavy modules {heavy or 'none'}")
+    if heavy:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
