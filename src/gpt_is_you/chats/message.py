@@ -59,6 +59,9 @@ class Chat:
     title: str | None  # the chat's name where the export says it
     messages: tuple[Message, ...]
     warnings: tuple[str, ...] = ()
+    # The day/month order a reader chose when the dates fitted more than one equally
+    # well (a WhatsApp export of short days): the app offers the others to choose from.
+    guessed_date_order: str | None = None
 
 
 EXPECTED = (

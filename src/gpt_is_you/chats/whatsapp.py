@@ -104,7 +104,7 @@ def parse_whatsapp(
     except UnicodeDecodeError:
         raise ChatImportError(source, "not UTF-8 text, so not a chat export") from None
     fmt = "whatsapp-ios" if layout.ios else "whatsapp-android"
-    return Chat(source, fmt, title, messages, tuple(reader.warnings))
+    return Chat(source, fmt, title, messages, tuple(reader.warnings), reader.guessed)
 
 
 def _chunks(data: bytes) -> Iterator[bytes]:
@@ -382,6 +382,7 @@ class _Reader:
         self.layout = layout
         self.order = date_order
         self.warnings: list[str] = []
+        self.guessed: str | None = None  # the order chosen when the dates left it open
         self.numbers: dict[bytes, tuple[int, int, int] | None] = {}
         self.midnights = _Cache(self._midnight)
         self.clock = _Cache(_time_of_day)
@@ -410,6 +411,7 @@ class _Reader:
             inferred = infer_order(dates, twelve_hour=self.layout.twelve_hour)
             self.order = inferred.order
             if inferred.ambiguous:
+                self.guessed = inferred.order
                 self.warnings.append(
                     "Day and month could be either way round in this export's dates; read as "
                     f"{inferred.describe()} because the dates then run in order and lie "

@@ -6,6 +6,7 @@ The one path both faces use: ``gpt-is-you new`` and the app's import wizard.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,6 +27,30 @@ TARGETS = {
 }
 # The model a remote estimate is priced for until the user picks one (issue 6 lets them).
 DEFAULT_REMOTE_MODEL = "gpt-4o-mini-2024-07-18"
+
+# The stages ``progress`` hears, each with the share of the work done when it starts.
+READING, SUMMARIZING, BUILDING, COUNTING, DONE = (
+    "reading",
+    "summarizing",
+    "building",
+    "counting tokens",
+    "done",
+)
+Progress = Callable[[str, float], None]
+# Shares measured on a 200,000-message export: reading a third, building most of the
+# rest; token counts are memoized, so counting is quick.
+_READ_SHARE = 0.3
+_READ_AND_BUILD_SHARES = (0.3, 0.9)  # building starts at, counting starts at
+_BUILD_SHARES = (0.0, 0.85)  # the same, when the export is read already
+
+
+@dataclass(frozen=True)
+class Source:
+    """An export read and summarized, with the hash that identifies it."""
+
+    chat: Chat
+    summary: ChatSummary
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -84,28 +109,58 @@ class Prepared:
         return next((p.messages for p in self.summary.participants if p.name == persona), 0)
 
 
-def prepare(
+def read_source(
     export: str | Path,
+    *,
+    date_order: str | None = None,
+    chat: str | None = None,
+    progress: Progress | None = None,
+) -> Source:
+    """Read ``export`` once: what every build of a model from it starts from."""
+    report = progress or _quiet
+    report(READING, 0.0)
+    parsed = read_export(export, date_order=date_order, chat=chat)
+    report(SUMMARIZING, 0.85)
+    source = Source(parsed, summarize(parsed), _source_hash(Path(export)))
+    report(DONE, 1.0)
+    return source
+
+
+def prepare(
+    export: str | Path | Source,
     *,
     persona: str,
     me: str | None = None,
     target: str = "local",
     date_order: str | None = None,
     chat: str | None = None,
+    progress: Progress | None = None,
     **options: object,
 ) -> Prepared:
     """Read ``export`` and build the examples for ``persona``; ``options`` are
-    BuildSettings fields that differ from the target's defaults."""
+    BuildSettings fields that differ from the target's defaults.
+
+    An export already read (a ``Source``) is built again without reading it: the app
+    rebuilds as the user changes options. ``progress`` hears each stage as it starts,
+    with the share of the work done so far.
+    """
     from gpt_is_you.dataset.tokens import count_example, memo_counter
 
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; use {' or '.join(TARGETS)}")
-    defaults = TARGETS[target]
-    parsed = read_export(export, date_order=date_order, chat=chat)
-    summary = summarize(parsed)
-    persona = pick_participant(summary, persona)
+    report = progress or _quiet
+    if isinstance(export, Source):
+        if date_order is not None or chat is not None:
+            raise ValueError("date_order and chat choose how to read; this export is read")
+        source, shares = export, _BUILD_SHARES
+    else:
+        reading = _scaled(report, 0.0, _READ_SHARE)
+        source = read_source(export, date_order=date_order, chat=chat, progress=reading)
+        shares = _READ_AND_BUILD_SHARES
+    persona = pick_participant(source.summary, persona)
     if me is not None:
-        me = pick_participant(summary, me, role='"me"')
+        me = pick_participant(source.summary, me, role='"me"')
+    defaults = TARGETS[target]
     settings = BuildSettings(
         persona=persona,
         me=me,
@@ -113,12 +168,27 @@ def prepare(
         redact=bool(defaults["redact"]),
     )
     settings = replace(settings, **options)
-    encoding = str(defaults["encoding"])
-    count = memo_counter(encoding)
-    dataset = build(parsed.messages, settings, count_tokens=count)
+    count = memo_counter(str(defaults["encoding"]))
+    report(BUILDING, shares[0])
+    dataset = build(source.chat.messages, settings, count_tokens=count)
+    report(COUNTING, shares[1])
     tokens = tuple(count_example(e, count) for e in dataset.examples)
-    digest = _source_hash(Path(export))
-    return Prepared(parsed, summary, dataset, tokens, digest, target)
+    report(DONE, 1.0)
+    return Prepared(source.chat, source.summary, dataset, tokens, source.sha256, target)
+
+
+def _quiet(stage: str, fraction: float) -> None:
+    pass
+
+
+def _scaled(report: Progress, start: float, end: float) -> Progress:
+    """``report`` for a part of the work that spans ``start`` to ``end`` of the whole."""
+
+    def scaled(stage: str, fraction: float) -> None:
+        if stage != DONE:
+            report(stage, start + fraction * (end - start))
+
+    return scaled
 
 
 def _source_hash(path: Path) -> str:
@@ -141,4 +211,5 @@ def store(name: str, prepared: Prepared) -> Path:
         source_sha256=prepared.sha256,
         dataset=prepared.dataset,
         tokens=list(prepared.tokens),
+        target=prepared.target,
     )
