@@ -87,7 +87,7 @@ def test_lists_the_models(home: Path) -> None:
             assert table.row_count == 1
             name, persona, source, size, backend, state, activity = table.get_row_at(0)
             assert (name, persona, source) == ("Bruno", "Bruno Keller", EXPORT.name)
-            assert "examples" in size
+            assert size == "64 ex · 649 msg"
             assert (backend, state, activity) == ("–", "ready", "2026-01-02 03:04")
             assert not app.screen.query_one("#empty").display
 

@@ -34,7 +34,7 @@ REFRESH_SECONDS = 2.0
 
 
 def _row(m: ModelSummary) -> tuple[str, ...]:
-    size = f"{m.messages:,} msgs · {m.train + m.valid:,} examples" if m.train else "no examples"
+    size = f"{m.train + m.valid:,} ex · {m.messages:,} msg" if m.train else "no examples"
     activity = m.last_activity.replace("T", " ")[:16]
     return (m.name, m.persona, m.source, size, m.backend or "–", m.state, activity)
 
@@ -90,7 +90,9 @@ learns, the examples built from it, and its training runs and conversations.
         # A few small SQLite reads per model: quick enough for the first paint (benchmarked).
         self._models = list_models()
         table: DataTable[str] = DataTable(id="models", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
+        for column in COLUMNS:
+            # A long file name is cut rather than pushing the state off a narrow terminal.
+            table.add_column(column, width=18 if column == "source" else None)
         yield table
         with Vertical(id="empty"):
             yield Static(EMPTY_TITLE, id="empty-title")
