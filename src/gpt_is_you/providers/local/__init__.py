@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -121,6 +122,9 @@ def _spawn(db, folder: Path, job_id: int) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    # Collected when it ends, so that a long-lived parent (the app) keeps no zombie; the
+    # worker itself is in its own session and outlives this process.
+    threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
     jobs.set_worker(db, job_id, process.pid)
     jobs.add_event(db, job_id, f"started in process {process.pid}")
     return process
