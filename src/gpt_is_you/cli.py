@@ -58,68 +58,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new.add_argument("--persona", metavar="WHO", required=True, help="whose voice to learn")
     new.add_argument("--me", metavar="WHO", help="who you are in the chat")
-    new.add_argument(
-        "--target",
-        choices=("local", "openai"),
-        default="local",
-        help="where it will be trained: sets the token limit and redaction (local)",
-    )
     _reading_options(new)
-    new.add_argument(
-        "--media",
-        choices=("drop", "placeholder"),
-        default="drop",
-        help="drop media, or keep it as [media] (drop; captions are kept either way)",
-    )
-    new.add_argument(
-        "--redact",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="replace phone numbers, e-mails, IBANs and card numbers "
-        "(on by default for the openai target)",
-    )
-    new.add_argument(
-        "--validation-share",
-        type=float,
-        default=0.1,
-        metavar="SHARE",
-        help="share of the examples, the latest sessions, held out (0.1)",
-    )
-    new.add_argument(
-        "--merge-window",
-        type=float,
-        default=10,
-        metavar="MINUTES",
-        help="messages of one person this close become one turn (10)",
-    )
-    new.add_argument(
-        "--session-gap",
-        type=float,
-        default=3,
-        metavar="HOURS",
-        help="a silence this long starts a new session (3)",
-    )
-    new.add_argument(
-        "--max-tokens",
-        type=int,
-        metavar="N",
-        help="token limit of one example (1024 local, 65536 openai)",
-    )
-    new.add_argument(
-        "--min-chars", type=int, default=0, metavar="N", help="drop turns shorter than this"
-    )
-    new.add_argument("--drop-link-only", action="store_true", help="drop turns that are only links")
-    new.add_argument(
-        "--drop-duplicates", action="store_true", help="learn each distinct persona turn once"
-    )
-    new.add_argument("--redact-links", action="store_true", help="also replace links by <LINK>")
-    new.add_argument(
-        "--yes",
-        action="store_true",
-        help="confirm you have the persona's permission (needed without a terminal)",
-    )
-    new.add_argument("--json", action="store_true", help="print the report as JSON")
+    _build_options(new, keep=False)
     new.set_defaults(run=_new)
+
+    duplicate = commands.add_parser(
+        "duplicate",
+        help="a new model from a model's chat, with other settings",
+        description="Build a model's chat again with other dataset settings, as a new model "
+        "(no export file needed: the chat is read from the model). Settings left out keep "
+        'the model\'s; its persona and "me" stay; training runs and conversations do not '
+        "come along.",
+    )
+    duplicate.add_argument("name", metavar="NAME", help="the model to copy the chat from")
+    duplicate.add_argument("new_name", metavar="NEW", help="the new model's name")
+    _build_options(duplicate, keep=True)
+    duplicate.set_defaults(run=_duplicate)
+
+    rename = commands.add_parser(
+        "rename",
+        help="rename a model",
+        description="Give a model a new name; its training runs and conversations stay.",
+    )
+    rename.add_argument("name", metavar="OLD")
+    rename.add_argument("new_name", metavar="NEW")
+    rename.set_defaults(run=_rename)
 
     models = commands.add_parser("models", help="list the models")
     models.add_argument("--json", action="store_true")
@@ -157,6 +120,113 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export)
     cli_train.add_commands(commands)
     return parser
+
+
+def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
+    """The dataset settings of ``new``, and of ``duplicate`` (``keep``), where an option
+    left out keeps the source model's setting instead of taking the default."""
+
+    def add(*flags: str, help: str, default: object, shown: str = "", **kwargs) -> None:
+        if keep:
+            default, shown = None, "the model's"
+        help = f"{help} ({shown})" if shown else help
+        parser.add_argument(*flags, default=default, help=help, **kwargs)
+
+    add(
+        "--target",
+        choices=("local", "openai"),
+        help="where it will be trained: sets the token limit and redaction",
+        default="local",
+        shown="local",
+    )
+    add(
+        "--media",
+        choices=("drop", "placeholder"),
+        help="drop media, or keep it as [media]; captions are kept either way",
+        default="drop",
+        shown="drop",
+    )
+    add(
+        "--redact",
+        action=argparse.BooleanOptionalAction,
+        help="replace phone numbers, e-mails, IBANs and card numbers",
+        default=None,
+        shown="on for the openai target",
+    )
+    add(
+        "--validation-share",
+        type=float,
+        metavar="SHARE",
+        help="share of the examples, the latest sessions, held out",
+        default=0.1,
+        shown="0.1",
+    )
+    add(
+        "--merge-window",
+        type=float,
+        metavar="MINUTES",
+        help="messages of one person this close become one turn",
+        default=10,
+        shown="10",
+    )
+    add(
+        "--session-gap",
+        type=float,
+        metavar="HOURS",
+        help="a silence this long starts a new session",
+        default=3,
+        shown="3",
+    )
+    add(
+        "--max-tokens",
+        type=int,
+        metavar="N",
+        help="token limit of one example",
+        default=None,
+        shown="1024 local, 65536 openai",
+    )
+    add("--min-chars", type=int, metavar="N", help="drop turns shorter than this", default=0)
+    add(
+        "--drop-link-only",
+        action=argparse.BooleanOptionalAction,
+        help="drop turns that are only links",
+        default=False,
+    )
+    add(
+        "--drop-duplicates",
+        action=argparse.BooleanOptionalAction,
+        help="learn each distinct persona turn once",
+        default=False,
+    )
+    add(
+        "--redact-links",
+        action=argparse.BooleanOptionalAction,
+        help="also replace links by <LINK>",
+        default=False,
+    )
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm you have the persona's permission (needed without a terminal)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _build_settings(args: argparse.Namespace) -> dict[str, object]:
+    """The BuildSettings fields the options set (all of them for ``new``)."""
+    options: dict[str, object] = {
+        "media": args.media,
+        "validation_share": args.validation_share,
+        "merge_window": None if args.merge_window is None else timedelta(minutes=args.merge_window),
+        "session_gap": None if args.session_gap is None else timedelta(hours=args.session_gap),
+        "min_chars": args.min_chars,
+        "drop_link_only": args.drop_link_only,
+        "drop_duplicates": args.drop_duplicates,
+        "redact_links": args.redact_links,
+        "redact": args.redact,
+        "max_tokens": args.max_tokens,
+    }
+    return {key: value for key, value in options.items() if value is not None}
 
 
 def _reading_options(parser: argparse.ArgumentParser) -> None:
@@ -252,23 +322,8 @@ def _confirm(question: str, yes: bool) -> bool | None:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from gpt_is_you.dataset.persona import consent_question
-    from gpt_is_you.store.new import prepare, store
+    from gpt_is_you.store.new import prepare
 
-    options: dict[str, object] = {
-        "media": args.media,
-        "validation_share": args.validation_share,
-        "merge_window": timedelta(minutes=args.merge_window),
-        "session_gap": timedelta(hours=args.session_gap),
-        "min_chars": args.min_chars,
-        "drop_link_only": args.drop_link_only,
-        "drop_duplicates": args.drop_duplicates,
-        "redact_links": args.redact_links,
-    }
-    if args.redact is not None:
-        options["redact"] = args.redact
-    if args.max_tokens is not None:
-        options["max_tokens"] = args.max_tokens
     prepared = prepare(
         args.export,
         persona=args.persona,
@@ -276,26 +331,54 @@ def _new(args: argparse.Namespace) -> int:
         target=args.target,
         date_order=args.date_order,
         chat=args.chat,
-        **options,
+        **_build_settings(args),
     )
-    question = consent_question(
-        prepared.dataset.settings.persona,
-        prepared.persona_messages(),
-        remote=args.target != "local",
-    )
-    confirmed = _confirm(question, args.yes)
-    if confirmed is None:
-        print(f"{PROG}: {question} Pass --yes to confirm.", file=sys.stderr)
-        return 2
-    if not confirmed:
-        print("Nothing was created.", file=sys.stderr)
-        return 1
-    folder = store(args.name, prepared)
-    report = _report(args.name, prepared, folder)
+    return _store_and_report(args, args.name, prepared, ask=True)
+
+
+def _duplicate(args: argparse.Namespace) -> int:
+    from gpt_is_you.store.manage import prepare_duplicate
+    from gpt_is_you.store.models import free_folder
+
+    free_folder(args.new_name)  # a taken name fails before the chat is built again
+    prepared = prepare_duplicate(args.name, target=args.target, **_build_settings(args))
+    # The persona agreed to a model on this machine when the source was made; sending
+    # their messages to a remote service is a new question.
+    return _store_and_report(args, args.new_name, prepared, ask=prepared.target != "local")
+
+
+def _store_and_report(args: argparse.Namespace, name: str, prepared, *, ask: bool) -> int:
+    """Ask for the persona's permission (when ``ask``), store ``name``, print the report."""
+    from gpt_is_you.dataset.persona import consent_question
+    from gpt_is_you.store.new import store
+
+    if ask:
+        question = consent_question(
+            prepared.dataset.settings.persona,
+            prepared.persona_messages(),
+            remote=prepared.target != "local",
+        )
+        confirmed = _confirm(question, args.yes)
+        if confirmed is None:
+            print(f"{PROG}: {question} Pass --yes to confirm.", file=sys.stderr)
+            return 2
+        if not confirmed:
+            print("Nothing was created.", file=sys.stderr)
+            return 1
+    folder = store(name, prepared)
+    report = _report(name, prepared, folder)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         _print_report(report)
+    return 0
+
+
+def _rename(args: argparse.Namespace) -> int:
+    from gpt_is_you.store.manage import rename_model
+
+    rename_model(args.name, args.new_name)
+    print(f"{args.name} is now {args.new_name.strip()}")
     return 0
 
 
@@ -384,18 +467,10 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _rm(args: argparse.Namespace) -> int:
-    from gpt_is_you.store.jobs import read_job
-    from gpt_is_you.store.models import open_model, remove_model
+    from gpt_is_you.store.models import open_model, refuse_if_training, remove_model
 
-    with open_model(args.name) as db:  # a missing model fails here, before asking
-        job = read_job(db)
-    if job is not None and job.active:
-        print(
-            f"{PROG}: {args.name} is training; stop it first with `{PROG} train {args.name} "
-            "--cancel`",
-            file=sys.stderr,
-        )
-        return 2
+    with open_model(args.name) as db:  # a missing or training model fails here, before asking
+        refuse_if_training(db, args.name)
     confirmed = _confirm(f"Delete the model {args.name!r} and everything stored with it?", args.yes)
     if confirmed is None:
         print(f"{PROG}: deleting needs confirmation; pass --yes", file=sys.stderr)

@@ -11,17 +11,18 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import sqlite3
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timedelta
 from itertools import count, repeat
 from operator import itemgetter
 from pathlib import Path
 
-from gpt_is_you.chats import Chat
+from gpt_is_you.chats import Chat, Message
 from gpt_is_you.chats.collector import collector_paused
 from gpt_is_you.dataset.build import BuildSettings, Dataset
 from gpt_is_you.dataset.examples import ASSISTANT, USER, Example, Turn
@@ -89,14 +90,19 @@ def open_model(name: str) -> Iterator[sqlite3.Connection]:
 
 
 def create_model(
-    name: str, *, chat: Chat, source_sha256: str, dataset: Dataset, tokens: list[int | None]
+    name: str,
+    *,
+    chat: Chat,
+    source_sha256: str,
+    dataset: Dataset,
+    tokens: list[int | None],
+    target: str = "local",
 ) -> Path:
-    """Store a new model; its folder appears only once everything is written."""
+    """Store a new model; its folder appears only once everything is written.
+    ``target`` (local or openai) is what its examples were built for."""
     slug = slugify(name)
     root = _private_dir(models_dir())
-    target = root / slug
-    if target.exists():
-        raise ModelError(f"a model named {name!r} exists already; choose another name or `rm` it")
+    target_folder = free_folder(name)
     _remove_abandoned(root, slug)
     temp = root / f"{_TEMP_PREFIX}{slug}-{os.getpid()}"
     shutil.rmtree(temp, ignore_errors=True)
@@ -111,7 +117,7 @@ def create_model(
             db.execute("PRAGMA synchronous = OFF")
             migrate(db)
             with collector_paused():
-                _write(db, name, chat, source_sha256, dataset, tokens)
+                _write(db, name, chat, source_sha256, dataset, tokens, target)
             db.execute("PRAGMA journal_mode = WAL")
         finally:
             db.close()
@@ -119,11 +125,29 @@ def create_model(
             os.fsync(f.fileno())
         for file in temp.iterdir():
             file.chmod(0o600)
-        temp.rename(target)
+        temp.rename(target_folder)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-    return target
+    return target_folder
+
+
+def free_folder(name: str) -> Path:
+    """Where a model named ``name`` would go, refused when another model is there."""
+    folder = models_dir() / slugify(name)
+    if folder.exists():
+        raise ModelError(f"a model named {name!r} exists already; choose another name or `rm` it")
+    return folder
+
+
+def refuse_if_training(db: sqlite3.Connection, name: str) -> None:
+    """A running job's worker writes into the model's folder: it must not move or vanish."""
+    job = read_job(db)
+    if job is not None and job.active:
+        raise ModelError(
+            f"{name} is training; stop it first with `gpt-is-you train {shlex.quote(name)} "
+            "--cancel`"
+        )
 
 
 def list_models() -> list[ModelSummary]:
@@ -143,9 +167,9 @@ def list_models() -> list[ModelSummary]:
 
 
 def remove_model(name: str) -> None:
-    folder = models_dir() / slugify(name)
-    if not (folder / DB_NAME).is_file():
-        raise ModelError(f"no model named {name!r}; `gpt-is-you models` lists them")
+    with open_model(name) as db:
+        refuse_if_training(db, name)
+    folder = model_folder(name)
     # Renamed first, so that a crash half-way leaves no half model behind.
     trash = folder.with_name(f"{_TEMP_PREFIX}{folder.name}-removed-{os.getpid()}")
     folder.rename(trash)
@@ -165,6 +189,45 @@ def read_examples(db: sqlite3.Connection) -> list[tuple[int, Example, int | None
 def read_setting(db: sqlite3.Connection, key: str) -> object:
     row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     return None if row is None else json.loads(row[0])
+
+
+def write_setting(db: sqlite3.Connection, key: str, value: object) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+        (key, json.dumps(value, ensure_ascii=False)),
+    )
+
+
+def read_target(db: sqlite3.Connection) -> str:
+    """What the model's examples were built for; models made before it was recorded were
+    all built for the local target."""
+    return str(read_setting(db, "target") or "local")
+
+
+def read_chat(db: sqlite3.Connection) -> Chat:
+    """The chat as it was imported: its messages back in export order, so that a message's
+    position is its id, as the stored examples refer to it. The reader's warnings are not
+    kept (they were shown at import)."""
+    name, fmt, title = db.execute(
+        "SELECT name, format, title FROM sources ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    rows = db.execute("SELECT time, sender, text, kind, edited FROM messages ORDER BY id")
+    with collector_paused():
+        messages = tuple(
+            Message(datetime.fromisoformat(t), sender, text, kind, bool(edited))
+            for t, sender, text, kind, edited in rows
+        )
+    return Chat(name, fmt, title, messages)
+
+
+def read_build_settings(db: sqlite3.Connection) -> BuildSettings:
+    """The settings of the latest build, as ``_settings_json`` stored them."""
+    (stored,) = db.execute("SELECT settings FROM builds ORDER BY id DESC LIMIT 1").fetchone()
+    data = json.loads(stored)
+    for key in ("merge_window", "session_gap"):
+        data[key] = timedelta(seconds=data[key])
+    known = {f.name for f in fields(BuildSettings)}
+    return BuildSettings(**{k: v for k, v in data.items() if k in known})
 
 
 def _private_dir(models: Path) -> Path:
@@ -190,11 +253,18 @@ def _write(
     sha256: str,
     dataset: Dataset,
     tokens: list[int | None],
+    target: str,
 ) -> None:
     now = datetime.now().isoformat(timespec="seconds")
     s = dataset.settings
     db.execute("BEGIN")
-    settings = {"name": name, "persona": s.persona, "me": s.me, "created_at": now}
+    settings = {
+        "name": name,
+        "persona": s.persona,
+        "me": s.me,
+        "created_at": now,
+        "target": target,
+    }
     db.executemany(
         "INSERT INTO settings (key, value) VALUES (?, ?)",
         [(k, json.dumps(v, ensure_ascii=False)) for k, v in settings.items()],
@@ -293,8 +363,11 @@ def _summary(db: sqlite3.Connection, slug: str) -> ModelSummary:
             "AND NOT excluded GROUP BY split"
         ).fetchall()
     )
+    name = str(read_setting(db, "name"))
     return ModelSummary(
-        name=str(read_setting(db, "name")),
+        # A rename moves the folder, then writes the name: a crash between the two leaves
+        # a name that no longer finds the folder, and the slug is the name that does.
+        name=name if slugify(name) == slug else slug,
         slug=slug,
         persona=str(read_setting(db, "persona")),
         source=source[0] if source else "",

@@ -1,0 +1,95 @@
+"""Changing models that exist: renaming one, and duplicating one with other build settings.
+
+The CLI (``rename``, ``duplicate``) and the app's models screen both call these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+from gpt_is_you.chats.summary import summarize
+from gpt_is_you.store.errors import ModelError
+from gpt_is_you.store.models import (
+    DB_NAME,
+    connect,
+    free_folder,
+    model_folder,
+    open_model,
+    read_build_settings,
+    read_chat,
+    read_target,
+    refuse_if_training,
+    slugify,
+    write_setting,
+)
+from gpt_is_you.store.new import TARGETS, Prepared, Source, prepare, store
+
+
+def rename_model(old: str, new: str) -> None:
+    """Give ``old`` the name ``new``: its folder moves to the new name's slug, with its
+    jobs, adapters and conversations (nothing stores the folder's path)."""
+    new = new.strip()
+    folder = model_folder(old)
+    slug = slugify(new)
+    with open_model(old) as db:
+        # The worker holds the folder's path: moving it would lose the job's writes.
+        refuse_if_training(db, old)
+    moved = folder.with_name(slug)
+    if moved != folder:
+        free_folder(new)
+        try:
+            # One rename moves everything; it fails, rather than replacing, when another
+            # model took the name since the check above.
+            folder.rename(moved)
+        except OSError as e:
+            raise ModelError(f"cannot rename {old!r} to {new!r}: {e.strerror}") from None
+    try:
+        db = connect(moved / DB_NAME)
+        try:
+            write_setting(db, "name", new)
+        finally:
+            db.close()
+    except BaseException:
+        if moved != folder:
+            moved.rename(folder)
+        raise
+
+
+def prepare_duplicate(name: str, *, target: str | None = None, **options: object) -> Prepared:
+    """``name``'s chat built again, without its export: from the messages it stored.
+
+    ``options`` are BuildSettings fields to change; the others keep the model's latest
+    build settings. A ``target`` other than the model's brings that target's defaults
+    (token limit, redaction) unless ``options`` set them. The persona and "me" stay.
+    """
+    if {"persona", "me"} & options.keys():
+        raise ValueError("a duplicate learns the same persona; make a new model for another")
+    with open_model(name) as db:
+        chat = read_chat(db)
+        settings = read_build_settings(db)
+        source_target = read_target(db)
+        (sha256,) = db.execute("SELECT sha256 FROM sources ORDER BY id DESC LIMIT 1").fetchone()
+    target = target or source_target
+    kept = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    del kept["persona"], kept["me"]
+    if target != source_target:
+        for key in TARGETS.get(target, {}).keys() & kept.keys():
+            del kept[key]
+    # The same path as an import's, from the stored chat: the same examples and counts.
+    return prepare(
+        Source(chat, summarize(chat), sha256),
+        persona=settings.persona,
+        me=settings.me,
+        target=target,
+        **(kept | options),
+    )
+
+
+def duplicate_model(
+    name: str, new_name: str, *, target: str | None = None, **options: object
+) -> Path:
+    """A new model ``new_name`` from ``name``'s chat with other build settings (see
+    ``prepare_duplicate``); no jobs or conversations come with it. Returns its folder."""
+    free_folder(new_name)  # before building, which takes seconds on a large chat
+    return store(new_name, prepare_duplicate(name, target=target, **options))
