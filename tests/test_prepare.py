@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gpt_is_you.chats import read_export
-from gpt_is_you.store.new import prepare, read_source
+from gpt_is_you.store.new import prepare, read_source, unused_name
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "assets" / "sample" / "sample_chat.txt"
@@ -47,3 +47,14 @@ def test_a_guessed_date_order_is_named_and_an_explicit_one_is_not() -> None:
     assert read_export(export).guessed_date_order == "mdy"
     assert read_export(export, date_order="dmy").guessed_date_order is None
     assert read_export(WHATSAPP / "android_en_gb_24h.txt").guessed_date_order is None
+
+
+def test_an_unused_name_counts_past_the_models_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path))
+    assert unused_name("Sam") == "Sam"
+    (tmp_path / "models" / "sam").mkdir(parents=True)
+    (tmp_path / "models" / "sam-2").mkdir()
+    assert unused_name("Sam") == "Sam 3"
+    assert unused_name("🌸") == "model"

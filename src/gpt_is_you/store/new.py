@@ -16,6 +16,8 @@ from gpt_is_you.dataset.build import BuildSettings, Dataset, build
 from gpt_is_you.dataset.cost import CostEstimate, estimate
 from gpt_is_you.dataset.examples import TRAIN, VALID
 from gpt_is_you.dataset.persona import pick_participant
+from gpt_is_you.paths import models_dir
+from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.models import create_model, slugify
 
 # What a model is built for decides the token limit and whether to redact by default.
@@ -213,3 +215,18 @@ def store(name: str, prepared: Prepared) -> Path:
         tokens=list(prepared.tokens),
         target=prepared.target,
     )
+
+
+def unused_name(base: str) -> str:
+    """A name for a new model: ``base``, or ``base 2``, ``base 3``… the first that no
+    model's folder has (the app proposes the persona's first name this way)."""
+    base = " ".join(base.split())[:40]  # short enough that a number always fits the slug
+    try:
+        slugify(base)
+    except ModelError:
+        base = "model"  # a name of emoji or other script has no slug of its own
+    name, number = base, 1
+    while (models_dir() / slugify(name)).exists():
+        number += 1
+        name = f"{base} {number}"
+    return name
