@@ -104,8 +104,15 @@ _V2 = """
         CREATE INDEX metrics_by_name ON metrics(job_id, name, step);
 """
 
+# A reply the user stopped is kept as far as it got, and marked; a conversation's lines
+# are read by conversation.
+_V3 = """
+        ALTER TABLE conversation_messages ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX conversation_lines ON conversation_messages(conversation_id, id);
+"""
+
 # Each step is an SQL script; step N takes a database from version N to N + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 VERSION = len(MIGRATIONS)
 
 

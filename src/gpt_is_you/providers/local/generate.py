@@ -16,6 +16,7 @@ from gpt_is_you.providers.local import base_model
 from gpt_is_you.providers.local.device import pick_device
 from gpt_is_you.providers.local.encode import prompt_ids
 from gpt_is_you.providers.settings import Sampling
+from gpt_is_you.store.conversations import bubbles as bubbles  # where the CLI and tests look
 
 
 class LocalChat:
@@ -119,11 +120,6 @@ class LocalChat:
                 cache.crop(shared - len(fed))
                 return cache, shared
         return DynamicCache(config=self.model.config), 0
-
-
-def bubbles(reply: str) -> list[str]:
-    """A reply split back into messages, as the dataset joined a turn's bubbles."""
-    return [line.strip() for line in reply.split("\n") if line.strip()]
 
 
 def _sample(logits, sampling: Sampling, generator) -> int:
