@@ -15,7 +15,7 @@ import shlex
 import shutil
 import sqlite3
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from itertools import count, repeat
@@ -178,12 +178,42 @@ def remove_model(name: str) -> None:
 
 def read_examples(db: sqlite3.Connection) -> list[tuple[int, Example, int | None]]:
     """(id, example, tokens) of the latest build, in order, excluded ones left out."""
+    return list(iter_examples(db))
+
+
+def iter_examples(
+    db: sqlite3.Connection, ids: Sequence[int] | None = None, *, batch: int = 1000
+) -> Iterator[tuple[int, Example, int | None]]:
+    """(id, example, tokens) in order: the examples ``ids`` (excluded or not), or else
+    every example of the latest build that is not excluded.
+
+    The messages of ``batch`` examples come in one query (one per example made 100,000
+    examples take minutes), and no more than a batch is held at a time.
+    """
     persona = read_setting(db, "persona")
-    rows = db.execute(
-        "SELECT id, session, part, split, body, tokens FROM examples "
-        "WHERE build_id = (SELECT max(id) FROM builds) AND NOT excluded ORDER BY id"
-    ).fetchall()
-    return [(row[0], _example(db, row, persona), row[5]) for row in rows]
+    columns = "SELECT id, session, part, split, body, tokens FROM examples"
+    if ids is None:
+        rows = db.execute(
+            f"{columns} WHERE build_id = (SELECT max(id) FROM builds) AND NOT excluded ORDER BY id"
+        )
+    else:
+        rows = db.execute(
+            f"{columns} WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(list(ids)),),
+        )
+    while chunk := rows.fetchmany(batch):
+        bodies = [json.loads(row[4]) for row in chunk]
+        first = min(t[0][0] for data in bodies for t in data["turns"])
+        last = max(t[0][-1] for data in bodies for t in data["turns"])
+        messages = {
+            i: (datetime.fromisoformat(time), sender, text)
+            for i, time, sender, text in db.execute(
+                "SELECT id, time, sender, text FROM messages WHERE id BETWEEN ? AND ?",
+                (first, last),
+            )
+        }
+        for row, data in zip(chunk, bodies, strict=True):
+            yield row[0], _example(row, data, messages, persona), row[5]
 
 
 def read_setting(db: sqlite3.Connection, key: str) -> object:
@@ -332,17 +362,10 @@ def _example_json(e: Example, chat: Chat, rewritten: bool) -> dict[str, object]:
     return {"system": e.system, "group": e.group, "turns": turns}
 
 
-def _example(db: sqlite3.Connection, row: tuple, persona: object) -> Example:
-    _, session, part, split, body, _ = row
-    data = json.loads(body)
-    first = min(t[0][0] for t in data["turns"])
-    last = max(t[0][-1] for t in data["turns"])
-    messages = {
-        i: (datetime.fromisoformat(time), sender, text)
-        for i, time, sender, text in db.execute(
-            "SELECT id, time, sender, text FROM messages WHERE id BETWEEN ? AND ?", (first, last)
-        )
-    }
+def _example(
+    row: tuple, data: dict, messages: dict[int, tuple[datetime, str, str]], persona: object
+) -> Example:
+    _, session, part, split, _, _ = row
     turns = []
     for sources, weight, *bubbles in data["turns"]:
         start, speaker, _ = messages[sources[0]]
