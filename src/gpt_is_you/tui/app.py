@@ -115,7 +115,8 @@ class GptIsYouApp(App[None]):
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
-        # Every worker runs with exit_on_error=False: its failure ends here, once.
+        # Every worker runs with exit_on_error=False: its failure ends here, once. This
+        # catches the app's own workers; screens forward theirs (screens/base.py).
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.show_error(event.worker.error)
 

@@ -8,11 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
 
 from gpt_is_you.paths import sample_chat
 from gpt_is_you.store.models import ModelSummary, list_models
+from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 
 EMPTY_TITLE = "No models yet"
@@ -39,7 +40,7 @@ def _row(m: ModelSummary) -> tuple[str, ...]:
     return (m.name, m.persona, m.source, size, m.backend or "–", m.state, activity)
 
 
-class ModelsScreen(Screen[None]):
+class ModelsScreen(AppScreen):
     SUB_TITLE = "Models"
     HELP = """\
 ## Models
@@ -112,7 +113,9 @@ learns, the examples built from it, and its training runs and conversations.
     @work(thread=True, exclusive=True, exit_on_error=False, group="models-list")
     def _reload(self) -> None:
         models = list_models()
-        self.app.call_from_thread(self._show, models)
+        # A newer reload replaced this one: an older list must not overwrite its result.
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, models)
 
     def _show(self, models: list[ModelSummary]) -> None:
         self._models = models
@@ -189,7 +192,7 @@ learns, the examples built from it, and its training runs and conversations.
 
         rename_model(old, new)
         self.app.call_from_thread(self.notify, f"{old} is now {new}.", title="Renamed")
-        self._reload()
+        self.app.call_from_thread(self._reload)
 
     def action_duplicate(self) -> None:
         if (model := self._selected()) is None:
@@ -209,7 +212,7 @@ learns, the examples built from it, and its training runs and conversations.
         self.app.call_from_thread(self.notify, f"Building {name} from {source}'s chat…")
         duplicate_model(source, name, **options)
         self.app.call_from_thread(self.notify, f"{name} is ready.", title="Duplicated")
-        self._reload()
+        self.app.call_from_thread(self._reload)
 
     def action_delete(self) -> None:
         if (model := self._selected()) is None:
@@ -240,4 +243,4 @@ learns, the examples built from it, and its training runs and conversations.
 
         remove_model(name)
         self.app.call_from_thread(self.notify, f"{name} was deleted.", title="Deleted")
-        self._reload()
+        self.app.call_from_thread(self._reload)
