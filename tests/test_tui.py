@@ -241,3 +241,27 @@ def test_models_snapshot(home: Path, snap_compare) -> None:
     make_model("Bruno")
     assert model_folder("Bruno").is_dir()
     assert snap_compare(GptIsYouApp(), terminal_size=SIZE, press=["down"])
+
+
+def test_duplicate_builds_a_copy_with_other_settings(home: Path) -> None:
+    make_model("Bruno")
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("d")
+            name = app.screen.query_one("#duplicate-name", Input)
+            assert name.value == "Bruno 2"
+            app.screen.query_one("#session-gap", Input).focus()
+            await pilot.press(*["backspace"] * 4, "1")
+            name.focus()
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            table = app.screen.query_one("#models", DataTable)
+            assert [table.get_row_at(i)[0] for i in range(table.row_count)] == ["Bruno", "Bruno 2"]
+
+    run(scenario)
+    with open_model("Bruno 2") as db:
+        settings = json.loads(db.execute("SELECT settings FROM builds").fetchone()[0])
+    assert settings["session_gap"] == 3600
