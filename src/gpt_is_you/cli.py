@@ -93,10 +93,22 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
     rm.set_defaults(run=_rm)
 
-    examples = commands.add_parser("examples", help="show a model's training examples")
+    examples = commands.add_parser(
+        "examples",
+        help="show a model's training examples, or leave some out",
+        description="Print the training examples, numbered; or leave examples out of "
+        "training by number (--exclude) and take them back (--include).",
+    )
     examples.add_argument("name", metavar="NAME")
-    examples.add_argument(
+    what = examples.add_mutually_exclusive_group()
+    what.add_argument(
         "--jsonl", action="store_true", help="print the exact lines that would be trained on"
+    )
+    what.add_argument(
+        "--exclude", type=int, nargs="+", metavar="ID", help="leave these examples out"
+    )
+    what.add_argument(
+        "--include", type=int, nargs="+", metavar="ID", help="take excluded examples back in"
     )
     examples.set_defaults(run=_examples)
 
@@ -482,26 +494,41 @@ def _rm(args: argparse.Namespace) -> int:
 
 
 def _examples(args: argparse.Namespace) -> int:
-    from gpt_is_you.store.models import open_model, read_examples
+    from gpt_is_you.store.models import iter_examples, open_model
 
+    if args.exclude or args.include:
+        return _set_excluded(args.name, args.exclude or args.include, bool(args.exclude))
     with open_model(args.name) as db:
-        rows = read_examples(db)
-    if args.jsonl:
-        for _, example, _ in rows:
-            print(json.dumps({"messages": example.chat_messages()}, ensure_ascii=False))
-        return 0
-    for number, example, tokens in rows:
-        print(
-            f"── example {number} · session {example.session} · {example.split} · {tokens} tokens"
+        if args.jsonl:
+            for _, example, _ in iter_examples(db):
+                print(json.dumps({"messages": example.chat_messages()}, ensure_ascii=False))
+            return 0
+        for number, example, tokens in iter_examples(db):
+            _print_example(number, example, tokens)
+    return 0
+
+
+def _print_example(number: int, example, tokens: int | None) -> None:
+    print(f"── example {number} · session {example.session} · {example.split} · {tokens} tokens")
+    for message in example.chat_messages()[1:]:
+        mark = (
+            "   " if message["role"] == "user" else ("·· " if message.get("weight") == 0 else ">> ")
         )
-        for message in example.chat_messages()[1:]:
-            mark = (
-                "   "
-                if message["role"] == "user"
-                else ("·· " if message.get("weight") == 0 else ">> ")
-            )
-            for line in str(message["content"]).splitlines() or [""]:
-                print(f"{mark}{line}")
+        for line in str(message["content"]).splitlines() or [""]:
+            print(f"{mark}{line}")
+
+
+def _set_excluded(name: str, ids: list[int], excluded: bool) -> int:
+    from gpt_is_you.store.browse import set_excluded
+    from gpt_is_you.store.models import open_model
+
+    with open_model(name) as db:
+        done = set_excluded(db, ids, excluded)
+    verb = "excluded" if excluded else "included"
+    print(
+        f"{verb} {done.changed} example(s); {done.excluded:,} of {done.total:,} are left out "
+        "of training"
+    )
     return 0
 
 
