@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from gpt_is_you.store.jobs import RUNNING, SUCCEEDED, Job
 from gpt_is_you.store.pace import Pace, clock, elapsed
 
 
-def job(step: int, total: int | None = 100, state: str = RUNNING, finished: str | None = None):
+def job(
+    step: int,
+    total: int | None = 100,
+    state: str = RUNNING,
+    finished: str | None = None,
+    at: float = 0,
+) -> Job:
+    """A job as read ``at`` seconds after 09:00:00, when it reached ``step``."""
+    updated = datetime(2025, 3, 14, 9, 0) + timedelta(seconds=at)
     return Job(
         id=1,
         backend="local",
@@ -19,7 +27,7 @@ def job(step: int, total: int | None = 100, state: str = RUNNING, finished: str 
         total_steps=total,
         checkpoint_step=None,
         created_at="2025-03-14T09:00:00",
-        updated_at="2025-03-14T09:00:00",
+        updated_at=updated.isoformat(timespec="seconds"),
         finished_at=finished,
         error=None,
         pid=None,
@@ -37,10 +45,10 @@ def test_elapsed_runs_until_the_job_ends() -> None:
 def test_the_eta_comes_from_the_steps_seen() -> None:
     pace = Pace()
     assert pace.remaining(job(10)) is None
-    pace.see(10, 0.0)
+    pace.see(job(10, at=0))
     assert pace.remaining(job(10)) is None  # one sighting says nothing about speed
-    pace.see(10, 4.0)
-    pace.see(20, 50.0)
+    pace.see(job(10, at=0))
+    pace.see(job(20, at=50))
     assert pace.remaining(job(20)) == 400.0  # 5 s a step, 80 to go
     assert pace.remaining(job(20, total=None)) is None
     assert pace.remaining(job(20, state=SUCCEEDED)) is None
@@ -48,11 +56,11 @@ def test_the_eta_comes_from_the_steps_seen() -> None:
 
 def test_a_resumed_job_starts_the_pace_again() -> None:
     pace = Pace()
-    pace.see(40, 0.0)
-    pace.see(50, 10.0)
-    pace.see(20, 100.0)  # resumed from the checkpoint at step 20
+    pace.see(job(40, at=0))
+    pace.see(job(50, at=10))
+    pace.see(job(20, at=100))  # resumed from the checkpoint at step 20
     assert pace.remaining(job(20)) is None
-    pace.see(22, 104.0)
+    pace.see(job(22, at=104))
     assert pace.remaining(job(22)) == 156.0
 
 

@@ -220,7 +220,7 @@ def _follow(name: str, quiet: bool = False) -> int:
                     bar.console.print(f"{event.time[11:]}  {event.message}")
             metrics = jobs.read_metrics(db, job.id)
             line = _progress_line(job, metrics)
-            pace.see(job.step, time.monotonic())
+            pace.see(job)
             eta = clock(pace.remaining(job))
             bar.update(task, total=job.total_steps, completed=job.step, line=line, eta=eta)
             if not bar.live.is_started and job.step != last_step and not quiet:

@@ -1,7 +1,8 @@
 """How long a training job has run and how long it has left, for the CLI and the app.
 
-Elapsed time comes from the job's row; the time left from the pace seen while watching
-it, because a resumed job's row says nothing about how fast its current run goes.
+Elapsed time comes from the job's row; the time left from the pace of the steps seen
+while watching it, because a resumed job's row says nothing about how fast its current
+run goes.
 """
 
 from __future__ import annotations
@@ -20,15 +21,17 @@ def elapsed(job: Job, now: datetime) -> float:
 class Pace:
     """Steps per second between the first and the latest step seen, for an ETA.
 
-    ``at`` is any clock in seconds (``time.monotonic()`` in the CLI; the store's clock in
-    the app, so that tests can fix it).
+    A step's moment is the job's ``updated_at`` when it was seen with that step (the
+    worker stamps each step), not when the reader happened to look.
     """
 
     def __init__(self) -> None:
         self._first: tuple[float, int] | None = None
         self._last: tuple[float, int] | None = None
 
-    def see(self, step: int, at: float) -> None:
+    def see(self, job: Job) -> None:
+        step = job.step
+        at = datetime.fromisoformat(job.updated_at).timestamp()
         if self._first is None or step < self._first[1]:  # first sight, or a resumed job
             self._first = self._last = (at, step)
         elif step != self._last[1]:

