@@ -53,9 +53,9 @@ def test_conversations_are_listed_latest_first_with_their_counts(db):
 def test_a_regenerated_reply_replaces_the_last_one_or_answers_the_last_message(db):
     c = conv.start(db, "hi", None)
     conv.add(db, c, conv.USER, "hi", time="2024-01-13T09:00:00")
-    conv.replace_last_reply(db, c, "first try", time="2024-01-13T09:00:01", stopped=True)
+    conv.set_reply(db, c, "first try", time="2024-01-13T09:00:01", stopped=True)
     assert conv.lines(db, c)[-1] == ChatLine("assistant", "first try", "2024-01-13T09:00:01", True)
-    conv.replace_last_reply(db, c, "yo\nsure", time="2024-01-13T09:00:02")
+    conv.set_reply(db, c, "yo\nsure", time="2024-01-13T09:00:02")
     assert conv.lines(db, c) == [
         ChatLine("user", "hi", "2024-01-13T09:00:00"),
         ChatLine("assistant", "yo\nsure", "2024-01-13T09:00:02"),

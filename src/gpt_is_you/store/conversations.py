@@ -126,7 +126,7 @@ def add(
     )
 
 
-def replace_last_reply(
+def set_reply(
     db: sqlite3.Connection,
     conversation: int,
     content: str,
@@ -134,8 +134,8 @@ def replace_last_reply(
     time: str | None = None,
     stopped: bool = False,
 ) -> None:
-    """A regenerated reply: it takes the place of the last line when that is a reply, and
-    is added after the user's last message when that went unanswered."""
+    """The reply to the conversation's last message: added after the user's message, or
+    in place of the reply already there (a reply written again)."""
     last = db.execute(
         "SELECT id, role FROM conversation_messages WHERE conversation_id = ? "
         "ORDER BY id DESC LIMIT 1",

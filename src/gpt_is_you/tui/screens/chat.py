@@ -1,0 +1,618 @@
+"""Talking to a trained model in a messenger pane, with its conversations and ready prompts.
+
+Replies are written in a thread worker that reads the backend's stream and posts each
+piece to the screen; the screen appends it to the bubble being written (a newline starts
+the next bubble). The worker also stores the conversation's lines, one reply at a time
+(a lock keeps them in order when a new message follows a stopped reply).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from gpt_is_you.providers.settings import Sampling
+from gpt_is_you.store import conversations
+from gpt_is_you.store.conversations import (
+    ASSISTANT,
+    READY_PROMPTS,
+    USER,
+    ChatLine,
+    Conversation,
+    Persona,
+    bubbles,
+)
+from gpt_is_you.store.jobs import Job, read_job
+from gpt_is_you.store.models import open_model, slugify
+from gpt_is_you.tui.widgets.bubbles import Bubble, MessageList, Turn
+from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
+from gpt_is_you.tui.widgets.sampling import SamplingDialog, describe
+from gpt_is_you.user_errors import USER_ERRORS
+
+Clock = Callable[[], datetime]
+TITLE_WIDTH = 26  # characters of a conversation's title in the sidebar
+PLACEHOLDER = "Write a message · Enter sends · Ctrl+J starts a new line (a new bubble)"
+EMPTY = "No messages yet. Write below, or pick a ready prompt on the left (Ctrl+L)."
+
+
+class ChatInput(TextArea):
+    """Where the user writes. Enter sends; Ctrl+J or Alt+Enter starts a new bubble."""
+
+    HELP = """\
+## Your message
+
+- **Enter** sends it.
+- **Ctrl+J** or **Alt+Enter** starts a new line: each line is sent as its own bubble,
+  as in a messenger.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority: a text area would otherwise take Enter as a new line.
+        Binding(
+            "enter", "send", "Send", id="chat.send", tooltip="Send the message.", priority=True
+        ),
+        Binding(
+            "ctrl+j,alt+enter",
+            "newline",
+            "New line",
+            id="chat.newline",
+            tooltip="Start a new line: a new bubble of the same message.",
+            show=False,  # the placeholder says it; the footer is full
+        ),
+    ]
+
+    @dataclass
+    class Sent(Message):
+        text: str
+
+    def action_send(self) -> None:
+        self.post_message(self.Sent(self.text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+
+@dataclass
+class _Thread:
+    """The conversation being written to; the worker learns its id when it starts it."""
+
+    id: int | None = None
+
+
+@dataclass
+class _Reply:
+    """A reply being written: the worker's stop flag and the widgets it grows."""
+
+    number: int
+    stop: threading.Event = field(default_factory=threading.Event)
+    turn: Turn | None = None
+    bubble: Bubble | None = None
+    discarded: bool = False  # regenerated while it was written: late pieces go nowhere
+
+
+@dataclass
+class _Piece(Message):
+    reply: int
+    text: str
+    at: str  # when the reply began (Message has a ``time`` of its own)
+
+
+@dataclass
+class _Progress(Message):
+    reply: int
+    loading: bool  # True while the backend loads the model, then False: typing
+
+
+@dataclass
+class _Ended(Message):
+    reply: int
+    stopped: bool
+    at: str
+
+
+@dataclass
+class _Started(Message):
+    conversation: int
+
+
+class ChatScreen(Screen[None]):
+    """A conversation with the model of ``model``; ``clock`` gives the time of new lines."""
+
+    SUB_TITLE = "Chat"
+
+    HELP = """\
+## Chat
+
+You are talking to a **model** trained on one person's messages, not to the person.
+
+- Write below and press **Enter**; the reply streams in, one bubble per message.
+- **Esc** stops a reply (what it wrote is kept); when nothing is being written it goes back.
+- **Ctrl+R** writes the last reply again; **Ctrl+O** copies the picked message (or the
+  last reply); **Ctrl+S** saves the conversation as Markdown.
+- **Ctrl+N** starts a new conversation; earlier ones are in the list on the left.
+- **Ctrl+L** goes to the ready prompts: Enter puts one in your message.
+- **F2** sets how replies are written (temperature, top-p, length).
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "stop",
+            "Stop",
+            id="chat.stop",
+            tooltip="Stop the reply; what it wrote so far is kept.",
+        ),
+        Binding("escape", "back", "Back", id="chat.back", tooltip="Back to the models."),
+        Binding(
+            "ctrl+r",
+            "regenerate",
+            "Regenerate",
+            id="chat.regenerate",
+            tooltip="Write the last reply again.",
+        ),
+        Binding(
+            "ctrl+o",
+            "copy",
+            "Copy",
+            id="chat.copy",
+            tooltip="Copy the picked message, or the last reply, to the clipboard.",
+        ),
+        Binding("ctrl+n", "new", "New chat", id="chat.new", tooltip="Start a new conversation."),
+        Binding(
+            "ctrl+l",
+            "prompts",
+            "Prompts",
+            id="chat.prompts",
+            tooltip="Go to the ready prompts; Enter puts one in your message.",
+        ),
+        Binding(
+            "f2",
+            "sampling",
+            "Sampling",
+            id="chat.sampling",
+            tooltip="Temperature, top-p and the length of replies.",
+        ),
+        Binding(
+            "ctrl+s",
+            "export",
+            "Export",
+            id="chat.export",
+            tooltip="Save the conversation as a Markdown file.",
+        ),
+        Binding("t", "train", "Train", id="chat.train", tooltip="Open the training of this model."),
+    ]
+
+    def __init__(self, model: str, *, clock: Clock = datetime.now) -> None:
+        super().__init__()
+        self.model = model
+        self._clock = clock
+        self._persona: Persona | None = None
+        self._job: Job | None = None
+        self._sampling = Sampling()
+        self._thread = _Thread()
+        self._reply: _Reply | None = None  # the one being written, if any
+        self._live: dict[int, _Reply] = {}  # replies whose worker has not ended
+        self._replies = 0
+        self._day: str | None = None  # of the last message shown
+        self._store_lock = threading.Lock()  # one worker at a time writes the store
+
+    # Layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="chat-body"):
+            with Vertical(id="chat-sidebar"):
+                yield Static("Conversations", classes="chat-sidebar-title")
+                yield OptionList(id="chat-conversations")
+                yield Static("Ready prompts", classes="chat-sidebar-title")
+                yield OptionList(
+                    *(Option(p.title, id=str(i)) for i, p in enumerate(READY_PROMPTS)),
+                    id="chat-prompts",
+                )
+            with Vertical(id="chat-main"):
+                yield Static(id="chat-banner")
+                yield MessageList(id="chat-messages")
+                yield Static(id="chat-typing")
+                yield ChatInput(id="chat-input", placeholder=PLACEHOLDER)
+                yield Static(describe(self._sampling), id="chat-sampling")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.sub_title = f"Chat · {self.model}"
+        self._show_typing(None)
+        try:
+            with open_model(self.model) as db:
+                self._persona = conversations.read_persona(db)
+                self._job = conversations.chat_job(db)
+                latest = read_job(db)
+                listed = conversations.list_conversations(db)
+                history = conversations.lines(db, listed[0].id) if listed else []
+        except USER_ERRORS as e:
+            self.app.pop_screen()
+            self.app.show_error(e, title="The chat cannot open")
+            return
+        name = self._persona.name
+        self.query_one("#chat-banner", Static).update(
+            Content.assemble(
+                "You are talking to a ",
+                ("model", "bold"),
+                f" trained on {name}'s messages, not to {name}.",
+            )
+        )
+        if self._job is None:
+            await self._show_untrained(latest)
+            return
+        if listed:
+            self._thread = _Thread(listed[0].id)
+            self._show_conversations(listed)
+        await self._show_history(history)
+        self.query_one(ChatInput).focus()
+
+    async def _show_untrained(self, latest: Job | None) -> None:
+        name = self._persona.name
+        if latest is not None and latest.active:
+            text = f"The model of {name} is training now ({latest.progress:.0%}). "
+            text += "Press t to watch it; the chat opens once it has finished."
+        else:
+            text = f"The model of {name} is not trained yet. Press t to train it."
+        await self.query_one(MessageList).mount(Static(text, id="chat-untrained"))
+        for widget in (ChatInput, "#chat-conversations", "#chat-prompts"):
+            self.query_one(widget).disabled = True
+        self.query_one("#chat-sampling").display = False
+        self.refresh_bindings()
+
+    def _show_conversations(self, listed: list[Conversation]) -> None:
+        options = self.query_one("#chat-conversations", OptionList)
+        options.clear_options()
+        for c in listed:
+            title = c.title if len(c.title) <= TITLE_WIDTH else c.title[: TITLE_WIDTH - 1] + "…"
+            when = c.last_time.replace("T", " ")[:16]
+            options.add_option(
+                Option(Content.assemble(title, "\n", (when, "$text-muted")), id=str(c.id))
+            )
+        if self._thread.id is not None:
+            options.highlighted = options.get_option_index(str(self._thread.id))
+
+    def _refresh_conversations(self) -> None:
+        with open_model(self.model) as db:
+            self._show_conversations(conversations.list_conversations(db))
+
+    async def _show_history(self, history: list[ChatLine]) -> None:
+        messages = self.query_one(MessageList)
+        await messages.clear()
+        self._day = None
+        widgets: list[Static | Turn] = []
+        for line in history:
+            widgets += self._dated(line.time)
+            widgets.append(self._turn(line.role, line.time, bubbles(line.content), line.stopped))
+        await messages.mount_all(widgets or [Static(EMPTY, id="chat-empty")])
+        messages.scroll_end(animate=False)
+
+    def _dated(self, time: str) -> list[Static]:
+        """A line with the day before the first message of each day."""
+        if time[:10] == self._day:
+            return []
+        self._day = time[:10]
+        day = datetime.fromisoformat(self._day).strftime("%A %d %B %Y")
+        return [Static(day, classes="chat-day")]
+
+    def _turn(self, role: str, time: str, texts: list[str], stopped: bool = False) -> Turn:
+        if role == USER:
+            return Turn("You", time, texts, mine=True)
+        return Turn(f"{self._persona.name} (model)", time, texts, mine=False, stopped=stopped)
+
+    async def _add_turn(self, turn: Turn, time: str, *, follow: bool) -> None:
+        messages = self.query_one(MessageList)
+        await messages.query("#chat-empty").remove()
+        await messages.mount_all([*self._dated(time), turn])
+        if follow:  # the user's own message: back to the bottom, following again
+            messages.scroll_end(animate=False)
+
+    def _show_typing(self, loading: bool | None) -> None:
+        """None hides it; True: the backend is loading the model; False: typing."""
+        typing = self.query_one("#chat-typing", Static)
+        typing.display = loading is not None
+        if loading is not None:
+            name = self._persona.name
+            typing.update(
+                f"Loading the model of {name}; the first reply takes a few seconds…"
+                if loading
+                else f"{name} (model) is typing…"
+            )
+
+    def _now(self) -> str:
+        return self._clock().isoformat(timespec="seconds")
+
+    # Writing a reply ------------------------------------------------------------------
+
+    @on(ChatInput.Sent)
+    async def _send(self, event: ChatInput.Sent) -> None:
+        text = "\n".join(bubbles(event.text))
+        if not text or self._job is None:
+            return
+        self._stop()
+        self.query_one(ChatInput).clear()
+        now = self._now()
+        await self._add_turn(self._turn(USER, now, bubbles(text)), now, follow=True)
+        self._begin(ChatLine(USER, text, now))
+
+    def _begin(self, user: ChatLine | None) -> None:
+        """Start the reply to the conversation (after ``user``'s message when given)."""
+        self._replies += 1
+        reply = _Reply(self._replies)
+        self._reply = self._live[reply.number] = reply
+        self._show_typing(False)
+        self._write(reply, self._thread, user, self._sampling)
+        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="chat-reply")
+    def _write(
+        self, reply: _Reply, thread: _Thread, user: ChatLine | None, sampling: Sampling
+    ) -> None:
+        worker = get_current_worker()
+        job, persona = self._job, self._persona
+        pieces: list[str] = []
+        stopped = False
+        began = ""
+        with self._store_lock:
+            try:
+                with open_model(self.model) as db:
+                    if user is not None:
+                        if thread.id is None:
+                            thread.id = conversations.start(
+                                db, user.content, job.id, time=user.time
+                            )
+                            self.post_message(_Started(thread.id))
+                        conversations.add(db, thread.id, USER, user.content, time=user.time)
+                    history = conversations.lines(db, thread.id) if thread.id else []
+                while history and history[-1].role == ASSISTANT:  # written again
+                    history.pop()
+                if not history:
+                    return
+                if reply.stop.is_set() or worker.is_cancelled:
+                    stopped = True
+                    return
+                self.post_message(_Progress(reply.number, loading=True))
+                stream = self.app.provider(job.backend).chat(
+                    self.model, conversations.chat_messages(persona, history), sampling
+                )
+                self.post_message(_Progress(reply.number, loading=False))
+                try:
+                    for piece in stream:
+                        if reply.stop.is_set() or worker.is_cancelled:
+                            stopped = True
+                            break
+                        began = began or self._now()
+                        pieces.append(piece)
+                        self.post_message(_Piece(reply.number, piece, began))
+                finally:
+                    close = getattr(stream, "close", None)
+                    if close is not None:  # a generator stopped early cleans up now
+                        close()
+            finally:
+                text = "\n".join(bubbles("".join(pieces)))
+                time = began or self._now()
+                if thread.id is not None and (text or stopped):
+                    with open_model(self.model) as db:
+                        conversations.set_reply(db, thread.id, text, time=time, stopped=stopped)
+                self.post_message(_Ended(reply.number, stopped, time))
+
+    @on(_Started)
+    def _started(self) -> None:
+        self._refresh_conversations()
+
+    @on(_Progress)
+    def _progress(self, message: _Progress) -> None:
+        reply = self._reply
+        if reply is not None and reply.number == message.reply and reply.turn is None:
+            self._show_typing(message.loading)
+
+    @on(_Piece)
+    async def _grow(self, message: _Piece) -> None:
+        """Append a piece to the reply's bubble; a newline starts the next bubble."""
+        reply = self._live.get(message.reply)
+        if reply is None or reply.discarded:
+            return
+        for i, part in enumerate(message.text.split("\n")):
+            if i:
+                reply.bubble = None
+            if reply.bubble is None:
+                part = part.lstrip()
+                if not part:
+                    continue
+                if reply.turn is None:
+                    reply.turn = self._turn(ASSISTANT, message.at, [])
+                    await self._add_turn(reply.turn, message.at, follow=False)
+                    if reply is self._reply:
+                        self._show_typing(None)
+                reply.bubble = reply.turn.add_bubble()
+            reply.bubble.append(part)
+
+    @on(_Ended)
+    async def _ended(self, message: _Ended) -> None:
+        reply = self._live.pop(message.reply, None)
+        if reply is None:
+            return
+        if reply is self._reply:
+            self._reply = None
+            self._show_typing(None)
+            self.refresh_bindings()
+        if reply.discarded:
+            return
+        if message.stopped:
+            if reply.turn is None:
+                reply.turn = self._turn(ASSISTANT, message.at, [], stopped=True)
+                await self._add_turn(reply.turn, message.at, follow=False)
+            reply.turn.mark_stopped()
+        elif reply.turn is None:
+            self.notify("The model wrote nothing; Ctrl+R asks again.", title="No reply")
+        if self._thread.id is not None:
+            self._refresh_conversations()
+
+    def _stop(self, *, discard: bool = False) -> None:
+        """Stop the reply being written: its worker ends at the next piece, and what it
+        wrote is kept (unless ``discard``: it is about to be written again)."""
+        reply = self._reply
+        if reply is None:
+            return
+        reply.stop.set()
+        reply.discarded = discard
+        if reply.turn is not None and not discard:
+            reply.turn.mark_stopped()
+        self._reply = None
+        self._show_typing(None)
+        self.refresh_bindings()
+
+    def _discard_live(self) -> None:
+        """The pane is emptied: replies still ending have nowhere to go (their workers
+        still store them)."""
+        self._stop()
+        for reply in self._live.values():
+            reply.discarded = True
+
+    # Actions --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        writing = self._reply is not None
+        trained = self._job is not None
+        if action == "stop":
+            return writing
+        if action == "back":
+            return not writing and len(self.app.screen_stack) > 1
+        if action == "train":
+            return not trained
+        if action in ("regenerate", "copy", "new", "prompts", "sampling", "export"):
+            return trained
+        return True
+
+    def action_stop(self) -> None:
+        self._stop()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    async def action_regenerate(self) -> None:
+        turns = list(self.query_one(MessageList).query(Turn))
+        if not turns:
+            self.notify("Nothing to write again yet.", severity="warning")
+            return
+        self._stop(discard=True)
+        last = turns[-1]
+        if not last.mine:
+            for reply in self._live.values():
+                if reply.turn is last:
+                    reply.discarded = True
+            await last.remove()
+        self._begin(None)
+
+    def action_copy(self) -> None:
+        messages = self.query_one(MessageList)
+        if messages.picked is not None:
+            text = messages.picked.text
+        else:
+            turns = list(messages.query(Turn))
+            theirs = [t for t in turns if not t.mine] or turns
+            if not theirs:
+                self.notify("Nothing to copy yet.", severity="warning")
+                return
+            text = theirs[-1].text
+        self.app.copy_to_clipboard(text)
+        short = text if len(text) <= 40 else text[:39] + "…"
+        self.notify(short, title="Copied to the clipboard", markup=False)
+
+    async def action_new(self) -> None:
+        self._discard_live()
+        self._thread = _Thread()
+        await self._show_history([])
+        self.query_one("#chat-conversations", OptionList).highlighted = None
+        self.query_one(ChatInput).focus()
+
+    @on(OptionList.OptionSelected, "#chat-conversations")
+    async def _open_conversation(self, event: OptionList.OptionSelected) -> None:
+        chosen = int(event.option.id)
+        if chosen != self._thread.id:
+            self._discard_live()
+            with open_model(self.model) as db:
+                history = conversations.lines(db, chosen)
+            self._thread = _Thread(chosen)
+            await self._show_history(history)
+        self.query_one(ChatInput).focus()
+
+    def action_prompts(self) -> None:
+        self.query_one("#chat-prompts").focus()
+
+    @on(OptionList.OptionSelected, "#chat-prompts")
+    def _use_prompt(self, event: OptionList.OptionSelected) -> None:
+        chat_input = self.query_one(ChatInput)
+        chat_input.text = READY_PROMPTS[int(event.option.id)].text
+        chat_input.move_cursor(chat_input.document.end)
+        chat_input.focus()
+
+    def action_sampling(self) -> None:
+        self.app.push_screen(SamplingDialog(self._sampling), self._set_sampling)
+
+    def _set_sampling(self, sampling: Sampling | None) -> None:
+        if sampling is not None:
+            self._sampling = sampling
+            self.query_one("#chat-sampling", Static).update(describe(sampling))
+
+    def action_export(self) -> None:
+        conversation = self._thread.id
+        if conversation is None:
+            self.notify("Nothing to export yet: send a message first.", severity="warning")
+            return
+        default = Path.cwd() / f"{slugify(self.model)}-chat-{conversation}.md"
+        self.app.push_screen(
+            TextPrompt("Export to Markdown", "Write the conversation to this file:", str(default)),
+            lambda answer: self._export_to(answer, conversation),
+        )
+
+    def _export_to(self, answer: str | None, conversation: int) -> None:
+        if not answer:
+            return
+        path = Path(answer).expanduser()
+        if path.exists():
+            self.app.push_screen(
+                ConfirmDialog(
+                    "Replace the file?", f"{path} exists already.", confirm="Replace", danger=True
+                ),
+                lambda replace: replace and self._write_markdown(path, conversation),
+            )
+        else:
+            self._write_markdown(path, conversation)
+
+    def _write_markdown(self, path: Path, conversation: int) -> None:
+        with open_model(self.model) as db:
+            text = conversations.to_markdown(
+                self._persona,
+                conversations.title(db, conversation),
+                conversations.lines(db, conversation),
+            )
+        try:
+            conversations.write_private(path, text)
+        except OSError as e:
+            self.app.show_error(
+                f"{path} could not be written: {e.strerror or e}. "
+                "Choose a folder that exists and that you can write to.",
+                title="Export",
+            )
+            return
+        self.notify(str(path), title="Conversation exported", markup=False)
+
+    def action_train(self) -> None:
+        self.app.open_training(self.model)

@@ -1,0 +1,81 @@
+"""A backend for the app's tests: replies written from a script, piece by piece."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+
+from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.settings import Sampling, TrainSettings
+from gpt_is_you.store.jobs import SUCCEEDED, Job
+
+# Pieces as a tokenizer would cut them: a word with the space or newline before it.
+_PIECES = re.compile(r"\s*\S+")
+
+
+def pieces(reply: str) -> list[str]:
+    return _PIECES.findall(reply)
+
+
+class ScriptedChat:
+    """A Provider whose replies are ``replies``, in turn; ``delay`` seconds before each
+    piece (1/30 is 30 tokens per second). With ``hold_after``, every reply waits after
+    that many pieces until the test sets ``release``."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        replies: Sequence[str] = ("yo\nsure",),
+        *,
+        delay: float = 0.0,
+        hold_after: int | None = None,
+    ) -> None:
+        self.replies = list(replies)
+        self.delay = delay
+        self.hold_after = hold_after
+        self.release = threading.Event()
+        self.calls: list[tuple[str, list[dict[str, object]], Sampling]] = []
+
+    def chat(
+        self, model: str, messages: Sequence[dict[str, object]], sampling: Sampling
+    ) -> Iterator[str]:
+        self.calls.append((model, list(messages), sampling))
+        return self._stream(self.replies[(len(self.calls) - 1) % len(self.replies)])
+
+    def _stream(self, reply: str) -> Iterator[str]:
+        for i, piece in enumerate(pieces(reply)):
+            if i == self.hold_after:
+                self.release.wait(10)
+            if self.delay:
+                time.sleep(self.delay)
+            yield piece
+
+    def status(self, model: str) -> Job | None:
+        return Job(
+            id=1,
+            backend=self.name,
+            base_model="default",
+            state=SUCCEEDED,
+            settings={},
+            step=10,
+            total_steps=10,
+            checkpoint_step=10,
+            created_at="2024-01-13T08:00:00",
+            updated_at="2024-01-13T08:10:00",
+            finished_at="2024-01-13T08:10:00",
+            error=None,
+            pid=None,
+            remote_id=None,
+        )
+
+    def start(self, model: str, settings: TrainSettings) -> Job:
+        raise ProviderError("the scripted chat does not train")
+
+    def resume(self, model: str) -> Job:
+        raise ProviderError("the scripted chat does not train")
+
+    def cancel(self, model: str) -> Job:
+        raise ProviderError("the scripted chat does not train")

@@ -1,0 +1,330 @@
+"""The chat screen, driven with keys through Pilot, with a scripted backend.
+
+The model is the bundled sample chat's Sam; a succeeded job row makes it trained. The
+screen's clock is fixed, so that what is drawn does not depend on the day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import stat
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from fake_chat import ScriptedChat
+from gpt_is_you.cli import main
+from gpt_is_you.store import conversations, jobs
+from gpt_is_you.store.conversations import READY_PROMPTS, ChatLine
+from gpt_is_you.store.models import open_model
+from gpt_is_you.tui.app import GptIsYouApp
+from gpt_is_you.tui.screens.chat import ChatInput, ChatScreen
+from gpt_is_you.tui.widgets.bubbles import MessageList, Turn
+
+SIZE = (110, 34)
+MODEL = "Sam"
+SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+NINE = datetime(2024, 1, 13, 9, 0)
+
+
+class ChatApp(GptIsYouApp):
+    """The app with the chat of MODEL open over the models screen, at a fixed time."""
+
+    def __init__(self, provider: ScriptedChat) -> None:
+        super().__init__(providers={"local": provider})
+        self.trainings: list[str] = []
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.push_screen(ChatScreen(MODEL, clock=lambda: NINE))
+
+    def open_training(self, model: str, *, replace: bool = False) -> None:
+        self.trainings.append(model)
+
+
+@pytest.fixture(scope="session")
+def sample_model(tmp_path_factory) -> Path:
+    """The sample chat's model, made once; each test gets a copy."""
+    home = tmp_path_factory.mktemp("chat-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GPT_IS_YOU_HOME", str(home))
+        assert main(["new", MODEL, "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
+    return home
+
+
+@pytest.fixture
+def home(sample_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    shutil.copytree(sample_model, home)
+    monkeypatch.setenv("GPT_IS_YOU_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def trained(home: Path) -> Path:
+    with open_model(MODEL) as db:
+        job = jobs.create_job(db, backend="local", base_model="default", settings={})
+        jobs.set_state(db, job, jobs.SUCCEEDED)
+    return home
+
+
+def run(app: ChatApp, scenario: Callable) -> None:
+    async def go() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, ChatScreen))
+            await scenario(pilot)
+
+    asyncio.run(go())
+
+
+async def until(pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await pilot.pause(0.02)
+
+
+async def send(pilot, text: str) -> None:
+    await pilot.press(*text, "enter")
+
+
+async def replied(pilot) -> None:
+    """Wait until the reply has been written and stored."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def turns(app) -> list[tuple[bool, list[str]]]:
+    return [
+        (turn.mine, [b.text for b in turn.bubbles])
+        for turn in app.screen.query_one(MessageList).query(Turn)
+    ]
+
+
+def stored() -> list[list[ChatLine]]:
+    with open_model(MODEL) as db:
+        listed = conversations.list_conversations(db)
+        return [conversations.lines(db, c.id) for c in reversed(listed)]
+
+
+def test_a_message_gets_the_reply_streamed_into_separate_bubbles(trained):
+    provider = ScriptedChat(["yo\nsure"])
+    app = ChatApp(provider)
+
+    async def scenario(pilot):
+        banner = str(app.screen.query_one("#chat-banner").render())
+        assert "model trained on Sam Okafor's messages" in banner
+        await send(pilot, "hey you")
+        await replied(pilot)
+        assert turns(app) == [(True, ["hey you"]), (False, ["yo", "sure"])]
+        headers = [str(h.render()) for h in app.screen.query(".turn-header")]
+        assert headers == ["You · 09:00", "Sam Okafor (model) · 09:00"]
+        assert app.screen.query_one(ChatInput).text == ""
+        assert app.screen.query_one("#chat-conversations").option_count == 1
+
+    run(app, scenario)
+    model, messages, _ = provider.calls[0]
+    assert model == MODEL
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert messages[1]["content"] == "hey you"
+    assert stored() == [
+        [
+            ChatLine("user", "hey you", "2024-01-13T09:00:00"),
+            ChatLine("assistant", "yo\nsure", "2024-01-13T09:00:00"),
+        ]
+    ]
+
+
+def test_a_new_line_in_the_message_is_a_bubble_of_its_own(trained):
+    app = ChatApp(ScriptedChat(["ok"]))
+
+    async def scenario(pilot):
+        await pilot.press(*"one", "ctrl+j", *"two", "enter")
+        await replied(pilot)
+        assert turns(app)[0] == (True, ["one", "two"])
+
+    run(app, scenario)
+    assert stored()[0][0].content == "one\ntwo"
+
+
+def test_the_typing_indicator_shows_until_the_first_words(trained):
+    provider = ScriptedChat(["yo"], hold_after=0)
+    app = ChatApp(provider)
+
+    async def scenario(pilot):
+        typing = app.screen.query_one("#chat-typing")
+        assert not typing.display
+        await send(pilot, "hi")
+        await until(pilot, lambda: "is typing" in str(typing.render()))
+        assert typing.display
+        provider.release.set()
+        await replied(pilot)
+        assert not typing.display
+        assert turns(app)[-1] == (False, ["yo"])
+
+    run(app, scenario)
+
+
+def test_escape_stops_the_reply_and_keeps_what_it_wrote(trained):
+    provider = ScriptedChat(["one two three\nfour five"], hold_after=2)
+    app = ChatApp(provider)
+
+    async def scenario(pilot):
+        await send(pilot, "go")
+        await until(pilot, lambda: turns(app)[-1] == (False, ["one two"]))
+        await pilot.press("escape")
+        provider.release.set()
+        await replied(pilot)
+        assert isinstance(app.screen, ChatScreen)  # Esc stopped the reply, not the chat
+        assert turns(app)[-1] == (False, ["one two"])
+        bubble = app.screen.query(".bubble").last()
+        assert str(bubble.render()) == "one two (stopped)"
+        # Nothing is being written now: Esc goes back.
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ChatScreen)
+
+    run(app, scenario)
+    assert stored()[0][-1] == ChatLine("assistant", "one two", "2024-01-13T09:00:00", True)
+
+
+def test_regenerate_writes_the_last_reply_again(trained):
+    provider = ScriptedChat(["first\nreply", "second"])
+    app = ChatApp(provider)
+
+    async def scenario(pilot):
+        await send(pilot, "hi")
+        await replied(pilot)
+        await pilot.press("ctrl+r")
+        await replied(pilot)
+        assert turns(app) == [(True, ["hi"]), (False, ["second"])]
+
+    run(app, scenario)
+    assert provider.calls[1][1] == provider.calls[0][1]  # asked the same, without the old reply
+    assert [(line.role, line.content) for line in stored()[0]] == [
+        ("user", "hi"),
+        ("assistant", "second"),
+    ]
+
+
+def test_a_ready_prompt_goes_into_the_message(trained):
+    app = ChatApp(ScriptedChat())
+
+    async def scenario(pilot):
+        await pilot.press("ctrl+l", "down", "enter")
+        chat_input = app.screen.query_one(ChatInput)
+        assert chat_input.text == READY_PROMPTS[1].text
+        assert chat_input.has_focus
+        assert READY_PROMPTS[0].text.startswith("Describe the personality of the person who wrote")
+
+    run(app, scenario)
+
+
+def test_a_new_conversation_and_back_to_the_first(trained):
+    app = ChatApp(ScriptedChat(["yo\nsure", "nah"]))
+
+    async def scenario(pilot):
+        await send(pilot, "one")
+        await replied(pilot)
+        await pilot.press("ctrl+n")
+        assert turns(app) == []
+        await send(pilot, "two")
+        await replied(pilot)
+        assert turns(app) == [(True, ["two"]), (False, ["nah"])]
+        listed = app.screen.query_one("#chat-conversations")
+        assert listed.option_count == 2
+        # The list is beside the prompts: to the prompts, one back, the older one down.
+        await pilot.press("ctrl+l", "shift+tab", "down", "enter")
+        assert turns(app) == [(True, ["one"]), (False, ["yo", "sure"])]
+        await send(pilot, "more")
+        await replied(pilot)
+
+    run(app, scenario)
+    first, second = stored()
+    assert [line.content for line in first] == ["one", "yo\nsure", "more", "yo\nsure"]
+    assert [line.content for line in second] == ["two", "nah"]
+
+
+def test_copy_takes_the_last_reply_or_the_picked_bubble(trained):
+    app = ChatApp(ScriptedChat(["yo\nsure"]))
+
+    async def scenario(pilot):
+        await send(pilot, "hi")
+        await replied(pilot)
+        await pilot.press("ctrl+o")
+        assert app.clipboard == "yo\nsure"
+        assert any(n.title == "Copied to the clipboard" for n in app._notifications)
+        await pilot.press("shift+tab", "up", "up")  # to the messages; pick "yo"
+        await pilot.press("ctrl+o")
+        assert app.clipboard == "yo"
+
+    run(app, scenario)
+
+
+def test_export_writes_the_conversation_as_markdown(trained, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = ChatApp(ScriptedChat(["yo\nsure"]))
+
+    async def scenario(pilot):
+        await send(pilot, "hi")
+        await replied(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.press("enter")  # the file the dialog suggests
+        await pilot.pause()
+        assert any(n.title == "Conversation exported" for n in app._notifications)
+
+    run(app, scenario)
+    path = tmp_path / "sam-chat-1.md"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# hi\n")
+    assert "**Sam Okafor (model)** · 2024-01-13 09:00\n\nyo\n\nsure\n" in text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_sampling_settings_are_used_by_the_next_reply(trained):
+    provider = ScriptedChat(["ok"])
+    app = ChatApp(provider)
+
+    async def scenario(pilot):
+        await pilot.press("f2")
+        await pilot.press("ctrl+u", *"0.3", "enter")
+        line = str(app.screen.query_one("#chat-sampling").render())
+        assert "temperature 0.3" in line
+        await send(pilot, "hi")
+        await replied(pilot)
+
+    run(app, scenario)
+    assert provider.calls[0][2].temperature == 0.3
+
+
+def test_an_untrained_model_says_so_and_offers_training(home):
+    app = ChatApp(ScriptedChat())
+
+    async def scenario(pilot):
+        text = str(app.screen.query_one("#chat-untrained").render())
+        assert "not trained yet" in text
+        assert app.screen.query_one(ChatInput).disabled
+        await pilot.press("t")
+        assert app.trainings == [MODEL]
+
+    run(app, scenario)
+
+
+def test_empty_chat_snapshot(trained, snap_compare):
+    assert snap_compare(ChatApp(ScriptedChat()), terminal_size=SIZE)
+
+
+def test_conversation_snapshot(trained, snap_compare):
+    replies = ["yo\nsure, what's up", "long\nbut worth it\nsending pics later"]
+
+    async def talk(pilot):
+        await until(pilot, lambda: isinstance(pilot.app.screen, ChatScreen))
+        await send(pilot, "hey")
+        await replied(pilot)
+        await send(pilot, "the trip?")
+        await replied(pilot)
+
+    assert snap_compare(ChatApp(ScriptedChat(replies)), terminal_size=SIZE, run_before=talk)
