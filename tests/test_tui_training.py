@@ -20,7 +20,7 @@ from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
-from gpt_is_you.store.models import open_model
+from gpt_is_you.store.models import open_model, remove_model
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.training import TrainingScreen
 from gpt_is_you.tui.widgets.chart import LineChart
@@ -36,7 +36,7 @@ SETTINGS = TrainSettings()
 def clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """A data directory with one untrained model of Sam, and the store's clock fixed."""
     monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path))
-    monkeypatch.setattr(TrainingScreen, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(TrainingScreen, "POLL_SECONDS", 0.25)
     assert main(["new", MODEL, "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
     fixed = FakeClock()
     use_clock(monkeypatch, fixed)
@@ -276,6 +276,21 @@ def test_quitting_during_training_and_opening_again_shows_the_running_job(
             await until(pilot, shows_step(pilot, 32))
 
     asyncio.run(second_run())
+
+
+def test_a_model_removed_while_shown_is_one_dialog(trainer: FakeTrainer) -> None:
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            await open_training(pilot)
+            remove_model(MODEL)  # from the command line, say
+            await until(pilot, lambda: isinstance(pilot.app.screen, ErrorDialog))
+            body = str(pilot.app.screen.query_one(".dialog-body", Static).render())
+            assert "no model named 'Sam'" in body
+            await pilot.press("escape")
+            await pilot.pause(0.3)  # polling stopped: no second dialog
+            assert isinstance(pilot.app.screen, TrainingScreen)
+
+    asyncio.run(scenario())
 
 
 # Snapshots ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import (
     Button,
     ContentSwitcher,
@@ -34,9 +35,11 @@ from textual.widgets import (
     Select,
     Static,
 )
+from textual.worker import Worker, WorkerState
 
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
+from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.jobs import Event, Job
 from gpt_is_you.store.models import open_model
 from gpt_is_you.store.pace import Pace, clock, elapsed
@@ -197,7 +200,14 @@ accuracy on the training and validation examples, and its log.
         self._seen_event = 0
         self._pace = Pace()
         self._starting = False
-        self._first = read_training(model, 0)  # a few small reads: no empty first paint
+        self._timer: Timer | None = None
+        # A few small reads, so that the first paint shows the job. The model may have
+        # been removed since the list was drawn: on_mount says so.
+        self._missing: ModelError | None = None
+        try:
+            self._first = read_training(model, 0)
+        except ModelError as error:
+            self._first, self._missing = Reading(None, {}, [], datetime.now()), error
         self._mode = "live" if self._first.job else "setup"
 
     # Layout ---------------------------------------------------------------------------
@@ -252,9 +262,13 @@ accuracy on the training and validation examples, and its log.
     def on_mount(self) -> None:
         # The openai backend is listed so that people know it is coming, but not offered.
         self.query_one("#backend", Select).query_one(OptionList).disable_option_at_index(1)
+        if self._missing is not None:
+            self.app.pop_screen()
+            self.app.show_error(self._missing)
+            return
         self._apply(self._first)
         self._focus_mode()
-        self.set_interval(self.POLL_SECONDS, self._poll)
+        self._timer = self.set_interval(self.POLL_SECONDS, self._poll)
 
     # Reading the store ----------------------------------------------------------------
 
@@ -269,6 +283,14 @@ accuracy on the training and validation examples, and its log.
     def _on_read(self, message: Read) -> None:
         self._apply(message.reading)
 
+    @on(Worker.StateChanged)
+    def _poll_failed(self, event: Worker.StateChanged) -> None:
+        # The base screen shows the error (the model was removed, say) once; polling
+        # again would show it every second.
+        failed = event.worker.group == "training-poll" and event.state == WorkerState.ERROR
+        if failed and self._timer is not None:
+            self._timer.stop()
+
     def _apply(self, reading: Reading) -> None:
         job = reading.job
         if job is None:
@@ -278,6 +300,7 @@ accuracy on the training and validation examples, and its log.
             self._pace = Pace()
             self._seen_event = 0
             self.query_one("#job-events", RichLog).clear()
+            self.query_one("#job-progress", ProgressBar).update(total=None, progress=0)
             self._switch("live")
         changed = job != self._job
         self._job = job
