@@ -17,12 +17,14 @@ import pytest
 
 from fake_chat import ScriptedChat
 from gpt_is_you.cli import main
+from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.store import conversations, jobs
 from gpt_is_you.store.conversations import READY_PROMPTS, ChatLine
 from gpt_is_you.store.models import open_model
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.chat import ChatInput, ChatScreen
 from gpt_is_you.tui.widgets.bubbles import MessageList, Turn
+from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 
 SIZE = (110, 34)
 MODEL = "Sam"
@@ -151,19 +153,18 @@ def test_a_new_line_in_the_message_is_a_bubble_of_its_own(trained):
     assert stored()[0][0].content == "one\ntwo"
 
 
-def test_the_typing_indicator_shows_until_the_first_words(trained):
+def test_the_reply_says_it_is_typing_until_its_first_words(trained):
     provider = ScriptedChat(["yo"], hold_after=0)
     app = ChatApp(provider)
 
     async def scenario(pilot):
-        typing = app.screen.query_one("#chat-typing")
-        assert not typing.display
         await send(pilot, "hi")
-        await until(pilot, lambda: "is typing" in str(typing.render()))
-        assert typing.display
+        await until(pilot, lambda: app.screen.query(".typing"))
+        assert str(app.screen.query_one(".typing").render()) == "typing…"
+        assert turns(app) == [(True, ["hi"]), (False, [])]
         provider.release.set()
         await replied(pilot)
-        assert not typing.display
+        assert not app.screen.query(".typing")
         assert turns(app)[-1] == (False, ["yo"])
 
     run(app, scenario)
@@ -189,6 +190,48 @@ def test_escape_stops_the_reply_and_keeps_what_it_wrote(trained):
 
     run(app, scenario)
     assert stored()[0][-1] == ChatLine("assistant", "one two", "2024-01-13T09:00:00", True)
+
+
+def test_a_reply_stopped_while_the_model_loads_keeps_its_place(trained):
+    provider = ScriptedChat(["late words", "ok"], hold_after=0)
+    app = ChatApp(provider)
+
+    async def scenario(pilot):
+        await send(pilot, "hi")
+        await until(pilot, lambda: app.screen.query(".typing"))
+        await pilot.press("escape")
+        await send(pilot, "hm")  # while the first reply's backend is still busy
+        provider.release.set()
+        await replied(pilot)
+        assert turns(app) == [(True, ["hi"]), (False, [""]), (True, ["hm"]), (False, ["ok"])]
+        assert str(app.screen.query(".bubble")[1].render()) == " (stopped)"
+
+    run(app, scenario)
+    assert [(line.content, line.stopped) for line in stored()[0]] == [
+        ("hi", False),
+        ("", True),
+        ("hm", False),
+        ("ok", False),
+    ]
+
+
+def test_a_failing_backend_says_why_and_the_chat_goes_on(trained):
+    class Failing(ScriptedChat):
+        def chat(self, model, messages, sampling):
+            raise ProviderError("the base model is missing; train again")
+
+    app = ChatApp(Failing())
+
+    async def scenario(pilot):
+        await send(pilot, "hi")
+        await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
+        assert "the base model is missing" in str(app.screen.query_one(".dialog-body").render())
+        await pilot.press("escape")
+        assert turns(app) == [(True, ["hi"])]  # no empty reply left behind
+        assert app.screen.query_one(ChatInput).has_focus
+
+    run(app, scenario)
+    assert [line.content for line in stored()[0]] == ["hi"]
 
 
 def test_regenerate_writes_the_last_reply_again(trained):

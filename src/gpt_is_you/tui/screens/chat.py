@@ -21,7 +21,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -39,6 +38,7 @@ from gpt_is_you.store.conversations import (
 )
 from gpt_is_you.store.jobs import Job, read_job
 from gpt_is_you.store.models import open_model, slugify
+from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.bubbles import Bubble, MessageList, Turn
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 from gpt_is_you.tui.widgets.sampling import SamplingDialog, describe
@@ -96,20 +96,20 @@ class _Thread:
 
 @dataclass
 class _Reply:
-    """A reply being written: the worker's stop flag and the widgets it grows."""
+    """A reply being written: the worker's stop flag and the turn it grows (in place from
+    the start, so that replies and messages show in the order they are stored)."""
 
     number: int
+    turn: Turn
     stop: threading.Event = field(default_factory=threading.Event)
-    turn: Turn | None = None
     bubble: Bubble | None = None
-    discarded: bool = False  # regenerated while it was written: late pieces go nowhere
+    discarded: bool = False  # removed from the pane: late pieces go nowhere
 
 
 @dataclass
 class _Piece(Message):
     reply: int
     text: str
-    at: str  # when the reply began (Message has a ``time`` of its own)
 
 
 @dataclass
@@ -121,8 +121,7 @@ class _Progress(Message):
 @dataclass
 class _Ended(Message):
     reply: int
-    stopped: bool
-    at: str
+    stopped: bool | None  # None: the backend failed (the app shows why)
 
 
 @dataclass
@@ -130,7 +129,7 @@ class _Started(Message):
     conversation: int
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(AppScreen):
     """A conversation with the model of ``model``; ``clock`` gives the time of new lines."""
 
     SUB_TITLE = "Chat"
@@ -227,14 +226,12 @@ You are talking to a **model** trained on one person's messages, not to the pers
             with Vertical(id="chat-main"):
                 yield Static(id="chat-banner")
                 yield MessageList(id="chat-messages")
-                yield Static(id="chat-typing")
                 yield ChatInput(id="chat-input", placeholder=PLACEHOLDER)
                 yield Static(describe(self._sampling), id="chat-sampling")
         yield Footer()
 
     async def on_mount(self) -> None:
         self.sub_title = f"Chat · {self.model}"
-        self._show_typing(None)
         try:
             with open_model(self.model) as db:
                 self._persona = conversations.read_persona(db)
@@ -316,24 +313,15 @@ You are talking to a **model** trained on one person's messages, not to the pers
             return Turn("You", time, texts, mine=True)
         return Turn(f"{self._persona.name} (model)", time, texts, mine=False, stopped=stopped)
 
-    async def _add_turn(self, turn: Turn, time: str, *, follow: bool) -> None:
+    async def _add_turn(self, turn: Turn, time: str) -> None:
         messages = self.query_one(MessageList)
         await messages.query("#chat-empty").remove()
         await messages.mount_all([*self._dated(time), turn])
-        if follow:  # the user's own message: back to the bottom, following again
-            messages.scroll_end(animate=False)
 
-    def _show_typing(self, loading: bool | None) -> None:
-        """None hides it; True: the backend is loading the model; False: typing."""
-        typing = self.query_one("#chat-typing", Static)
-        typing.display = loading is not None
-        if loading is not None:
-            name = self._persona.name
-            typing.update(
-                f"Loading the model of {name}; the first reply takes a few seconds…"
-                if loading
-                else f"{name} (model) is typing…"
-            )
+    def _typing(self, loading: bool) -> str:
+        if loading:
+            return "loading the model; the first reply takes a few seconds…"
+        return "typing…"
 
     def _now(self) -> str:
         return self._clock().isoformat(timespec="seconds")
@@ -348,69 +336,86 @@ You are talking to a **model** trained on one person's messages, not to the pers
         self._stop()
         self.query_one(ChatInput).clear()
         now = self._now()
-        await self._add_turn(self._turn(USER, now, bubbles(text)), now, follow=True)
-        self._begin(ChatLine(USER, text, now))
+        await self._add_turn(self._turn(USER, now, bubbles(text)), now)
+        # Your own message: back to the bottom, following the reply from there.
+        self.query_one(MessageList).scroll_end(animate=False)
+        await self._begin(ChatLine(USER, text, now))
 
-    def _begin(self, user: ChatLine | None) -> None:
+    async def _begin(self, user: ChatLine | None) -> None:
         """Start the reply to the conversation (after ``user``'s message when given)."""
+        now = self._now()
+        turn = self._turn(ASSISTANT, now, [])
+        turn.typing(self._typing(loading=False))
+        await self._add_turn(turn, now)
         self._replies += 1
-        reply = _Reply(self._replies)
+        reply = _Reply(self._replies, turn)
         self._reply = self._live[reply.number] = reply
-        self._show_typing(False)
-        self._write(reply, self._thread, user, self._sampling)
+        self._write(reply, self._thread, user, now, self._sampling)
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chat-reply")
     def _write(
-        self, reply: _Reply, thread: _Thread, user: ChatLine | None, sampling: Sampling
+        self,
+        reply: _Reply,
+        thread: _Thread,
+        user: ChatLine | None,
+        time: str,
+        sampling: Sampling,
     ) -> None:
-        worker = get_current_worker()
-        job, persona = self._job, self._persona
+        """Store the user's message, stream the reply to the screen, store the reply."""
         pieces: list[str] = []
-        stopped = False
-        began = ""
+        stopped: bool | None = None  # stays None when the backend fails
         with self._store_lock:
             try:
-                with open_model(self.model) as db:
-                    if user is not None:
-                        if thread.id is None:
-                            thread.id = conversations.start(
-                                db, user.content, job.id, time=user.time
-                            )
-                            self.post_message(_Started(thread.id))
-                        conversations.add(db, thread.id, USER, user.content, time=user.time)
-                    history = conversations.lines(db, thread.id) if thread.id else []
-                while history and history[-1].role == ASSISTANT:  # written again
-                    history.pop()
-                if not history:
-                    return
-                if reply.stop.is_set() or worker.is_cancelled:
-                    stopped = True
-                    return
-                self.post_message(_Progress(reply.number, loading=True))
-                stream = self.app.provider(job.backend).chat(
-                    self.model, conversations.chat_messages(persona, history), sampling
-                )
-                self.post_message(_Progress(reply.number, loading=False))
-                try:
-                    for piece in stream:
-                        if reply.stop.is_set() or worker.is_cancelled:
-                            stopped = True
-                            break
-                        began = began or self._now()
-                        pieces.append(piece)
-                        self.post_message(_Piece(reply.number, piece, began))
-                finally:
-                    close = getattr(stream, "close", None)
-                    if close is not None:  # a generator stopped early cleans up now
-                        close()
+                stopped = self._stream(reply, thread, user, sampling, pieces)
             finally:
                 text = "\n".join(bubbles("".join(pieces)))
-                time = began or self._now()
                 if thread.id is not None and (text or stopped):
                     with open_model(self.model) as db:
-                        conversations.set_reply(db, thread.id, text, time=time, stopped=stopped)
-                self.post_message(_Ended(reply.number, stopped, time))
+                        conversations.set_reply(
+                            db, thread.id, text, time=time, stopped=bool(stopped)
+                        )
+                self.post_message(_Ended(reply.number, stopped))
+
+    def _stream(
+        self,
+        reply: _Reply,
+        thread: _Thread,
+        user: ChatLine | None,
+        sampling: Sampling,
+        pieces: list[str],
+    ) -> bool:
+        """The reply's pieces, into ``pieces`` and onto the screen; True if it was stopped."""
+        worker = get_current_worker()
+        with open_model(self.model) as db:
+            if user is not None:
+                if thread.id is None:
+                    thread.id = conversations.start(db, user.content, self._job.id, time=user.time)
+                    self.post_message(_Started(thread.id))
+                conversations.add(db, thread.id, USER, user.content, time=user.time)
+            history = conversations.lines(db, thread.id) if thread.id else []
+        while history and history[-1].role == ASSISTANT:  # a reply written again
+            history.pop()
+        if reply.stop.is_set() or worker.is_cancelled:
+            return True
+        if not history:
+            return False
+        self.post_message(_Progress(reply.number, loading=True))
+        stream = self.app.provider(self._job.backend).chat(
+            self.model, conversations.chat_messages(self._persona, history), sampling
+        )
+        self.post_message(_Progress(reply.number, loading=False))
+        try:
+            for piece in stream:
+                if reply.stop.is_set() or worker.is_cancelled:
+                    return True
+                pieces.append(piece)
+                self.post_message(_Piece(reply.number, piece))
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:  # a generator left early cleans up now
+                close()
+        return False
 
     @on(_Started)
     def _started(self) -> None:
@@ -419,8 +424,8 @@ You are talking to a **model** trained on one person's messages, not to the pers
     @on(_Progress)
     def _progress(self, message: _Progress) -> None:
         reply = self._reply
-        if reply is not None and reply.number == message.reply and reply.turn is None:
-            self._show_typing(message.loading)
+        if reply is not None and reply.number == message.reply and reply.bubble is None:
+            reply.turn.typing(self._typing(message.loading))
 
     @on(_Piece)
     async def _grow(self, message: _Piece) -> None:
@@ -435,11 +440,6 @@ You are talking to a **model** trained on one person's messages, not to the pers
                 part = part.lstrip()
                 if not part:
                     continue
-                if reply.turn is None:
-                    reply.turn = self._turn(ASSISTANT, message.at, [])
-                    await self._add_turn(reply.turn, message.at, follow=False)
-                    if reply is self._reply:
-                        self._show_typing(None)
                 reply.bubble = reply.turn.add_bubble()
             reply.bubble.append(part)
 
@@ -450,17 +450,16 @@ You are talking to a **model** trained on one person's messages, not to the pers
             return
         if reply is self._reply:
             self._reply = None
-            self._show_typing(None)
             self.refresh_bindings()
         if reply.discarded:
             return
+        reply.turn.typing(None)
         if message.stopped:
-            if reply.turn is None:
-                reply.turn = self._turn(ASSISTANT, message.at, [], stopped=True)
-                await self._add_turn(reply.turn, message.at, follow=False)
-            reply.turn.mark_stopped()
-        elif reply.turn is None:
-            self.notify("The model wrote nothing; Ctrl+R asks again.", title="No reply")
+            reply.turn.mark_stopped()  # again: a piece on its way may have come after Esc
+        elif not reply.turn.bubbles:
+            await reply.turn.remove()
+            if message.stopped is False:
+                self.notify("The model wrote nothing; Ctrl+R asks again.", title="No reply")
         if self._thread.id is not None:
             self._refresh_conversations()
 
@@ -472,10 +471,12 @@ You are talking to a **model** trained on one person's messages, not to the pers
             return
         reply.stop.set()
         reply.discarded = discard
-        if reply.turn is not None and not discard:
+        if discard:
+            reply.turn.remove()
+        else:
+            reply.turn.typing(None)
             reply.turn.mark_stopped()
         self._reply = None
-        self._show_typing(None)
         self.refresh_bindings()
 
     def _discard_live(self) -> None:
@@ -511,14 +512,13 @@ You are talking to a **model** trained on one person's messages, not to the pers
         if not turns:
             self.notify("Nothing to write again yet.", severity="warning")
             return
-        self._stop(discard=True)
-        last = turns[-1]
-        if not last.mine:
-            for reply in self._live.values():
-                if reply.turn is last:
-                    reply.discarded = True
-            await last.remove()
-        self._begin(None)
+        if self._reply is not None:
+            self._stop(discard=True)
+        elif not turns[-1].mine:
+            for reply in self._live.values():  # a stopped reply still ending
+                reply.discarded = reply.discarded or reply.turn is turns[-1]
+            await turns[-1].remove()
+        await self._begin(None)
 
     def action_copy(self) -> None:
         messages = self.query_one(MessageList)

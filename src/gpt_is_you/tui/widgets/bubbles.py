@@ -62,10 +62,26 @@ class Turn(Vertical):
         self._bubbles = [Bubble(text) for text in bubbles]
         if stopped:
             self._bubbles[-1].mark_stopped()
+        self._typing: Static | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._header, markup=False, classes="turn-header")
         yield from self._bubbles
+        if self._typing is not None:
+            yield self._typing
+
+    def typing(self, text: str | None) -> None:
+        """Say that the reply is on its way (``text``), until its first bubble or None."""
+        if text is None:
+            if self._typing is not None:
+                self._typing.remove()
+            self._typing = None
+        elif self._typing is None:
+            self._typing = Static(text, markup=False, classes="typing")
+            if self.is_attached:
+                self.mount(self._typing)
+        else:
+            self._typing.update(text)
 
     @property
     def bubbles(self) -> list[Bubble]:
@@ -76,6 +92,7 @@ class Turn(Vertical):
         return "\n".join(b.text for b in self._bubbles)
 
     def add_bubble(self) -> Bubble:
+        self.typing(None)
         bubble = Bubble()
         self._bubbles.append(bubble)
         self.mount(bubble)
