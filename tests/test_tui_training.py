@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, RichLog, Select, Static
 
@@ -23,7 +24,7 @@ from gpt_is_you.store import jobs
 from gpt_is_you.store.models import open_model, remove_model
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.training import TrainingScreen
-from gpt_is_you.tui.widgets.chart import LineChart
+from gpt_is_you.tui.widgets.chart import LineChart, Series
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog
 
 SIZE = (120, 40)
@@ -289,6 +290,35 @@ def test_a_model_removed_while_shown_is_one_dialog(trainer: FakeTrainer) -> None
             await pilot.press("escape")
             await pilot.pause(0.3)  # polling stopped: no second dialog
             assert isinstance(pilot.app.screen, TrainingScreen)
+
+    asyncio.run(scenario())
+
+
+def test_the_chart_draws_two_series_and_redraws_only_for_new_points() -> None:
+    class ChartApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LineChart("Loss")
+
+    async def scenario() -> None:
+        async with ChartApp().run_test(size=(40, 10)) as pilot:
+            chart = pilot.app.query_one(LineChart)
+            assert "no points yet" in chart.render().plain
+            chart.set_series(
+                Series("train", ((0, 2.0), (5, 1.4), (10, 1.0))), Series("valid", ((10, 1.5),))
+            )
+            await pilot.pause()
+            drawn = chart.render()
+            lines = drawn.plain.splitlines()
+            assert lines[0] == "Loss  ━ train 1.000  ━ valid 1.500"
+            assert lines[1].startswith("2.000┤") and lines[-2].startswith("1.000┤")
+            assert lines[-1].startswith("     └0") and lines[-1].endswith("10")
+            plot = "".join(line[6:] for line in lines[1:-1])
+            assert all(0x2800 <= ord(c) <= 0x28FF for c in plot)  # braille dots only
+            chart.set_series(*chart.series)  # the same points again: the drawing is kept
+            assert chart.render() is drawn
+            train, valid = chart.series
+            chart.set_series(Series("train", (*train.points, (11, 0.9))), valid)  # a new step
+            assert chart.render() is not drawn
 
     asyncio.run(scenario())
 
