@@ -130,6 +130,21 @@ def test_stats_add_up_the_examples(bruno):
     assert stats.warnings == ()
 
 
+def test_migration_4_counts_the_turns_of_existing_examples(bruno):
+    with open_model(bruno) as db:
+        db.executescript(
+            "DROP INDEX examples_for_stats; ALTER TABLE examples DROP COLUMN turns; "
+            "PRAGMA user_version = 3;"
+        )
+    with open_model(bruno) as db:  # opening migrates
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        turns = dict(db.execute("SELECT id, turns FROM examples"))
+        assert turns == {i: len(e.turns) for i, e, _ in read_examples(db)}
+        assert browse.read_stats(db).train.turns == sum(
+            len(e.turns) for _, e, _ in read_examples(db) if e.split == TRAIN
+        )
+
+
 def test_stats_of_an_openai_build_carry_the_cost_and_the_redactions(home, tmp_path):
     export = tmp_path / "chat.txt"
     export.write_text(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,8 @@ _LATEST = "build_id = (SELECT max(id) FROM builds)"
 # chat order.
 _FIRST = "json_extract(e.body, '$.turns[0][0][0]')"
 _LAST = "json_extract(e.body, '$.turns[#-1][0][#-1]')"
+# Without statistics of its own, SQLite may pick the narrower index and read every row.
+_STATS = "FROM examples INDEXED BY examples_for_stats"
 EXCERPT_CHARS = 80
 HISTOGRAM_BINS = 24
 SHOWN_PROBLEMS = 20
@@ -187,52 +190,55 @@ class Stats:
 
 
 def read_stats(db: sqlite3.Connection) -> Stats:
-    """Counts per split, the length distribution, redactions and the cost: one pass over
-    the examples' columns, 100,000 of them in a fraction of a second."""
+    """Counts per split, the length distribution, redactions and the cost: three scans of
+    an index (schema v4), 100,000 examples in well under a tenth of a second."""
     from gpt_is_you.store.new import DEFAULT_REMOTE_MODEL
 
     settings = read_build_settings(db)
+    limit = settings.max_tokens
     (redactions,) = db.execute("SELECT redactions FROM builds ORDER BY id DESC LIMIT 1").fetchone()
-    target = read_target(db)
-    totals = {TRAIN: [0, 0, 0], VALID: [0, 0, 0]}
-    train_tokens: list[int] = []
-    lengths: list[int] = []
+    splits = {TRAIN: SplitStats(), VALID: SplitStats()}
     excluded = 0
-    for split, left_out, tokens, turns in db.execute(
-        f"SELECT split, excluded, tokens, json_array_length(body, '$.turns') FROM examples "
-        f"WHERE {_LATEST}"
+    for split, left_out, n, tokens, turns in db.execute(
+        f"SELECT split, excluded, count(*), coalesce(sum(tokens), 0), sum(turns) {_STATS} "
+        f"WHERE {_LATEST} GROUP BY split, excluded"
     ):
         if left_out:
-            excluded += 1
-            continue
-        total = totals[split]
-        total[0] += 1
-        total[1] += turns
-        if tokens is not None:
-            total[2] += tokens
-            lengths.append(tokens)
-            if split == TRAIN:
-                train_tokens.append(tokens)
-    lengths.sort()
+            excluded += n
+        else:
+            splits[split] = SplitStats(n, turns, tokens)
+    tokens_of = {
+        split: [
+            n
+            for (n,) in db.execute(
+                f"SELECT tokens {_STATS} WHERE {_LATEST} AND excluded = 0 AND split = ? "
+                "AND tokens IS NOT NULL",
+                (split,),
+            )
+        ]
+        for split in (TRAIN, VALID)
+    }
+    lengths = sorted(tokens_of[TRAIN] + tokens_of[VALID])
     longest = lengths[-1] if lengths else 0
     width = max(1, math.ceil((longest + 1) / HISTOGRAM_BINS))
     histogram = [0] * math.ceil((longest + 1) / width)
     for n in lengths:
         histogram[n // width] += 1
+    target = read_target(db)
     cost = None
-    if target == "openai" and train_tokens:
-        cost = estimate(train_tokens, DEFAULT_REMOTE_MODEL, limit=settings.max_tokens)
+    if target == "openai" and tokens_of[TRAIN]:
+        cost = estimate(tokens_of[TRAIN], DEFAULT_REMOTE_MODEL, limit=limit)
     return Stats(
         target=target,
-        limit=settings.max_tokens,
-        train=SplitStats(*totals[TRAIN]),
-        valid=SplitStats(*totals[VALID]),
+        limit=limit,
+        train=splits[TRAIN],
+        valid=splits[VALID],
         excluded=excluded,
         lengths=tuple(histogram),
         bin_tokens=width,
         median=lengths[len(lengths) // 2] if lengths else 0,
         longest=longest,
-        over_limit=sum(n > settings.max_tokens for n in lengths),
+        over_limit=len(lengths) - bisect_right(lengths, limit),
         redact=settings.redact,
         redactions=RedactionCounts(**json.loads(redactions)),
         cost=cost,

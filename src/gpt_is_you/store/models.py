@@ -329,10 +329,18 @@ def _write(
     ).lastrowid
     rewritten = s.redact or s.media == "placeholder"
     db.executemany(
-        "INSERT INTO examples (build_id, session, part, split, body, tokens) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO examples (build_id, session, part, split, body, tokens, turns) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
-            (build, e.session, e.part, e.split, json.dumps(_example_json(e, chat, rewritten)), n)
+            (
+                build,
+                e.session,
+                e.part,
+                e.split,
+                json.dumps(_example_json(e, chat, rewritten)),
+                n,
+                len(e.turns),
+            )
             for e, n in zip(dataset.examples, tokens, strict=True)
         ),
     )

@@ -111,8 +111,17 @@ _V3 = """
         CREATE INDEX conversation_lines ON conversation_messages(conversation_id, id);
 """
 
+# An example's number of turns as a column, and an index that holds what the preview's
+# statistics count: 100,000 examples are counted in tens of milliseconds, where reading
+# every JSON body took half a second.
+_V4 = """
+        ALTER TABLE examples ADD COLUMN turns INTEGER NOT NULL DEFAULT 0;
+        UPDATE examples SET turns = json_array_length(body, '$.turns');
+        CREATE INDEX examples_for_stats ON examples(build_id, excluded, split, tokens, turns);
+"""
+
 # Each step is an SQL script; step N takes a database from version N to N + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 VERSION = len(MIGRATIONS)
 
 
