@@ -263,10 +263,11 @@ from, and what they add up to. Look before you train.
         table.more_after = message.offset + len(message.rows) < len(message.selection.ids)
         table.show_rows(message.rows, message.cursor)
         self._show_position()
+        self._wanted = None  # the same example may be under the cursor, found otherwise
         if message.rows:
             self._want_example(message.rows[table.cursor_row].id)
         else:
-            self._wanted = self._shown = None
+            self._shown = None
             self.query_one(Transcript).update(self._nothing_found(message.selection))
 
     @on(DataTable.RowHighlighted)
@@ -285,7 +286,7 @@ from, and what they add up to. Look before you train.
         if row is None or message.example_id != self._wanted:
             return  # the cursor has moved on
         self._shown = (row.id, message.example)
-        self.query_one(Transcript).show(row, message.example)
+        self.query_one(Transcript).show(row, message.example, self._search)
         self.query_one("#preview-conversation").scroll_home(animate=False)
 
     @on(StatsRead)
@@ -293,8 +294,9 @@ from, and what they add up to. Look before you train.
         first = self._stats is None
         self._stats = message.stats
         self.query_one(ExampleStats).show_stats(message.stats)
-        # The checks start once the page and the statistics are in: they are seconds of
-        # work for a big set, and the first paint should not wait on them.
+        # The checks start once the statistics are in: they are seconds of work for a big
+        # set, and the first paint should not wait on them. They run again after an
+        # exclusion only when they had found something (excluding cannot add problems).
         if first or (self._findings is not None and self._findings.total):
             self._start_checks()
 
@@ -316,7 +318,7 @@ from, and what they add up to. Look before you train.
             self._rows[row.id] = row
             self.query_one(ExampleTable).update_example(row)
             if self._shown is not None and self._shown[0] == row.id:
-                self.query_one(Transcript).show(row, self._shown[1])
+                self.query_one(Transcript).show(row, self._shown[1], self._search)
         verb = "left out of" if row.excluded else "taken back into"
         self.notify(f"Example {row.id} is {verb} training.", timeout=3)
         self._read_stats()

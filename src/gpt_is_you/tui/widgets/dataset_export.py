@@ -15,8 +15,8 @@ from gpt_is_you.dataset.export import FORMATS
 from gpt_is_you.tui.screens.base import AppModal
 
 FORMAT_HELP = {
-    "openai": "OpenAI's chat fine-tuning format",
-    "prompt-completion": "the legacy pairs of babbage-002 and davinci-002",
+    "openai": "OpenAI's chat fine-tuning",
+    "prompt-completion": "babbage-002, davinci-002",
     "sharegpt": "LLaMA-Factory, Axolotl, Unsloth",
 }
 
@@ -34,6 +34,9 @@ class DatasetExportDialog(AppModal[ExportRequest | None]):
         Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__(classes="dialog")
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Static("Export the examples", classes="dialog-title")
@@ -49,9 +52,6 @@ class DatasetExportDialog(AppModal[ExportRequest | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Export", id="confirm", variant="primary")
-
-    def __init__(self) -> None:
-        super().__init__(classes="dialog")
 
     @on(Input.Submitted)
     def _submitted(self) -> None:

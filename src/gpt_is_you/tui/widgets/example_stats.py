@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import ClassVar
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,6 +16,7 @@ from textual.widgets import Sparkline, Static
 from gpt_is_you.dataset.cost import PRICES_VERIFIED
 from gpt_is_you.store.browse import Findings, Stats
 
+LABEL_WIDTH = len("Redaction")
 # RedactionCounts' fields as words.
 REDACTED = {
     "phone": "phone number",
@@ -88,10 +89,9 @@ OpenAI's format checks, which run in the background.
         axis.add_column(justify="left")
         axis.add_column(justify="right")
         axis.add_row("0", f"{len(stats.lengths) * stats.bin_tokens:,}")
-        axis.add_row(
-            f"median {stats.median:,} · longest {stats.longest:,} · limit {stats.limit:,}", ""
+        return Group(
+            axis, f"median {stats.median:,} · longest {stats.longest:,} · limit {stats.limit:,}"
         )
-        return axis
 
     def _notes(self, stats: Stats) -> RenderableType:
         if not stats.redact:
@@ -119,7 +119,8 @@ OpenAI's format checks, which run in the background.
 
     def _labelled(self, rows: list[tuple[str, Text]]) -> RenderableType:
         grid = Table.grid(padding=(0, 1))
-        grid.add_column(style=self.get_component_rich_style("stats--label"), no_wrap=True)
+        label = self.get_component_rich_style("stats--label")
+        grid.add_column(style=label, no_wrap=True, width=LABEL_WIDTH)
         grid.add_column()
         for label, value in rows:
             grid.add_row(label, value)

@@ -41,9 +41,11 @@ The selected example as the conversation it is: every turn with its speaker and 
         "transcript--context",
         "transcript--other",
         "transcript--time",
+        "transcript--match",
     }
 
-    def show(self, row: ExampleRow, example: Example) -> None:
+    def show(self, row: ExampleRow, example: Example, search: str = "") -> None:
+        """Show ``example`` (``row`` is its line in the table), ``search`` highlighted."""
         style = self.get_component_rich_style
         text = Text(no_wrap=False)
         text.append(_title(row, example), style("transcript--title"))
@@ -69,6 +71,8 @@ The selected example as the conversation it is: every turn with its speaker and 
                 text.append(gutter, style(look))
                 text.append(line, style(look))
             text.append("\n")
+        if search:
+            text.highlight_words([search], style("transcript--match"), case_sensitive=False)
         self.update(text)
 
 
