@@ -25,13 +25,14 @@ format: $(VENV)/.test
 
 # The benchmarks (docs/benchmarks.md): on a 500,000-message export, our reader against
 # whatstk and chat-miner, then the whole of `gpt-is-you new`; LoRA training against TRL's
-# SFTTrainer; chat speed on the CPU.
+# SFTTrainer; chat speed on the CPU; the app's examples preview opening 100,000 examples.
 bench: $(VENV)/.bench
 	$(BIN)/python bench/generate_whatsapp.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_new.py
 	$(BIN)/python bench/bench_train.py
 	$(BIN)/python bench/bench_chat.py
+	$(BIN)/python bench/bench_preview.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
