@@ -290,14 +290,16 @@ def test_an_export_that_cannot_be_written_says_why(home, tmp_path):
     run(scenario)
 
 
-def test_t_trains_c_chats_escape_goes_back(home):
+def test_t_trains_c_chats_f1_helps_escape_goes_back(home):
     app = RecordingApp()
 
     async def scenario(pilot: Pilot) -> None:
         await open_preview(pilot)
         await pilot.press("t", "c")
         assert app.opened == [("training", MODEL), ("chat", MODEL)]
-        await pilot.press("escape")
+        await pilot.press("f1")
+        assert pilot.app.screen.query("HelpPanel")
+        await pilot.press("f1", "escape")
         assert isinstance(pilot.app.screen, ModelsScreen)
 
     run(scenario, app)

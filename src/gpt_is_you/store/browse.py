@@ -3,7 +3,7 @@ statistics, OpenAI's format checks, excluding and including.
 
 What the preview screen shows and ``gpt-is-you examples`` changes. Nothing here rebuilds
 every example at once: a selection is a list of ids, a page reads its rows and the
-messages they show, the statistics come from the columns and the JSON bodies, and the
+messages they show, the statistics come from an index of the examples' columns, and the
 checks stream the examples in batches.
 """
 
