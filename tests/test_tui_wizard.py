@@ -1,0 +1,275 @@
+"""The import wizard, driven with keys as a user drives it, in the real app.
+
+Each test opens the wizard the way the models screen does (``app.open_wizard``), then
+only presses keys. No async pytest plugin: each scenario runs with ``asyncio.run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from pathlib import Path
+
+import pytest
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DirectoryTree, Input, Select, Static
+
+from gpt_is_you.store.models import list_models
+from gpt_is_you.tui.app import GptIsYouApp
+from gpt_is_you.tui.screens.wizard import BUILD_DELAY, ImportWizard
+from gpt_is_you.tui.widgets.dialogs import ErrorDialog
+from gpt_is_you.tui.widgets.export_picker import ExportBrowser
+
+ROOT = Path(__file__).parents[1]
+SAMPLE = ROOT / "assets" / "sample" / "sample_chat.txt"
+AMBIGUOUS = ROOT / "tests" / "fixtures" / "whatsapp" / "android_mdy_ambiguous_override.txt"
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data directory that the app uses instead of the user's."""
+    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+class PreviewScreen(Screen[None]):
+    """Stands in for the preview until ``tui/screens/preview.py`` exists."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__()
+        self.model = model
+
+
+@pytest.fixture
+def preview(monkeypatch: pytest.MonkeyPatch) -> None:
+    if importlib.util.find_spec("gpt_is_you.tui.screens.preview") is None:
+
+        def open_preview(app: GptIsYouApp, model: str, *, replace: bool = False) -> None:
+            app._open(PreviewScreen(model), replace)
+
+        monkeypatch.setattr(GptIsYouApp, "open_preview", open_preview)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until the workers are done and what they posted is handled (a directory
+    tree's loader waits for folders to load as long as the tree is there)."""
+    for _ in range(3):
+        workers = [w for w in pilot.app.workers if not isinstance(w.node, DirectoryTree)]
+        if workers:  # an empty list would wait for every worker
+            await pilot.app.workers.wait_for_complete(workers)
+        await pilot.pause()
+
+
+def step(app: GptIsYouApp) -> str | None:
+    return app.screen.query_one("#wizard-body", ContentSwitcher).current
+
+
+def text(app: GptIsYouApp, selector: str) -> str:
+    """What a widget shows, as plain lines."""
+    widget = app.screen.query_one(selector)
+    lines = widget.render_lines(Region(0, 0, *widget.size))
+    return "\n".join(line.text.rstrip() for line in lines)
+
+
+def held_out(counts: str) -> int:
+    """The validation examples in the counts beside the options."""
+    line = next(line for line in counts.splitlines() if line.startswith("Examples"))
+    return int(line.split()[-1].replace(",", ""))
+
+
+async def open_and_read(pilot: Pilot, export: Path | str) -> None:
+    pilot.app.open_wizard(str(export))
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def to_options(pilot: Pilot) -> None:
+    await open_and_read(pilot, SAMPLE)
+    await pilot.press("ctrl+n")  # found → who
+    await pilot.press("ctrl+n")  # who → dataset options
+    await settle(pilot)
+
+
+def test_the_sample_chat_becomes_a_model_named_as_typed(home: Path, preview: None) -> None:
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_and_read(pilot, SAMPLE)
+            assert step(app) == "found"
+            found = text(app, "#found-facts") + text(app, "#found-people")
+            assert "3,861 messages" in found
+            assert "Sam Okafor" in found and "Robin Hale" in found
+            await pilot.press("ctrl+n")
+            assert step(app) == "who"
+            assert app.screen.query_one("#persona", Select).value == "Sam Okafor"
+            assert app.screen.query_one("#me", Select).value == "Robin Hale"
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            assert step(app) == "options"
+            await pilot.press("ctrl+n")
+            assert step(app) == "consent"
+            consent = text(app, "#consent-text")
+            assert "write like Sam Okafor" in consent and "this computer" in consent
+            assert app.screen.query_one("#model-name", Input).value == "Sam"
+            assert list_models() == []  # nothing is written before Create
+            await pilot.press("ctrl+n")  # not ticked yet: nothing happens
+            await settle(pilot)
+            assert list_models() == []
+            await pilot.press("space", "tab", *"Sammy", "enter")
+            await settle(pilot)
+            (model,) = list_models()
+            assert (model.name, model.persona, model.source) == ("Sammy", "Sam Okafor", SAMPLE.name)
+            assert model.train > 0
+            assert type(app.screen).__name__ == "PreviewScreen"
+            assert app.screen.model == "Sammy"
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("content", [b"just some notes, not a chat\n", None])
+def test_a_bad_file_shows_why_and_stays_on_the_first_step(
+    home: Path, tmp_path: Path, content: bytes | None
+) -> None:
+    bad = tmp_path / "notes.txt"
+    if content is not None:
+        bad.write_bytes(content)
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_and_read(pilot, bad)
+            assert isinstance(app.screen, ErrorDialog)
+            message = str(app.screen.query_one(".dialog-body", Static).render())
+            assert "notes.txt" in message
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, ImportWizard)
+            assert step(app) == "export"
+            assert app.focused is app.screen.query_one("#export-path", Input)
+
+    asyncio.run(scenario())
+
+
+def test_an_ambiguous_date_order_is_offered_and_read_again(home: Path) -> None:
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_and_read(pilot, AMBIGUOUS)
+            order = app.screen.query_one("#date-order", Select)
+            assert order.display and order.value == "mdy"
+            assert app.focused is order
+            assert "2023-03-04 to 2023-05-01" in text(app, "#found-facts")
+            assert "either way round" in text(app, "#found-warnings")
+            await pilot.press("enter", "up", "enter")  # month/day/year → day/month/year
+            await settle(pilot)
+            assert step(app) == "found"
+            assert order.value == "dmy"
+            assert "2023-01-05 to 2023-06-03" in text(app, "#found-facts")
+            # Read as the user said: no guess left to warn about, the choice still there.
+            assert not app.screen.query_one("#found-warnings").display
+            assert app.screen.query_one("#date-order-row").display
+
+    asyncio.run(scenario())
+
+
+def test_an_option_changed_builds_again_and_a_bad_one_is_told(home: Path) -> None:
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await to_options(pilot)
+            before = text(app, "#build-counts")
+            await pilot.press(*["tab"] * 5)
+            assert app.focused is app.screen.query_one("#validation-share", Input)
+            await pilot.press(*"30")
+            await pilot.pause(BUILD_DELAY + 0.1)
+            await settle(pilot)
+            after = text(app, "#build-counts")
+            assert held_out(before) == 32
+            assert held_out(after) > 32
+            await pilot.press("backspace", "backspace", *"-5")
+            await pilot.pause(BUILD_DELAY + 0.1)
+            await settle(pilot)
+            assert "a percentage from 0 to below 100" in text(app, "#validation-share-note")
+            assert text(app, "#build-counts") == after  # nothing built from it
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            assert step(app) == "options"  # not past a bad option
+
+    asyncio.run(scenario())
+
+
+def test_the_path_field_completes_from_the_disk(home: Path, tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "chat_with_sam.txt").write_text("", encoding="utf-8")
+    (exports / "chart.pdf").write_text("", encoding="utf-8")
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            app.open_wizard(str(tmp_path))
+            await pilot.pause()
+            await pilot.press("end", *"/exp")
+            await settle(pilot)
+            await pilot.press("right")
+            field = app.screen.query_one("#export-path", Input)
+            assert field.value == f"{exports}/"
+            await pilot.press(*"ch")
+            await settle(pilot)
+            await pilot.press("right")  # chart.pdf cannot be an export: not offered
+            assert field.value == f"{exports}/chat_with_sam.txt"
+
+    asyncio.run(scenario())
+
+
+def test_the_file_browser_fills_the_path(home: Path, tmp_path: Path) -> None:
+    (tmp_path / "chat.txt").write_text("", encoding="utf-8")
+    (tmp_path / "photo.jpg").write_text("", encoding="utf-8")
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            app.open_wizard(f"{tmp_path}/")
+            await pilot.pause()
+            await pilot.press("ctrl+o")
+            await settle(pilot)
+            assert isinstance(app.screen, ExportBrowser)
+            tree = app.screen.query_one("#browse-tree")
+            shown = [str(node.label) for node in tree.root.children]
+            assert "chat.txt" in shown and "photo.jpg" not in shown
+            await pilot.press(*["down"] * (shown.index("chat.txt") + 1), "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ImportWizard)
+            assert app.screen.query_one("#export-path", Input).value == str(tmp_path / "chat.txt")
+
+    asyncio.run(scenario())
+
+
+# Snapshots of the steps that show what was found and what will be made ---------------
+
+
+def test_snapshot_found_step(home: Path, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await open_and_read(pilot, AMBIGUOUS)
+
+    assert snap_compare(GptIsYouApp(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_options_step(home: Path, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await to_options(pilot)
+
+    assert snap_compare(GptIsYouApp(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_consent_step(home: Path, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await to_options(pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+
+    assert snap_compare(GptIsYouApp(), terminal_size=SIZE, run_before=run_before)
