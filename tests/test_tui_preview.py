@@ -206,10 +206,11 @@ def test_search_filters_and_escape_clears(home):
         await settle(pilot)
         assert len(shown_ids(screen)) == 64
         assert isinstance(pilot.app.screen, PreviewScreen)  # Esc cleared, it did not leave
-        await pilot.press("slash", *"zebra", "enter")
+        await pilot.press("slash", *"[zebra", "enter")  # markup is the user's text
         await settle(pilot)
         assert shown_ids(screen) == []
-        assert transcript(screen).startswith("No example holds “zebra”")
+        assert transcript(screen).startswith("No example holds “[zebra”")
+        assert text(screen, "#preview-position") == "no examples holding “[zebra”"
         await pilot.press("x")  # nothing selected: nothing to exclude
         await settle(pilot)
         with open_model(MODEL) as db:

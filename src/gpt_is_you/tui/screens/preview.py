@@ -10,9 +10,11 @@ screen paints at once and fills in as the reads arrive.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -164,7 +166,7 @@ from, and what they add up to. Look before you train.
         yield Header()
         with Horizontal(id="preview-bar"):
             yield SearchBox(placeholder="/ search the messages", id="preview-search")
-            yield Static("Reading the examples…", id="preview-position")
+            yield Static("Reading the examples…", id="preview-position", markup=False)
         yield ExampleTable(id="preview-table")
         with Horizontal(id="preview-lower"):
             with VerticalScroll(id="preview-conversation"):
@@ -245,11 +247,10 @@ from, and what they add up to. Look before you train.
         except OSError as e:  # a folder that does not exist, a file we may not write
             raise ModelError(f"could not write {e.filename or path}: {e.strerror}") from e
         written = ", ".join(f"{lines:,} lines to {file}" for file, lines in exported.files)
-        self.app.call_from_thread(
-            self.app.notify, f"Wrote {written}.", title=f"Exported ({request.format})"
-        )
+        notify = partial(self.app.call_from_thread, self.app.notify, markup=False)
+        notify(f"Wrote {written}.", title=f"Exported ({request.format})")
         for advice in exported.advice:
-            self.app.call_from_thread(self.app.notify, advice, title="Advice", timeout=10)
+            notify(advice, title="Advice", timeout=10)
 
     # What the workers read, shown ------------------------------------------------------
 
@@ -268,7 +269,7 @@ from, and what they add up to. Look before you train.
             self._want_example(message.rows[table.cursor_row].id)
         else:
             self._shown = None
-            self.query_one(Transcript).update(self._nothing_found(message.selection))
+            self.query_one(Transcript).update(Text(self._nothing_found(message.selection)))
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -368,9 +369,8 @@ from, and what they add up to. Look before you train.
         selection = self._selection
         assert selection is not None
         total = len(selection.ids)
-        first = self._offset + 1 if self._rows else 0
         last = self._offset + len(self._rows)
-        text = f"{first:,}–{last:,} of {total:,} examples"
+        text = f"{self._offset + 1:,}–{last:,} of {total:,} examples" if total else "no examples"
         if selection.search:
             text += f" holding “{selection.search}”"
         if selection.split:
