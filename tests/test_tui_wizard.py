@@ -11,14 +11,17 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DirectoryTree, Input, Select, Static
+from textual.widgets import Checkbox, ContentSwitcher, DirectoryTree, Input, Select, Static
 
 from gpt_is_you.store.models import list_models
+from gpt_is_you.store.new import prepare, read_source
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.wizard import BUILD_DELAY, ImportWizard
+from gpt_is_you.tui.widgets.dataset_options import DatasetOptions
 from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from gpt_is_you.tui.widgets.export_picker import ExportBrowser
 
@@ -74,6 +77,12 @@ def text(app: GptIsYouApp, selector: str) -> str:
     return "\n".join(line.text.rstrip() for line in lines)
 
 
+async def typed(pilot: Pilot) -> None:
+    """Wait for the build that follows a pause in typing an option."""
+    await pilot.pause(BUILD_DELAY + 0.1)
+    await settle(pilot)
+
+
 def held_out(counts: str) -> int:
     """The validation examples in the counts beside the options."""
     line = next(line for line in counts.splitlines() if line.startswith("Examples"))
@@ -104,6 +113,8 @@ def test_the_sample_chat_becomes_a_model_named_as_typed(home: Path, preview: Non
             assert "3,861 messages" in found
             assert "Sam Okafor" in found and "Robin Hale" in found
             await pilot.press("ctrl+n")
+            assert step(app) == "who"
+            await pilot.press("escape", "ctrl+n")  # back a step, and on again
             assert step(app) == "who"
             assert app.screen.query_one("#persona", Select).value == "Sam Okafor"
             assert app.screen.query_one("#me", Select).value == "Robin Hale"
@@ -150,6 +161,8 @@ def test_a_bad_file_shows_why_and_stays_on_the_first_step(
             assert isinstance(app.screen, ImportWizard)
             assert step(app) == "export"
             assert app.focused is app.screen.query_one("#export-path", Input)
+            await pilot.press("escape")  # leaves from the first step
+            assert type(app.screen).__name__ == "ModelsScreen"
 
     asyncio.run(scenario())
 
@@ -185,14 +198,12 @@ def test_an_option_changed_builds_again_and_a_bad_one_is_told(home: Path) -> Non
             await pilot.press(*["tab"] * 5)
             assert app.focused is app.screen.query_one("#validation-share", Input)
             await pilot.press(*"30")
-            await pilot.pause(BUILD_DELAY + 0.1)
-            await settle(pilot)
+            await typed(pilot)
             after = text(app, "#build-counts")
             assert held_out(before) == 32
             assert held_out(after) > 32
             await pilot.press("backspace", "backspace", *"-5")
-            await pilot.pause(BUILD_DELAY + 0.1)
-            await settle(pilot)
+            await typed(pilot)
             assert "a percentage from 0 to below 100" in text(app, "#validation-share-note")
             assert text(app, "#build-counts") == after  # nothing built from it
             await pilot.press("ctrl+n")
@@ -200,6 +211,48 @@ def test_an_option_changed_builds_again_and_a_bad_one_is_told(home: Path) -> Non
             assert step(app) == "options"  # not past a bad option
 
     asyncio.run(scenario())
+
+
+def test_training_on_openai_redacts_and_shows_the_price(home: Path) -> None:
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await to_options(pilot)
+            redact = app.screen.query_one("#redact", Checkbox)
+            assert app.focused is app.screen.query_one("#target", Select)
+            assert not redact.value
+            assert "OpenAI" not in text(app, "#build-counts")
+            await pilot.press("enter", "down", "enter")  # this computer → OpenAI
+            await typed(pilot)
+            assert redact.value
+            counts = text(app, "#build-counts")
+            assert "Training on OpenAI: about $" in counts and "Redacted:" in counts
+            await pilot.press("ctrl+n")
+            assert "uploaded to OpenAI" in text(app, "#consent-text")
+            await pilot.press("escape")  # back to the options, as they were
+            assert step(app) == "options"
+            assert redact.value
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("target", ["local", "openai"])
+def test_dataset_options_default_to_what_new_builds(target: str) -> None:
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DatasetOptions(target=target)
+
+    async def scenario() -> dict[str, object]:
+        app = Host()
+        async with app.run_test():
+            return app.query_one(DatasetOptions).options()
+
+    options = asyncio.run(scenario())
+    source = read_source(AMBIGUOUS)
+    chosen = prepare(source, persona="Alice Martin", **options)
+    default = prepare(source, persona="Alice Martin", target=target)
+    assert chosen.dataset.settings == default.dataset.settings
+    assert chosen.target == target
 
 
 def test_the_path_field_completes_from_the_disk(home: Path, tmp_path: Path) -> None:

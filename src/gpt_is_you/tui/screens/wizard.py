@@ -243,13 +243,12 @@ Nothing is written until you press **Create** on the last step.
         if self._step == "export":
             self.dismiss()
             return
+        if self._step == "consent" and self._busy(_STORE):
+            return  # the model is being written: it will be there in a moment
+        if self._step == "options":
+            self.workers.cancel_group(self, _BUILD)
         if self._step == "reading":
             self.workers.cancel_group(self, _READ)
-        elif self._step == "options":
-            self.workers.cancel_group(self, _BUILD)
-        elif self._step == "consent" and self._busy(_STORE):
-            return  # the model is being written: it will be there in a moment
-        if self._step == "reading":
             self._show(self._after_read_failure())
         elif self._step == "found":
             self._show("export")  # the reading step is passed through, never gone back to
@@ -279,9 +278,9 @@ Nothing is written until you press **Create** on the last step.
 
     @on(Button.Pressed, "#export-browse")
     def action_browse(self) -> None:
-        typed = Path(os.path.expanduser(self.query_one("#export-path", Input).value.strip()))
+        typed = Path(self._typed_path() or ".")
         start = typed if typed.is_dir() else typed.parent
-        if not str(typed) or not start.is_dir():
+        if not start.is_dir():
             start = Path.cwd()
         self.app.push_screen(ExportBrowser(start), self._browsed)
 
@@ -423,23 +422,28 @@ Nothing is written until you press **Create** on the last step.
         people = [
             (Content(f"{p.name}  ({p.messages:,} messages)"), p.name) for p in summary.participants
         ]
+        names = [p.name for p in summary.participants]
+        # Read again (another date order), the same people stay chosen.
+        chosen, me = self._persona(), self._me()
         persona = self.query_one("#persona", Select)
         with persona.prevent(Select.Changed):
             persona.set_options(people)
-            if people:
-                persona.value = people[0][1]
-        self._fill_me()
+            if names:
+                persona.value = chosen if chosen in names else names[0]
+        self._fill_me(me)
 
-    def _fill_me(self) -> None:
+    def _fill_me(self, chosen: str | None = None) -> None:
         if self._source is None:
             return
         persona = self._persona()
-        others = [p for p in self._source.summary.participants if p.name != persona]
+        others = [p.name for p in self._source.summary.participants if p.name != persona]
         me = self.query_one("#me", Select)
         with me.prevent(Select.Changed):
-            me.set_options([(Content(p.name), p.name) for p in others])
-            if len(others) == 1:
-                me.value = others[0].name
+            me.set_options([(Content(name), name) for name in others])
+            if chosen in others:
+                me.value = chosen
+            elif len(others) == 1:
+                me.value = others[0]
 
     @on(Select.Changed, "#persona")
     def _persona_chosen(self) -> None:
@@ -518,7 +522,8 @@ Nothing is written until you press **Create** on the last step.
             return
         current = (self._persona(), self._me(), dataset_options.options())
         if self._prepared is None or self._built_for != current:
-            self.notify("The examples are still being built.", title="Dataset")
+            self._build()  # under way already, or waiting for typing to pause, or failed
+            self.notify("The examples are being built: a moment.", title="Dataset")
             return
         if not self._prepared.dataset.examples:
             self.notify(
@@ -541,7 +546,7 @@ Nothing is written until you press **Create** on the last step.
         agreed = self.query_one("#agreed", Checkbox)
         agreed.label = Content(f"{persona} agreed to this")
         name = self.query_one("#model-name", Input)
-        default = unused_name(persona.split()[0] if persona.split() else persona)
+        default = unused_name((persona.split() or [persona])[0])
         # Keep a name the user typed; propose a new one when the persona changed.
         if not name.value or name.value == self._default_name:
             name.value = default
