@@ -28,6 +28,7 @@ from gpt_is_you.tui.widgets.export_picker import ExportBrowser
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "assets" / "sample" / "sample_chat.txt"
 AMBIGUOUS = ROOT / "tests" / "fixtures" / "whatsapp" / "android_mdy_ambiguous_override.txt"
+GROUP = ROOT / "tests" / "fixtures" / "messenger" / "weekend_group" / "message_1.json"
 SIZE = (120, 40)
 
 
@@ -185,6 +186,22 @@ def test_an_ambiguous_date_order_is_offered_and_read_again(home: Path) -> None:
             # Read as the user said: no guess left to warn about, the choice still there.
             assert not app.screen.query_one("#found-warnings").display
             assert app.screen.query_one("#date-order-row").display
+
+    asyncio.run(scenario())
+
+
+def test_in_a_group_chat_me_may_be_nobody(home: Path) -> None:
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_and_read(pilot, GROUP)
+            await pilot.press("ctrl+n")
+            assert app.screen.query_one("#persona", Select).value == "Bruno Keller"
+            assert app.screen.query_one("#me", Select).is_blank()
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            assert isinstance(app.screen, ImportWizard)  # no error dialog
+            assert held_out(text(app, "#build-counts")) >= 0
 
     asyncio.run(scenario())
 

@@ -178,7 +178,7 @@ Nothing is written until you press **Create** on the last step.
                     "what it answers to.",
                     classes="wizard-hint",
                 )
-            with Horizontal(id="options"):
+            with VerticalScroll(id="options"):
                 yield DatasetOptions(id="dataset-options")
                 with Vertical(id="build"):
                     yield Static("", id="build-stage", classes="wizard-hint")
@@ -458,12 +458,12 @@ Nothing is written until you press **Create** on the last step.
         self._build()
 
     def _persona(self) -> str | None:
-        value = self.query_one("#persona", Select).value
-        return None if value is Select.BLANK else str(value)
+        select = self.query_one("#persona", Select)
+        return None if select.is_blank() else str(select.value)
 
     def _me(self) -> str | None:
-        value = self.query_one("#me", Select).value
-        return None if value is Select.BLANK else str(value)
+        select = self.query_one("#me", Select)
+        return None if select.is_blank() else str(select.value)
 
     # Step 5: the dataset --------------------------------------------------------------
 
@@ -640,7 +640,7 @@ def _counts(prepared: Prepared) -> Group:
     table.add_row(
         "Tokens", f"{prepared.split_tokens(TRAIN):,}", f"{prepared.split_tokens(VALID):,}"
     )
-    lines = [f"{data.sessions:,} sessions"]
+    lines = [f"{data.sessions:,} session{'' if data.sessions == 1 else 's'}"]
     if data.cut:
         lines[0] += f", {data.cut:,} cut to fit {data.settings.max_tokens:,} tokens"
     if data.settings.redact:
