@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Checkbox, ContentSwitcher, DirectoryTree, Input, Select, Static
+from textual.widgets import Checkbox, ContentSwitcher, DirectoryTree, Input, Select
 
 from gpt_is_you.store.models import list_models
 from gpt_is_you.store.new import prepare, read_source
@@ -142,26 +142,30 @@ def test_the_sample_chat_becomes_a_model_named_as_typed(home: Path, preview: Non
     asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("content", [b"just some notes, not a chat\n", None])
-def test_a_bad_file_shows_why_and_stays_on_the_first_step(
-    home: Path, tmp_path: Path, content: bytes | None
-) -> None:
-    bad = tmp_path / "notes.txt"
-    if content is not None:
-        bad.write_bytes(content)
+def test_a_bad_file_shows_why_and_stays_on_the_first_step(home: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "gone.txt"
+    notes = tmp_path / "notes.txt"
+    notes.write_text("just some notes, not a chat\n", encoding="utf-8")
+
+    async def read_and_fail(pilot: Pilot, name: str) -> None:
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ErrorDialog)
+        assert name in text(pilot.app, ".dialog-body")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ImportWizard)
+        assert step(pilot.app) == "export"
+        assert pilot.app.focused is pilot.app.screen.query_one("#export-path", Input)
 
     async def scenario() -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
-            await open_and_read(pilot, bad)
-            assert isinstance(app.screen, ErrorDialog)
-            message = str(app.screen.query_one(".dialog-body", Static).render())
-            assert "notes.txt" in message
-            await pilot.press("escape")
+            app.open_wizard(str(missing))
             await pilot.pause()
-            assert isinstance(app.screen, ImportWizard)
-            assert step(app) == "export"
-            assert app.focused is app.screen.query_one("#export-path", Input)
+            await read_and_fail(pilot, "no such file")
+            await pilot.press("end", *["backspace"] * len("gone.txt"), *"notes.txt")
+            await read_and_fail(pilot, "notes.txt")
             await pilot.press("escape")  # leaves from the first step
             assert type(app.screen).__name__ == "ModelsScreen"
 
