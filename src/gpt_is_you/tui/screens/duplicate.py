@@ -15,27 +15,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from gpt_is_you.dataset.persona import consent_question
-from gpt_is_you.store.models import (
-    list_models,
-    open_model,
-    read_build_settings,
-    read_target,
-    slugify,
-)
+from gpt_is_you.store.models import open_model, read_build_settings, read_target
+from gpt_is_you.store.new import unused_name
 from gpt_is_you.tui.screens.base import AppModal
 from gpt_is_you.tui.widgets.dataset_options import DatasetOptions
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog
 
 Answer = tuple[str, dict[str, object]]
-
-
-def _free_name(base: str) -> str:
-    """``base 2``, ``base 3``… : the first name no model has."""
-    taken = {m.slug for m in list_models()}
-    n = 2
-    while slugify(f"{base} {n}") in taken:
-        n += 1
-    return f"{base} {n}"
 
 
 class DuplicateDialog(AppModal[Answer | None]):
@@ -65,7 +51,7 @@ conversations are not copied.
         with Vertical(classes="dialog-box", id="duplicate-box"):
             yield Static(f"Duplicate {self._model}", classes="dialog-title")
             yield Static("The new model's name:", classes="dialog-body")
-            yield Input(_free_name(self._model), id="duplicate-name")
+            yield Input(unused_name(self._model), id="duplicate-name")
             yield DatasetOptions(target=self._target, settings=self._settings)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
