@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from fake_chat import ScriptedChat
 from gpt_is_you.cli import main
@@ -32,6 +33,14 @@ SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
 NINE = datetime(2024, 1, 13, 9, 0)
 
 
+class SteadyChat(ChatScreen):
+    """The chat with a cursor that does not blink: a snapshot must not depend on when it
+    is taken."""
+
+    def on_mount(self) -> None:
+        self.query_one(ChatInput).cursor_blink = False
+
+
 class ChatApp(GptIsYouApp):
     """The app with the chat of MODEL open over the models screen, at a fixed time."""
 
@@ -41,7 +50,7 @@ class ChatApp(GptIsYouApp):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.push_screen(ChatScreen(MODEL, clock=lambda: NINE))
+        self.push_screen(SteadyChat(MODEL, clock=lambda: NINE))
 
     def open_training(self, model: str, *, replace: bool = False) -> None:
         self.trainings.append(model)
@@ -151,6 +160,46 @@ def test_a_new_line_in_the_message_is_a_bubble_of_its_own(trained):
 
     run(app, scenario)
     assert stored()[0][0].content == "one\ntwo"
+
+
+def test_keys_in_a_burst_send_the_whole_message(trained):
+    """A terminal can hand over several keys at once (fast typing, a busy moment): Enter
+    at the end of them sends all the letters before it."""
+    app = ChatApp(ScriptedChat(["ok"]))
+
+    async def scenario(pilot):
+        for key, character in (("h", "h"), ("i", "i"), ("enter", "\r")):
+            app.post_message(events.Key(key, character))
+        await until(pilot, lambda: len(turns(app)) == 2)
+        await replied(pilot)
+
+    run(app, scenario)
+    assert stored()[0][0].content == "hi"
+
+
+def test_a_long_conversation_opens_at_its_end_and_shows_earlier_messages_at_the_top(trained):
+    with open_model(MODEL) as db:
+        chat = conversations.start(db, "long", None, time="2024-01-12T08:00:00")
+        for i in range(20):
+            stamp = f"2024-01-12T08:{i:02d}:00"
+            conversations.add(db, chat, "user", f"question {i}", time=stamp)
+            conversations.add(db, chat, "assistant", f"answer {i}", time=stamp)
+    app = ChatApp(ScriptedChat())
+
+    async def scenario(pilot):
+        window = MessageList.WINDOW
+        assert len(turns(app)) == window
+        assert turns(app)[-1] == (False, ["answer 19"])
+        earlier = str(app.screen.query_one("#earlier").render())
+        assert earlier.startswith(f"↑ {40 - window} earlier messages")
+        await pilot.press("shift+tab", "home")  # to the messages, then their top
+        await until(pilot, lambda: len(turns(app)) == 2 * window)
+        await pilot.press("home")
+        await until(pilot, lambda: len(turns(app)) == 40)
+        assert turns(app)[0] == (True, ["question 0"])
+        assert not app.screen.query("#earlier")
+
+    run(app, scenario)
 
 
 def test_the_reply_says_it_is_typing_until_its_first_words(trained):

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,6 +22,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Header, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -45,6 +48,9 @@ from gpt_is_you.tui.widgets.sampling import SamplingDialog, describe
 from gpt_is_you.user_errors import USER_ERRORS
 
 Clock = Callable[[], datetime]
+# A reply is drawn at most this often, whatever the backend's pace: each drawing is a layout
+# of the whole conversation (bench/bench_tui_keys.py), and keys wait for it.
+SHOW_EVERY_S = 1 / 15
 TITLE_WIDTH = 26  # characters of a conversation's title in the sidebar
 PLACEHOLDER = "Write a message · Enter sends · Ctrl+J starts a new line (a new bubble)"
 EMPTY = "No messages yet. Write below, or pick a ready prompt on the left (Ctrl+L)."
@@ -81,7 +87,10 @@ class ChatInput(TextArea):
         text: str
 
     def action_send(self) -> None:
-        self.post_message(self.Sent(self.text))
+        # A priority binding acts when the app reads Enter, before the keys typed just
+        # ahead of it reach this widget (a burst of typing, a busy moment): read the text
+        # once they have.
+        self.call_later(lambda: self.post_message(self.Sent(self.text)))
 
     def action_newline(self) -> None:
         self.insert("\n")
@@ -103,6 +112,7 @@ class _Reply:
     turn: Turn
     stop: threading.Event = field(default_factory=threading.Event)
     bubble: Bubble | None = None
+    pending: str = ""  # pieces come faster than they are worth drawing: see SHOW_EVERY_S
     discarded: bool = False  # removed from the pane: late pieces go nowhere
 
 
@@ -209,6 +219,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
         self._replies = 0
         self._day: str | None = None  # of the last message shown
         self._store_lock = threading.Lock()  # one worker at a time writes the store
+        self._flush_timer: Timer | None = None
 
     # Layout ---------------------------------------------------------------------------
 
@@ -290,23 +301,29 @@ You are talking to a **model** trained on one person's messages, not to the pers
             self._show_conversations(conversations.list_conversations(db))
 
     async def _show_history(self, history: list[ChatLine]) -> None:
-        messages = self.query_one(MessageList)
-        await messages.clear()
-        self._day = None
-        widgets: list[Static | Turn] = []
-        for line in history:
-            widgets += self._dated(line.time)
-            widgets.append(self._turn(line.role, line.time, bubbles(line.content), line.stopped))
-        await messages.mount_all(widgets or [Static(EMPTY, id="chat-empty")])
-        messages.scroll_end(animate=False)
+        self._day = history[-1].time[:10] if history else None
+        if not history:
+            await self.query_one(MessageList).clear()
+            await self.query_one(MessageList).mount(Static(EMPTY, id="chat-empty"))
+            return
+        days = [None] + [line.time[:10] for line in history]
+        await self.query_one(MessageList).show(
+            [
+                partial(self._line, line, new_day=line.time[:10] != day)
+                for line, day in zip(history, days, strict=False)
+            ]
+        )
+
+    def _line(self, line: ChatLine, *, new_day: bool) -> list[Widget]:
+        turn = self._turn(line.role, line.time, bubbles(line.content), line.stopped)
+        return [_day_label(line.time), turn] if new_day else [turn]
 
     def _dated(self, time: str) -> list[Static]:
         """A line with the day before the first message of each day."""
         if time[:10] == self._day:
             return []
         self._day = time[:10]
-        day = datetime.fromisoformat(self._day).strftime("%A %d %B %Y")
-        return [Static(day, classes="chat-day")]
+        return [_day_label(time)]
 
     def _turn(self, role: str, time: str, texts: list[str], stopped: bool = False) -> Turn:
         if role == USER:
@@ -428,12 +445,25 @@ You are talking to a **model** trained on one person's messages, not to the pers
             reply.turn.typing(self._typing(message.loading))
 
     @on(_Piece)
-    async def _grow(self, message: _Piece) -> None:
-        """Append a piece to the reply's bubble; a newline starts the next bubble."""
+    def _grow(self, message: _Piece) -> None:
         reply = self._live.get(message.reply)
         if reply is None or reply.discarded:
             return
-        for i, part in enumerate(message.text.split("\n")):
+        reply.pending += message.text
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(SHOW_EVERY_S, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        for reply in self._live.values():
+            self._show_pending(reply)
+
+    def _show_pending(self, reply: _Reply) -> None:
+        """Append what came for the reply to its bubble; a newline starts the next bubble."""
+        text, reply.pending = reply.pending, ""
+        if reply.discarded:
+            return
+        for i, part in enumerate(text.split("\n")):
             if i:
                 reply.bubble = None
             if reply.bubble is None:
@@ -453,6 +483,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
             self.refresh_bindings()
         if reply.discarded:
             return
+        self._show_pending(reply)
         reply.turn.typing(None)
         if message.stopped:
             reply.turn.mark_stopped()  # again: a piece on its way may have come after Esc
@@ -474,6 +505,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
         if discard:
             reply.turn.remove()
         else:
+            self._show_pending(reply)
             reply.turn.typing(None)
             reply.turn.mark_stopped()
         self._reply = None
@@ -616,3 +648,8 @@ You are talking to a **model** trained on one person's messages, not to the pers
 
     def action_train(self) -> None:
         self.app.open_training(self.model)
+
+
+def _day_label(time: str) -> Static:
+    day = datetime.fromisoformat(time[:10]).strftime("%A %d %B %Y")
+    return Static(day, classes="chat-day")

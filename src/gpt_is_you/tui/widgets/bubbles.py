@@ -6,6 +6,7 @@ drawn again, never the history above it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import events
@@ -13,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Static
 
 STOPPED = " (stopped)"
@@ -107,7 +109,14 @@ class Turn(Vertical):
 
 class MessageList(VerticalScroll):
     """The conversation. Up and down pick a bubble (to copy it); it follows new messages
-    while it is scrolled to the bottom."""
+    while it is scrolled to the bottom.
+
+    A long conversation opens with its latest messages only, and earlier ones are added
+    when scrolled to: every widget here costs time at each layout, and a streamed reply
+    asks for one per piece.
+    """
+
+    WINDOW = 15  # messages added at a time
 
     HELP = """\
 ## Messages
@@ -115,7 +124,8 @@ class MessageList(VerticalScroll):
 The conversation, your messages on the right and the model's on the left.
 
 - **Up** / **Down** pick a message; the copy key then copies that one.
-- **Page Up** / **Page Down**, **Home** / **End** scroll.
+- **Page Up** / **Page Down**, **Home** / **End** scroll; earlier messages appear when
+  you reach the top.
 
 New messages keep the list at the bottom unless you scrolled up to read.
 """
@@ -142,23 +152,75 @@ New messages keep the list at the bottom unless you scrolled up to read.
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.picked: Bubble | None = None
+        self._earlier: list[Callable[[], list[Widget]]] = []  # not added yet, oldest first
 
     def on_mount(self) -> None:
         self.anchor()
 
     async def clear(self) -> None:
         self.unpick()
+        self._earlier = []
         await self.remove_children()
 
-    def action_pick(self, step: int) -> None:
+    async def show(self, messages: list[Callable[[], list[Widget]]]) -> None:
+        """A conversation: the widgets of each message, made when it is added."""
+        await self.clear()
+        self._earlier = messages[: -self.WINDOW]
+        widgets = [w for make in messages[-self.WINDOW :] for w in make()]
+        if self._earlier:
+            widgets.insert(0, Static(self._earlier_text(), id="earlier", classes="chat-earlier"))
+        await self.mount_all(widgets)
+        self.scroll_end(animate=False, immediate=True)
+
+    async def show_earlier(self) -> None:
+        """Add the next earlier messages above, keeping the ones on screen in place."""
+        if not self._earlier:
+            return
+        chunk = self._earlier[-self.WINDOW :]
+        del self._earlier[-self.WINDOW :]
+        label = self.query_one("#earlier", Static)
+        first = self.children[1]
+        await self.mount_all([w for make in chunk for w in make()], after=label)
+        if self._earlier:
+            label.update(self._earlier_text())
+        else:
+            await label.remove()
+        self.scroll_to_widget(first, top=True, animate=False, immediate=True)
+
+    def _earlier_text(self) -> str:
+        return f"↑ {len(self._earlier)} earlier messages: scroll up to see them"
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new <= 0 < old and self._earlier:
+            self.call_later(self.show_earlier)
+
+    async def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if self.scroll_y <= 0 and self._earlier:
+            await self.show_earlier()
+
+    async def action_pick(self, step: int) -> None:
         bubbles = list(self.query(Bubble))
         if not bubbles:
             return
         if self.picked in bubbles:
-            index = max(0, min(len(bubbles) - 1, bubbles.index(self.picked) + step))
+            index = bubbles.index(self.picked) + step
+            if index < 0 and self._earlier:
+                await self.show_earlier()
+                bubbles = list(self.query(Bubble))
+                index = bubbles.index(self.picked) + step
+            index = max(0, min(len(bubbles) - 1, index))
         else:
             index = len(bubbles) - 1
         self.pick(bubbles[index])
+
+    # Textual scrolls a page after the next refresh; while a reply streams, that refresh
+    # waits for a layout of the conversation. The page size is known now.
+    def action_page_up(self) -> None:
+        self.scroll_to(y=self.scroll_y - self.scrollable_content_region.height, immediate=True)
+
+    def action_page_down(self) -> None:
+        self.scroll_to(y=self.scroll_y + self.scrollable_content_region.height, immediate=True)
 
     def pick(self, bubble: Bubble) -> None:
         self.unpick()
@@ -171,9 +233,11 @@ New messages keep the list at the bottom unless you scrolled up to read.
             self.picked.remove_class("-picked")
         self.picked = None
 
-    def on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         if isinstance(event.widget, Bubble):
             self.pick(event.widget)
+        elif event.widget is not None and event.widget.id == "earlier":
+            await self.show_earlier()
 
     def on_blur(self) -> None:
         # A pick is for the copy key while here; elsewhere the copy key takes the last reply.
