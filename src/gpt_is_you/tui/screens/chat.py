@@ -88,9 +88,15 @@ class ChatInput(TextArea):
 
     def action_send(self) -> None:
         # A priority binding acts when the app reads Enter, before the keys typed just
-        # ahead of it reach this widget (a burst of typing, a busy moment): read the text
-        # once they have.
-        self.call_later(lambda: self.post_message(self.Sent(self.text)))
+        # ahead of it reach this widget (a burst of typing, a busy moment): take the text
+        # once they have, and before the keys typed after it.
+        self.call_later(self._send)
+
+    def _send(self) -> None:
+        text = self.text
+        if text.strip():
+            self.clear()
+            self.post_message(self.Sent(text))
 
     def action_newline(self) -> None:
         self.insert("\n")
@@ -351,7 +357,6 @@ You are talking to a **model** trained on one person's messages, not to the pers
         if not text or self._job is None:
             return
         self._stop()
-        self.query_one(ChatInput).clear()
         now = self._now()
         await self._add_turn(self._turn(USER, now, bubbles(text)), now)
         # Your own message: back to the bottom, following the reply from there.
@@ -608,16 +613,22 @@ You are talking to a **model** trained on one person's messages, not to the pers
         if conversation is None:
             self.notify("Nothing to export yet: send a message first.", severity="warning")
             return
-        default = Path.cwd() / f"{slugify(self.model)}-chat-{conversation}.md"
+        name = f"{slugify(self.model)}-chat-{conversation}.md"
         self.app.push_screen(
-            TextPrompt("Export to Markdown", "Write the conversation to this file:", str(default)),
-            lambda answer: self._export_to(answer, conversation),
+            TextPrompt(
+                "Export to Markdown",
+                "Write the conversation to this file:",
+                str(Path.cwd() / name),
+            ),
+            lambda answer: self._export_to(answer, conversation, name),
         )
 
-    def _export_to(self, answer: str | None, conversation: int) -> None:
+    def _export_to(self, answer: str | None, conversation: int, name: str) -> None:
         if not answer:
             return
         path = Path(answer).expanduser()
+        if path.is_dir():
+            path = path / name
         if path.exists():
             self.app.push_screen(
                 ConfirmDialog(
