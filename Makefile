@@ -33,6 +33,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/bench_train.py
 	$(BIN)/python bench/bench_chat.py
 	$(BIN)/python bench/bench_preview.py
+	$(BIN)/python bench/bench_tui_keys.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
