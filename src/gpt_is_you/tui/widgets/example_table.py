@@ -12,6 +12,7 @@ from typing import Literal
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from gpt_is_you.store.browse import ExampleRow
 
@@ -63,6 +64,9 @@ turns the page.
     def show_rows(self, rows: list[ExampleRow], cursor: int) -> None:
         """Replace the page by ``rows`` and put the cursor on row ``cursor``."""
         self.clear()
+        # The excerpt is as wide as this page's rows need, not the widest row of every page
+        # shown before (DataTable only ever widens a column).
+        self.columns[ColumnKey(EXCERPT)].content_width = len(EXCERPT)
         for row in rows:
             self.add_row(*cells(row), key=str(row.id))
         if rows:
