@@ -25,13 +25,15 @@ format: $(VENV)/.test
 
 # The benchmarks (docs/benchmarks.md): on a 500,000-message export, our reader against
 # whatstk and chat-miner, then the whole of `gpt-is-you new`; LoRA training against TRL's
-# SFTTrainer; chat speed on the CPU; the app's examples preview opening 100,000 examples.
+# SFTTrainer; chat speed on the CPU; the app: cold start with 50 models, the examples
+# preview opening 100,000 examples, key presses while a reply streams.
 bench: $(VENV)/.bench
 	$(BIN)/python bench/generate_whatsapp.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_new.py
 	$(BIN)/python bench/bench_train.py
 	$(BIN)/python bench/bench_chat.py
+	$(BIN)/python bench/bench_start.py
 	$(BIN)/python bench/bench_preview.py
 	$(BIN)/python bench/bench_tui_keys.py
 

@@ -1,6 +1,9 @@
 """Cold start of the app: a fresh process until the models screen's first frame, with 50
 models in the store; and which heavy modules importing the app pulls in.
 
+The same run times a bare Textual app that shows the same 50 rows in a DataTable (no
+store, no stylesheet of ours): the floor that Python and Textual set on this machine.
+
     python bench/bench_start.py [--models 50] [--repeat 7]
 
 Each run is a new Python process (``python -c`` running the app headless, leaving as soon
@@ -33,12 +36,35 @@ from gpt_is_you.tui.app import GptIsYouApp
 class Probe(GptIsYouApp):
     def on_ready(self):
         rows = self.screen.query_one("#models").row_count
-        heavy = [m for m in %r if m in sys.modules]
+        heavy = [m for m in HEAVY if m in sys.modules]
         self.exit((rows, heavy))
 
 rows, heavy = Probe().run(headless=True, size=(120, 40))
 print(rows, ",".join(heavy))
-""" % (HEAVY,)
+""".replace("HEAVY", repr(HEAVY))
+
+
+# The floor: Textual alone, the same table filled from memory.
+BARE = """
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        table = DataTable()
+        table.add_columns("name", "persona", "source", "size", "backend", "state", "activity")
+        for i in range(COUNT):
+            table.add_row(f"model-{i:02d}", "Sam Okafor", "sample_chat.txt",
+                          "325 ex · 3,861 msg", "-", "ready", "2026-11-25 18:37")
+        yield table
+        yield Footer()
+
+    def on_ready(self):
+        self.exit()
+
+Bare().run(headless=True, size=(120, 40))
+"""
 
 
 def fill_store(home: Path, count: int) -> None:
@@ -69,6 +95,13 @@ def start_once(home: Path) -> tuple[float, int, str]:
     return elapsed, int(rows), heavy
 
 
+def bare_once(count: int) -> float:
+    began = time.perf_counter()
+    code = BARE.replace("COUNT", str(count))
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return time.perf_counter() - began
+
+
 def heavy_imports() -> list[str]:
     """Top-level packages in ``python -X importtime -c 'import gpt_is_you.tui.app'``."""
     out = subprocess.run(
@@ -90,18 +123,28 @@ def main() -> None:
         home = Path(tmp)
         fill_store(home, args.models)
         start_once(home)  # warms the file cache and the bytecode, as a user's second start
-        times = []
+        bare_once(args.models)
+        times, floor = [], []
         for i in range(args.repeat):
+            # Interleaved, so that the machine's load falls on both alike.
             seconds, rows, heavy = start_once(home)
             if rows != args.models or heavy:
                 raise SystemExit(f"run {i + 1}: {rows} rows shown, heavy modules: {heavy}")
             times.append(seconds)
-            print(f"  run {i + 1}/{args.repeat}: {seconds * 1000:.0f} ms")
+            floor.append(bare_once(args.models))
+            print(
+                f"  run {i + 1}/{args.repeat}: gpt-is-you {seconds * 1000:.0f} ms, "
+                f"bare Textual {floor[-1] * 1000:.0f} ms"
+            )
     median = statistics.median(times)
     verdict = "met" if median < TARGET_S else "NOT met"
     print(
         f"cold start with {args.models} models: best {min(times) * 1000:.0f} ms, "
         f"median {median * 1000:.0f} ms (target < {TARGET_S * 1000:.0f} ms: {verdict})"
+    )
+    print(
+        f"bare Textual app, same table: best {min(floor) * 1000:.0f} ms, "
+        f"median {statistics.median(floor) * 1000:.0f} ms"
     )
     heavy = heavy_imports()
     print(f"python -X importtime, import gpt_is_you.tui.app: heavy modules {heavy or 'none'}")

@@ -21,15 +21,18 @@ from datetime import datetime, timedelta
 from itertools import count, repeat
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gpt_is_you.chats import Chat, Message
 from gpt_is_you.chats.collector import collector_paused
-from gpt_is_you.dataset.build import BuildSettings, Dataset
 from gpt_is_you.dataset.examples import ASSISTANT, USER, Example, Turn
 from gpt_is_you.paths import models_dir
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.jobs import RUNNING, SUCCEEDED, Job, pid_alive, read_job
 from gpt_is_you.store.schema import migrate
+
+if TYPE_CHECKING:  # the builder loads only when a model is made or rebuilt
+    from gpt_is_you.dataset.build import BuildSettings, Dataset
 
 DB_NAME = "model.db"
 _TEMP_PREFIX = ".new-"
@@ -252,6 +255,8 @@ def read_chat(db: sqlite3.Connection) -> Chat:
 
 def read_build_settings(db: sqlite3.Connection) -> BuildSettings:
     """The settings of the latest build, as ``_settings_json`` stored them."""
+    from gpt_is_you.dataset.build import BuildSettings
+
     (stored,) = db.execute("SELECT settings FROM builds ORDER BY id DESC LIMIT 1").fetchone()
     data = json.loads(stored)
     for key in ("merge_window", "session_gap"):
