@@ -24,9 +24,7 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("escape", "dismiss(False)", "Cancel", id="dialog.cancel"),
     ]
 
-    def __init__(
-        self, title: str, body: str, *, confirm: str = "OK", danger: bool = False
-    ) -> None:
+    def __init__(self, title: str, body: str, *, confirm: str = "OK", danger: bool = False) -> None:
         super().__init__(classes="dialog")
         self._title = title
         self._body = body
