@@ -315,8 +315,13 @@ accuracy on the training and validation examples, and its log.
     def _show_state(self, job: Job, now: datetime) -> None:
         total = job.total_steps
         word = STATE_WORDS.get(job.state, job.state)
-        line = f"[b {_state_colour(job)}]{word}[/]   step {job.step:,} of "
-        line += f"{total:,}" if total else "?"
+        line = f"[b {_state_colour(job)}]{word}[/]   "
+        if total:
+            line += f"step {job.step:,} of {total:,}"
+        elif job.active:  # until its first report, the worker loads the base model
+            line += "preparing: loading the base model"
+        else:
+            line += f"step {job.step:,}"
         line += f"   elapsed {clock(elapsed(job, now))}"
         if job.active:
             line += f"   ETA {clock(self._pace.remaining(job))}"
