@@ -7,6 +7,7 @@ screen's clock is fixed, so that what is drawn does not depend on the day.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import stat
 from collections.abc import Callable
@@ -422,3 +423,19 @@ def test_conversation_snapshot(trained, snap_compare):
         await replied(pilot)
 
     assert snap_compare(ChatApp(ScriptedChat(replies)), terminal_size=SIZE, run_before=talk)
+
+
+def test_chatting_while_a_local_model_trains_warns_of_the_shared_processor(trained):
+    assert main(["duplicate", MODEL, "Sam busy", "--yes"]) == 0
+    with open_model("Sam busy") as db:
+        job = jobs.create_job(db, backend="local", base_model="default", settings={})
+        jobs.set_worker(db, job, os.getpid())
+        jobs.set_state(db, job, jobs.RUNNING)
+    app = ChatApp(ScriptedChat(["ok"]))
+
+    async def scenario(pilot):
+        await until(pilot, lambda: bool(app._notifications))
+        (note,) = app._notifications
+        assert "Sam busy is training on this machine" in note.message
+
+    run(app, scenario)

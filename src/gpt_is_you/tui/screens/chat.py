@@ -40,7 +40,7 @@ from gpt_is_you.store.conversations import (
     bubbles,
 )
 from gpt_is_you.store.jobs import Job, read_job
-from gpt_is_you.store.models import open_model, slugify
+from gpt_is_you.store.models import list_models, open_model, slugify
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.bubbles import Bubble, MessageList, Turn
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
@@ -276,6 +276,23 @@ You are talking to a **model** trained on one person's messages, not to the pers
             self._show_conversations(listed)
         await self._show_history(history)
         self.query_one(ChatInput).focus()
+        if self._job.backend == "local":
+            self._warn_if_training()
+
+    @work(thread=True, exit_on_error=False, group="chat-check")
+    def _warn_if_training(self) -> None:
+        # Generating and training on one machine share its cores: both crawl.
+        busy = [
+            m.name for m in list_models() if m.backend == "local" and m.state.startswith("training")
+        ]
+        if busy:
+            self.app.call_from_thread(
+                self.notify,
+                f"{', '.join(busy)} is training on this machine: replies will be slow, and "
+                "so will the training while you chat.",
+                title="Sharing the processor",
+                severity="warning",
+            )
 
     async def _show_untrained(self, latest: Job | None) -> None:
         name = self._persona.name
@@ -589,6 +606,23 @@ You are talking to a **model** trained on one person's messages, not to the pers
             self._thread = _Thread(chosen)
             await self._show_history(history)
         self.query_one(ChatInput).focus()
+        if self._job.backend == "local":
+            self._warn_if_training()
+
+    @work(thread=True, exit_on_error=False, group="chat-check")
+    def _warn_if_training(self) -> None:
+        # Generating and training on one machine share its cores: both crawl.
+        busy = [
+            m.name for m in list_models() if m.backend == "local" and m.state.startswith("training")
+        ]
+        if busy:
+            self.app.call_from_thread(
+                self.notify,
+                f"{', '.join(busy)} is training on this machine: replies will be slow, and "
+                "so will the training while you chat.",
+                title="Sharing the processor",
+                severity="warning",
+            )
 
     def action_prompts(self) -> None:
         self.query_one("#chat-prompts").focus()
