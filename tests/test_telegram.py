@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gpt_is_you.chats.jsonload import load_json
 from gpt_is_you.chats.marks import INVISIBLE
-from gpt_is_you.chats.message import ChatImportError
+from gpt_is_you.chats.message import ChatChoiceNeeded, ChatImportError
 from gpt_is_you.chats.telegram import looks_like_telegram, parse_telegram
 from json_damage import damaged
 
@@ -70,6 +70,29 @@ def test_full_export_without_chat_lists_the_names() -> None:
     for name in ("Alice Martin", "Randonnée du dimanche", "Club photo", "(saved_messages 5550002)"):
         assert name in message
     assert "\n" not in message
+
+
+def test_full_export_without_chat_offers_each_chat_to_read() -> None:
+    doc = _load(FULL)
+    with pytest.raises(ChatChoiceNeeded) as caught:
+        parse_telegram(doc, source="result.json")
+    choices = caught.value.choices
+    assert [label for label, _ in choices] == [
+        "(saved_messages 5550002)",
+        "Alice Martin",
+        "Randonnée du dimanche",
+        "Club photo",
+    ]
+    titles = [parse_telegram(doc, source="r", chat=value).title for _, value in choices]
+    assert titles == [None, "Alice Martin", "Randonnée du dimanche", "Club photo"]
+
+
+def test_chats_sharing_a_name_are_offered_by_id() -> None:
+    doc = {"chats": {"list": [_chat("Alice", 1, []), _chat("alice", 2, [_msg("hi")])]}}
+    with pytest.raises(ChatChoiceNeeded) as caught:
+        parse_telegram(doc, source="r.json")
+    assert caught.value.choices == (("Alice (1)", "1"), ("alice (2)", "2"))
+    assert [m.text for m in parse_telegram(doc, source="r.json", chat="2").messages] == ["hi"]
 
 
 def test_unknown_chat_lists_the_names() -> None:

@@ -29,6 +29,7 @@ ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "assets" / "sample" / "sample_chat.txt"
 AMBIGUOUS = ROOT / "tests" / "fixtures" / "whatsapp" / "android_mdy_ambiguous_override.txt"
 GROUP = ROOT / "tests" / "fixtures" / "messenger" / "weekend_group" / "message_1.json"
+TELEGRAM_ACCOUNT = ROOT / "tests" / "fixtures" / "telegram" / "full_export.json"
 SIZE = (120, 40)
 
 
@@ -168,6 +169,43 @@ def test_a_bad_file_shows_why_and_stays_on_the_first_step(home: Path, tmp_path: 
             await read_and_fail(pilot, "notes.txt")
             await pilot.press("escape")  # leaves from the first step
             assert type(app.screen).__name__ == "ModelsScreen"
+
+    asyncio.run(scenario())
+
+
+def test_a_telegram_account_export_asks_which_chat(home: Path) -> None:
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_and_read(pilot, TELEGRAM_ACCOUNT)
+            # Not an error: the first step asks which of the export's chats to read.
+            assert not isinstance(app.screen, ErrorDialog)
+            assert step(app) == "export"
+            row = app.screen.query_one("#export-chat-row")
+            chats = app.screen.query_one("#export-chat", Select)
+            assert row.display and chats.has_focus
+            assert text(app, "#export-chat-row Static") == "Which chat?"
+            await pilot.press("shift+tab", "shift+tab", "end", "x")  # another path: not its chats
+            assert not row.display
+            await pilot.press("backspace", "enter")
+            await settle(pilot)
+            assert chats.has_focus
+            await pilot.press("ctrl+n")  # none chosen yet: nothing is read
+            await settle(pilot)
+            assert step(app) == "export"
+            # Open the list; past the prompt and Saved Messages is Alice Martin.
+            await pilot.press("enter", "down", "down", "enter")
+            await settle(pilot)
+            assert step(app) == "found"
+            found = text(app, "#found-facts") + text(app, "#found-people")
+            assert "Alice Martin" in found and "Bruno Keller" in found
+            assert "Chloé Dubois" not in found
+            await pilot.press("escape")  # back: the chosen chat is kept, and read again
+            assert step(app) == "export" and chats.has_focus
+            assert chats.value == "Alice Martin"
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            assert step(app) == "found"
 
     asyncio.run(scenario())
 

@@ -7,6 +7,7 @@ from gpt_is_you.chats.message import (
     SYSTEM,
     TEXT,
     Chat,
+    ChatChoiceNeeded,
     ChatImportError,
     Message,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "SYSTEM",
     "TEXT",
     "Chat",
+    "ChatChoiceNeeded",
     "ChatImportError",
     "Message",
     "read_export",

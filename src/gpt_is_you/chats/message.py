@@ -1,4 +1,4 @@
-"""The normalized message every reader produces, and the one error they raise."""
+"""The normalized message every reader produces, and the error they raise."""
 
 from __future__ import annotations
 
@@ -77,3 +77,13 @@ class ChatImportError(ValueError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class ChatChoiceNeeded(ChatImportError):
+    """The export holds several chats and none was named: ``choices`` are the chats as
+    (label to show, value that ``read_export(..., chat=value)`` reads), so that an app
+    can ask which one instead of showing the CLI's "pass --chat" message."""
+
+    def __init__(self, path: object, problem: str, choices: tuple[tuple[str, str], ...]) -> None:
+        super().__init__(path, problem)
+        self.choices = choices

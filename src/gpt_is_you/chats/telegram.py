@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from gpt_is_you.chats.marks import clean_name, strip_leading_marks
-from gpt_is_you.chats.message import MEDIA, SYSTEM, TEXT, Chat, ChatImportError, Message
+from gpt_is_you.chats.message import (
+    MEDIA,
+    SYSTEM,
+    TEXT,
+    Chat,
+    ChatChoiceNeeded,
+    ChatImportError,
+    Message,
+)
 
 FORMAT = "telegram"
 
@@ -116,14 +125,31 @@ def _listing(chats: list[dict]) -> str:
     return ", ".join(labels) + (f" and {more} more" if more else "")
 
 
+def _choices(chats: list[dict]) -> tuple[tuple[str, str], ...]:
+    """Every chat as (label, what ``_pick_chat`` finds it by): its name, or its id when
+    it has no name or shares it (in any case) with another chat."""
+    names = Counter(c["name"].casefold() for c in chats if isinstance(c.get("name"), str))
+    choices = []
+    for chat in chats:
+        name = chat.get("name")
+        if isinstance(name, str) and name and names[name.casefold()] == 1:
+            choices.append((name, name))
+        elif isinstance(name, str) and name:
+            choices.append((f"{name} ({chat.get('id')})", str(chat.get("id"))))
+        else:
+            choices.append((_label(chat), str(chat.get("id"))))
+    return tuple(choices)
+
+
 def _pick_chat(chats: list[dict], wanted: str | None, source: str) -> dict:
     if wanted is None:
         if len(chats) == 1:
             return chats[0]
-        raise ChatImportError(
+        raise ChatChoiceNeeded(
             source,
             f"this Telegram export holds {len(chats)} chats; pass --chat NAME with one of: "
             + _listing(chats),
+            _choices(chats),
         )
     key = wanted.casefold()
     by_name = [c for c in chats if isinstance(c.get("name"), str) and c["name"].casefold() == key]

@@ -35,6 +35,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from gpt_is_you.chats.message import ChatChoiceNeeded
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dataset_options import DatasetOptions
 from gpt_is_you.tui.widgets.export_picker import ExportBrowser, ExportPathSuggester
@@ -107,7 +108,8 @@ Nothing is written until you press **Create** on the last step.
 
 1. **Export**: type the path (→ accepts the suggested completion) or press **Ctrl+O**
    to browse. WhatsApp `.txt`/`.zip`, Telegram `result.json`, Messenger or Instagram
-   `message_1.json`.
+   `message_1.json`. A Telegram export of the whole account holds many chats: choose
+   which one under the path.
 2. **Reading**: the export is read; a bad file sends you back with the reason.
 3. **Found**: who wrote how much, and when. If day and month could be either way
    round, choose the order and the export is read again.
@@ -124,6 +126,8 @@ Nothing is written until you press **Create** on the last step.
         self._step = "export"
         self._source: Source | None = None
         self._read_path = ""  # the file of ``_source``
+        self._read_chat: str | None = None  # the chat of that file ``_source`` is
+        self._chats_for = ""  # the file whose chats the "Which chat?" list offers
         self._date_order: str | None = None  # chosen by the user for ``_read_path``
         self._prepared: Prepared | None = None
         self._built_for: tuple[object, ...] | None = None  # what ``_prepared`` was built from
@@ -157,6 +161,9 @@ Nothing is written until you press **Create** on the last step.
                     "→ accepts a suggested completion · Ctrl+O browses · Enter reads it",
                     classes="wizard-hint",
                 )
+                with Vertical(id="export-chat-row"):
+                    yield Static("Which chat?", classes="wizard-title")
+                    yield Select([], prompt="choose a chat", id="export-chat")
             with Vertical(id="reading"):
                 yield Static("", id="reading-what", classes="wizard-title", markup=False)
                 yield ProgressBar(total=1.0, show_eta=False, id="reading-progress")
@@ -209,7 +216,7 @@ Nothing is written until you press **Create** on the last step.
         next_button.disabled = step == "reading"
         self.refresh_bindings()
         focus = {
-            "export": "#export-path",
+            "export": "#export-chat" if self._offers_chats() else "#export-path",
             "found": "#date-order" if self._offers_date_order() else "#next",
             "who": "#persona",
             "options": "#target",
@@ -294,6 +301,31 @@ Nothing is written until you press **Create** on the last step.
     def _typed_path(self) -> str:
         return os.path.expanduser(self.query_one("#export-path", Input).value.strip())
 
+    @on(Input.Changed, "#export-path")
+    def _path_changed(self) -> None:
+        if self._offers_chats() and self._typed_path() != self._chats_for:
+            self._offer_chats("", ())  # the chats were those of another file
+
+    def _offer_chats(self, path: str, choices: tuple[tuple[str, str], ...]) -> None:
+        """Show the chats of the export at ``path`` to choose from; none hides them."""
+        self._chats_for = path
+        select = self.query_one("#export-chat", Select)
+        with select.prevent(Select.Changed):
+            select.set_options([(Content(label), value) for label, value in choices])
+        self.query_one("#export-chat-row").display = bool(choices)
+
+    def _offers_chats(self) -> bool:
+        return bool(self.query_one("#export-chat-row").display)
+
+    def _chosen_chat(self) -> str | None:
+        select = self.query_one("#export-chat", Select)
+        return None if not self._offers_chats() or select.is_blank() else str(select.value)
+
+    @on(Select.Changed, "#export-chat")
+    def _chat_chosen(self) -> None:
+        if self._chosen_chat() is not None:
+            self._read_export()
+
     def _read_export(self, date_order: str | None = None) -> None:
         """Read the export in the field; ``date_order`` when the user chose one."""
         path = self._typed_path()
@@ -301,24 +333,33 @@ Nothing is written until you press **Create** on the last step.
             self.notify("Type the path of an export, or press Ctrl+O to browse.", title="Export")
             self.query_one("#export-path").focus()
             return
+        chat = self._chosen_chat()
+        if self._offers_chats() and chat is None:
+            self.notify("Choose which chat of the export to read.", title="Export")
+            self.query_one("#export-chat").focus()
+            return
         if date_order is None and path == self._read_path:
             date_order = self._date_order  # the same file, read as the user chose before
         self.query_one("#reading-what", Static).update(f"Reading {Path(path).name}")
         self._show_progress("reading", 0.0, "#reading")
         self._show("reading")
-        self._workers[_READ] = self._read(path, date_order)
+        self._workers[_READ] = self._read(path, date_order, chat)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=_READ)
-    def _read(self, path: str, date_order: str | None) -> tuple[str, str | None, Source]:
+    def _read(
+        self, path: str, date_order: str | None, chat: str | None
+    ) -> tuple[str, str | None, str | None, Source]:
         from gpt_is_you.store.new import read_source
 
         report = self._reporter(get_current_worker(), "#reading")
-        return path, date_order, read_source(path, date_order=date_order, progress=report)
+        source = read_source(path, date_order=date_order, chat=chat, progress=report)
+        return path, date_order, chat, source
 
     def _after_read_failure(self) -> str:
         """Where a failed or cancelled read leaves the user: what was read before when
-        the file is the same (a date order tried), else the export field."""
-        if self._source is not None and self._read_path == self._typed_path():
+        the file and chat are the same (a date order tried), else the export field."""
+        same = (self._read_path, self._read_chat) == (self._typed_path(), self._chosen_chat())
+        if self._source is not None and same:
             self._show_date_order()
             return "found"
         return "export"
@@ -348,6 +389,11 @@ Nothing is written until you press **Create** on the last step.
         if worker.group == _READ:
             if state == WorkerState.SUCCESS:
                 self._read_done(*worker.result)
+            elif state == WorkerState.ERROR and isinstance(worker.error, ChatChoiceNeeded):
+                # Not a failure to show: the export holds several chats, so ask which.
+                event.prevent_default()  # keeps AppScreen from showing it as an error
+                self._offer_chats(self._typed_path(), worker.error.choices)
+                self._show("export")
             elif state == WorkerState.ERROR:
                 # The app shows the error; the user goes back to what they can change.
                 self._show(self._after_read_failure())
@@ -368,8 +414,11 @@ Nothing is written until you press **Create** on the last step.
 
     # Step 3: what was found -----------------------------------------------------------
 
-    def _read_done(self, path: str, date_order: str | None, source: Source) -> None:
+    def _read_done(
+        self, path: str, date_order: str | None, chat: str | None, source: Source
+    ) -> None:
         self._source, self._read_path, self._date_order = source, path, date_order
+        self._read_chat = chat
         self._prepared, self._built_for = None, None
         summary = source.summary
         self.query_one("#found-facts", Static).update(_facts(Path(path).name, summary))
