@@ -64,11 +64,14 @@ turns the page.
     def show_rows(self, rows: list[ExampleRow], cursor: int) -> None:
         """Replace the page by ``rows`` and put the cursor on row ``cursor``."""
         self.clear()
-        # The excerpt is as wide as this page's rows need, not the widest row of every page
-        # shown before (DataTable only ever widens a column).
-        self.columns[ColumnKey(EXCERPT)].content_width = len(EXCERPT)
-        for row in rows:
-            self.add_row(*cells(row), key=str(row.id))
+        page = [cells(row) for row in rows]
+        # The excerpt is as wide as this page's rows need, set here rather than left to the
+        # table's measuring when idle: that only ever widens a column, and when it runs
+        # depends on timing (a snapshot must not).
+        widest = max((excerpt.cell_len for *_, excerpt in page), default=0)
+        self.columns[ColumnKey(EXCERPT)].content_width = max(len(EXCERPT), widest)
+        for row, row_cells in zip(rows, page, strict=True):
+            self.add_row(*row_cells, key=str(row.id))
         if rows:
             self.move_cursor(row=max(0, min(cursor, len(rows) - 1)), animate=False)
 
