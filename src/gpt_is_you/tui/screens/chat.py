@@ -606,23 +606,6 @@ You are talking to a **model** trained on one person's messages, not to the pers
             self._thread = _Thread(chosen)
             await self._show_history(history)
         self.query_one(ChatInput).focus()
-        if self._job.backend == "local":
-            self._warn_if_training()
-
-    @work(thread=True, exit_on_error=False, group="chat-check")
-    def _warn_if_training(self) -> None:
-        # Generating and training on one machine share its cores: both crawl.
-        busy = [
-            m.name for m in list_models() if m.backend == "local" and m.state.startswith("training")
-        ]
-        if busy:
-            self.app.call_from_thread(
-                self.notify,
-                f"{', '.join(busy)} is training on this machine: replies will be slow, and "
-                "so will the training while you chat.",
-                title="Sharing the processor",
-                severity="warning",
-            )
 
     def action_prompts(self) -> None:
         self.query_one("#chat-prompts").focus()

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.containers import Vertical
+from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from gpt_is_you.dataset.export import FORMATS
-from gpt_is_you.tui.screens.base import AppModal
+from gpt_is_you.tui.widgets.dialogs import FormDialog
 
 FORMAT_HELP = {
     "openai": "OpenAI's chat fine-tuning",
@@ -27,15 +24,8 @@ class ExportRequest:
     path: str | None  # the training file; None: the model's exports folder
 
 
-class DatasetExportDialog(AppModal[ExportRequest | None]):
+class DatasetExportDialog(FormDialog[ExportRequest | None]):
     """Dismisses with what to write, or None when cancelled."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__(classes="dialog")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -49,20 +39,7 @@ class DatasetExportDialog(AppModal[ExportRequest | None]):
                 classes="dialog-body",
             )
             yield Input(id="export-path", placeholder="e.g. ~/bruno.jsonl")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Export", id="confirm", variant="primary")
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self._finish()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "confirm":
-            self._finish()
-        else:
-            self.dismiss(None)
+            yield from self.buttons("Export")
 
     def _finish(self) -> None:
         button = self.query_one(RadioSet).pressed_button

@@ -7,7 +7,7 @@ from a worker.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +15,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
+
+from gpt_is_you.tui.screens.base import AppModal
+
+T = TypeVar("T")
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -77,27 +81,21 @@ class ErrorDialog(ModalScreen[None]):
         self.dismiss()
 
 
-class TextPrompt(ModalScreen[str | None]):
-    """Asks for one line of text (a new name); dismisses with it, or None when cancelled."""
+class FormDialog(AppModal[T]):
+    """A dialog of fields with Cancel and OK: Enter in a field or OK calls ``_finish``,
+    which dismisses with the answer; Cancel and Esc dismiss with None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
     ]
 
-    def __init__(self, title: str, label: str, value: str = "") -> None:
+    def __init__(self) -> None:
         super().__init__(classes="dialog")
-        self._title = title
-        self._label = label
-        self._value = value
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Static(self._title, classes="dialog-title")
-            yield Static(self._label, classes="dialog-body")
-            yield Input(self._value, id="answer")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("OK", id="confirm", variant="primary")
+    def buttons(self, confirm: str = "OK") -> ComposeResult:
+        with Horizontal(classes="dialog-buttons"):
+            yield Button("Cancel", id="cancel")
+            yield Button(confirm, id="confirm", variant="primary")
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -109,6 +107,26 @@ class TextPrompt(ModalScreen[str | None]):
             self._finish()
         else:
             self.dismiss(None)
+
+    def _finish(self) -> None:
+        raise NotImplementedError
+
+
+class TextPrompt(FormDialog[str | None]):
+    """Asks for one line of text (a new name); dismisses with it, or None when cancelled."""
+
+    def __init__(self, title: str, label: str, value: str = "") -> None:
+        super().__init__()
+        self._title = title
+        self._label = label
+        self._value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(self._title, classes="dialog-title")
+            yield Static(self._label, classes="dialog-body")
+            yield Input(self._value, id="answer")
+            yield from self.buttons()
 
     def _finish(self) -> None:
         value = self.query_one("#answer", Input).value.strip()

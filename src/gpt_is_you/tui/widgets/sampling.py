@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.validation import Integer, Number
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
 from gpt_is_you.providers.settings import Sampling
+from gpt_is_you.tui.widgets.dialogs import FormDialog
 
 # (field, label, validator): the ranges a reply can be written with.
 _FIELDS = (
@@ -30,15 +27,11 @@ def describe(sampling: Sampling) -> str:
     )
 
 
-class SamplingDialog(ModalScreen[Sampling | None]):
+class SamplingDialog(FormDialog[Sampling | None]):
     """Dismisses with the new settings, or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
-    ]
-
     def __init__(self, sampling: Sampling) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self._sampling = sampling
 
     def compose(self) -> ComposeResult:
@@ -54,20 +47,7 @@ class SamplingDialog(ModalScreen[Sampling | None]):
                         classes="sampling-input",
                     )
             yield Static("", id="sampling-problem", classes="dialog-body")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("OK", id="confirm", variant="primary")
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self._finish()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "confirm":
-            self._finish()
-        else:
-            self.dismiss(None)
+            yield from self.buttons()
 
     def _finish(self) -> None:
         values: dict[str, float | int] = {}
