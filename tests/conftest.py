@@ -183,3 +183,9 @@ def reap_workers():
         if pid and pid_alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture(autouse=True)
+def no_system_keyring(monkeypatch):
+    """Tests never read or write the keyring of the machine they run on."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")

@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     rm = commands.add_parser("rm", help="delete a model")
     rm.add_argument("name", metavar="NAME")
     rm.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
+    rm.add_argument(
+        "--remote",
+        action="store_true",
+        help="also delete its uploaded files and fine-tuned models at OpenAI or Azure OpenAI",
+    )
     rm.set_defaults(run=_rm)
 
     examples = commands.add_parser(
@@ -323,16 +328,6 @@ def _print_summary(summary) -> None:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
 
 
-def _confirm(question: str, yes: bool) -> bool | None:
-    """True when confirmed; None when there is no terminal to ask and no --yes."""
-    if yes:
-        return True
-    if not sys.stdin.isatty():
-        return None
-    answer = input(f"{question} [y/N] ").strip().casefold()
-    return answer in ("y", "yes")
-
-
 def _new(args: argparse.Namespace) -> int:
     from gpt_is_you.store.new import prepare
 
@@ -370,7 +365,7 @@ def _store_and_report(args: argparse.Namespace, name: str, prepared, *, ask: boo
             prepared.persona_messages(),
             remote=prepared.target != "local",
         )
-        confirmed = _confirm(question, args.yes)
+        confirmed = cli_train.confirm(question, args.yes)
         if confirmed is None:
             print(f"{PROG}: {question} Pass --yes to confirm.", file=sys.stderr)
             return 2
@@ -479,16 +474,32 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _rm(args: argparse.Namespace) -> int:
+    from gpt_is_you.providers.openai import remote_leftovers
     from gpt_is_you.store.models import open_model, refuse_if_training, remove_model
 
     with open_model(args.name) as db:  # a missing or training model fails here, before asking
         refuse_if_training(db, args.name)
-    confirmed = _confirm(f"Delete the model {args.name!r} and everything stored with it?", args.yes)
+    leftovers = remote_leftovers(args.name)
+    question = f"Delete the model {args.name!r} and everything stored with it"
+    if args.remote and leftovers:
+        names = ", ".join(f"{what} at {backend}" for backend, what in leftovers.items())
+        question += f", and {names}"
+    confirmed = cli_train.confirm(question + "?", args.yes)
     if confirmed is None:
         print(f"{PROG}: deleting needs confirmation; pass --yes", file=sys.stderr)
         return 2
     if not confirmed:
         return 1
+    if args.remote:
+        from gpt_is_you.providers.openai import OpenAIProvider
+
+        for backend in leftovers:
+            # A failure stops here, before the local store (which remembers the ids) goes.
+            for remote_id in OpenAIProvider(backend).delete_remote(args.name):
+                print(f"deleted {remote_id} at {backend}")
+    elif leftovers:
+        names = "; ".join(f"{what} at {backend}" for backend, what in leftovers.items())
+        print(f"left in place: {names} (`rm --remote` deletes them too)", file=sys.stderr)
     remove_model(args.name)
     return 0
 

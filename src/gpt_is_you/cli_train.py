@@ -1,4 +1,5 @@
-"""The command line's training and chat commands: ``train``, ``status``, ``chat``."""
+"""The command line's training and chat commands: ``train``, ``status``, ``chat``, and
+``connect`` for the remote backends' settings and keys."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 from datetime import datetime
 
 from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.providers.settings import Sampling, TrainSettings
+from gpt_is_you.providers.settings import REMOTE_BASES, RemoteSettings, Sampling, TrainSettings
 
 PROG = "gpt-is-you"
 POLL_SECONDS = 1.0
@@ -24,38 +25,59 @@ def add_commands(commands) -> None:
         "and `status` follows it.",
     )
     train.add_argument("name", metavar="NAME")
-    train.add_argument("--backend", choices=("local",), default="local", help="(local)")
+    train.add_argument(
+        "--backend",
+        choices=("local", "openai", "azure"),
+        default="local",
+        help="local (this machine, private), openai (OpenAI or an OpenAI-compatible server at "
+        "OPENAI_BASE_URL) or azure (Azure OpenAI); the remote ones upload the examples after "
+        "you confirm",
+    )
     defaults = TrainSettings()
     train.add_argument(
         "--base",
         metavar="MODEL",
-        default=defaults.base,
-        help="the model to start from: default (SmolLM2-135M-Instruct), a model folder, "
-        "a .gguf file, or a hub id",
+        help="the model to start from. Local: default (SmolLM2-135M-Instruct), a model folder, "
+        f"a .gguf file, or a hub id. Remote: {', '.join(REMOTE_BASES)} (first by default)",
     )
+    train.add_argument("--epochs", type=float, metavar="N", help="passes (local 1; remote auto)")
+    train.add_argument("--max-steps", type=int, metavar="N", help="local: stop after N steps")
+    train.add_argument("--lr", type=float, default=defaults.lr, help=f"local ({defaults.lr})")
     train.add_argument(
-        "--epochs", type=float, default=defaults.epochs, metavar="N", help="passes (1)"
-    )
-    train.add_argument("--max-steps", type=int, metavar="N", help="stop after N steps")
-    train.add_argument("--lr", type=float, default=defaults.lr, help=f"({defaults.lr})")
-    train.add_argument(
-        "--lora-rank", type=int, default=defaults.lora_rank, metavar="N", help="(16)"
+        "--lora-rank", type=int, default=defaults.lora_rank, metavar="N", help="local (16)"
     )
     train.add_argument(
         "--max-seq-len",
         type=int,
         default=defaults.max_seq_len,
         metavar="N",
-        help="tokens per example; longer ones are cut (1024)",
+        help="local: tokens per example; longer ones are cut (1024)",
+    )
+    train.add_argument("--batch-size", type=int, metavar="N", help="remote (auto)")
+    train.add_argument("--lr-multiplier", type=float, metavar="X", help="remote (auto)")
+    train.add_argument("--suffix", help="remote: the fine-tuned model's suffix (the model's name)")
+    train.add_argument(
+        "--delete-files",
+        action="store_true",
+        help="remote: delete the uploaded files at the service once the job ends",
+    )
+    train.add_argument(
+        "--yes", action="store_true", help="remote: confirm the upload without asking"
     )
     train.add_argument("--seed", type=int, default=defaults.seed, help="(0)")
-    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    train.add_argument(
+        "--device", choices=("auto", "cpu", "cuda", "mps"), default="auto", help="local"
+    )
     what = train.add_mutually_exclusive_group()
     what.add_argument(
         "--resume", action="store_true", help="continue the last job from its checkpoint"
     )
     what.add_argument("--cancel", action="store_true", help="stop the running job")
-    train.add_argument("--detach", action="store_true", help="start the job and return")
+    train.add_argument(
+        "--detach",
+        action="store_true",
+        help="start the job and return (a remote job always goes on at the service)",
+    )
     train.set_defaults(run=_train)
 
     status = commands.add_parser("status", help="show a model's training job")
@@ -79,27 +101,73 @@ def add_commands(commands) -> None:
     chat.add_argument("--top-p", type=float, default=sampling.top_p)
     chat.add_argument("--max-tokens", type=int, default=sampling.max_tokens, metavar="N")
     chat.add_argument("--seed", type=int, help="make replies repeatable")
+    chat.add_argument(
+        "--remote-model",
+        metavar="ID",
+        help="talk to this model of a remote backend instead (any model the service or "
+        "server has), with the persona's system prompt",
+    )
+    chat.add_argument(
+        "--backend",
+        choices=("openai", "azure"),
+        default="openai",
+        help="where --remote-model lives (openai: OpenAI or the server at OPENAI_BASE_URL)",
+    )
     chat.set_defaults(run=_chat)
 
+    connect = commands.add_parser(
+        "connect",
+        help="set up OpenAI, an OpenAI-compatible server, or Azure OpenAI",
+        description="Save where a remote backend is and its API key (asked without echo, or "
+        "read from stdin with --key-stdin), in the system keyring with --keyring or else in "
+        "connections.toml (readable by you only). Environment variables (OPENAI_API_KEY, "
+        "OPENAI_BASE_URL, AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION) "
+        "come first. With no option, show what is set (never the key).",
+    )
+    connect.add_argument("backend", choices=("openai", "azure"))
+    connect.add_argument("--base-url", metavar="URL", help="openai: an OpenAI-compatible server")
+    connect.add_argument("--endpoint", metavar="URL", help="azure: the resource's endpoint")
+    connect.add_argument("--api-version", metavar="V", help="azure: the API version")
+    connect.add_argument("--key-stdin", action="store_true", help="read the key from stdin")
+    connect.add_argument("--keyring", action="store_true", help="keep the key in the keyring")
+    connect.add_argument("--forget", action="store_true", help="delete the saved key")
+    connect.set_defaults(run=_connect)
 
-def _provider():
-    from gpt_is_you.providers.local import LocalProvider
 
-    return LocalProvider()
+def _provider(backend: str = "local"):
+    if backend == "local":
+        from gpt_is_you.providers.local import LocalProvider
+
+        return LocalProvider()
+    from gpt_is_you.providers.openai import OpenAIProvider
+
+    return OpenAIProvider(backend)
+
+
+def _latest_backend(name: str) -> str:
+    from gpt_is_you.store import jobs
+    from gpt_is_you.store.models import open_model
+
+    with open_model(name) as db:
+        job = jobs.read_job(db)
+    return job.backend if job else "local"
 
 
 def _train(args: argparse.Namespace) -> int:
-    provider = _provider()
+    if args.cancel or args.resume:
+        provider = _provider(_latest_backend(args.name))
+    else:
+        provider = _provider(args.backend)
     if args.cancel:
         job = provider.cancel(args.name)
         print(f"asked job {job.id} of {args.name} to stop; it stops after the current step")
         return 0
     if args.resume:
         job = provider.resume(args.name)
-    else:
+    elif provider.name == "local":
         settings = TrainSettings.chosen(
-            base=args.base,
-            epochs=args.epochs,
+            base=args.base or TrainSettings.base,
+            epochs=args.epochs or TrainSettings.epochs,
             max_steps=args.max_steps,
             lr=args.lr,
             lora_rank=args.lora_rank,
@@ -109,12 +177,37 @@ def _train(args: argparse.Namespace) -> int:
         )
         _check(settings)
         job = provider.start(args.name, settings)
+    else:
+        settings = RemoteSettings(
+            base=args.base or RemoteSettings.base,
+            epochs=None if args.epochs is None else round(args.epochs),
+            batch_size=args.batch_size,
+            lr_multiplier=args.lr_multiplier,
+            seed=args.seed,
+            suffix=args.suffix,
+            delete_files=args.delete_files,
+        )
+        _check(settings)
+        print(provider.plan(args.name, settings).describe(), file=sys.stderr)
+        confirmed = confirm("Send it?", args.yes)
+        if confirmed is None:
+            raise ProviderError("uploading the examples needs your confirmation; pass --yes")
+        if not confirmed:
+            return 1
+        job = provider.start(args.name, settings)
     if args.detach:
         print(f"training {args.name} (job {job.id}); `{PROG} status {args.name} --follow` shows it")
         return 0
     try:
         return _follow(args.name)
     except KeyboardInterrupt:
+        if provider.name != "local":
+            print(
+                f"\nthe job goes on at {provider.name}; `{PROG} status {args.name} --follow` "
+                f"watches it, `{PROG} train {args.name} --cancel` stops it",
+                file=sys.stderr,
+            )
+            return 130
         try:
             provider.cancel(args.name)
         except ProviderError:  # it ended just now
@@ -125,7 +218,16 @@ def _train(args: argparse.Namespace) -> int:
         return 130
 
 
-def _check(s: TrainSettings) -> None:
+def confirm(question: str, yes: bool) -> bool | None:
+    """True when confirmed; None when there is no terminal to ask and no --yes."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        return None
+    return input(f"{question} [y/N] ").strip().casefold() in ("y", "yes")
+
+
+def _check(s: TrainSettings | RemoteSettings) -> None:
     for field, message in s.problems():
         raise ProviderError(f"--{field.replace('_', '-')} {message}")
 
@@ -136,6 +238,7 @@ def _status(args: argparse.Namespace) -> int:
 
     if args.follow:
         return _follow(args.name)
+    _watch(args.name)
     with open_model(args.name) as db:
         job = jobs.read_job(db)
         if job is None:
@@ -186,6 +289,13 @@ def _progress_line(job, metrics: dict[str, list[tuple[int, float]]]) -> str:
     return "  ".join(parts)
 
 
+def _watch(name: str) -> None:
+    """A remote job whose watcher died (the machine restarted) gets a new one."""
+    backend = _latest_backend(name)
+    if backend != "local":
+        _provider(backend).status(name)
+
+
 def _follow(name: str, quiet: bool = False) -> int:
     """Show the job until it ends; its exit status says how it ended."""
     from rich.console import Console
@@ -195,6 +305,7 @@ def _follow(name: str, quiet: bool = False) -> int:
     from gpt_is_you.store.models import open_model
     from gpt_is_you.store.pace import Pace, clock
 
+    _watch(name)
     console = Console(stderr=True)
     seen_event = 0
     pace = Pace()
@@ -237,29 +348,71 @@ def _follow(name: str, quiet: bool = False) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from gpt_is_you.providers.local import trained_job
-    from gpt_is_you.providers.local.generate import bubbles
     from gpt_is_you.store import conversations
     from gpt_is_you.store.models import open_model
 
     sampling = Sampling(
         temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed
     )
-    provider = _provider()
     with open_model(args.name) as db:
-        job = trained_job(db, args.name)
         persona = conversations.read_persona(db)
-        model = provider.chat_model(args.name)
+        job = conversations.chat_job(db)
+    if args.remote_model:
+        model = _provider(args.backend).chat_model(args.name, args.remote_model, notice=_notice)
+        job_id = None
+    else:
+        if job is None:
+            raise ProviderError(
+                f"{args.name} is not trained yet: run `{PROG} train {args.name}`, or talk to "
+                "any remote model with --remote-model"
+            )
+        provider = _provider(job.backend)
+        if job.backend == "local":
+            model = provider.chat_model(args.name)
+        else:
+            model = provider.chat_model(args.name, notice=_notice)
+        job_id = job.id
+    with open_model(args.name) as db:
         if args.message is not None:
-            reply = "".join(model.stream(_history(persona, [], args.message), sampling))
-            conversation = conversations.start(db, args.message, job.id)
-            conversations.add(db, conversation, "user", args.message)
-            conversations.add(db, conversation, "assistant", reply)
-            if not bubbles(reply):  # a barely trained model can end its turn at once
-                print("(the model wrote nothing; ask again)", file=sys.stderr)
-            print("\n".join(bubbles(reply)))
-            return 0
-        return _chat_loop(db, args.name, persona, model, job.id, sampling)
+            return _one_reply(db, persona, model, job_id, args.message, sampling)
+        return _chat_loop(db, args.name, persona, model, job_id, sampling)
+
+
+def _reply(model, messages, sampling: Sampling, echo) -> tuple[str, str | None]:
+    """The reply as far as it came, and why it stopped early (None when it did not)."""
+    from gpt_is_you.providers.openai.chat import ReplyCut
+
+    pieces: list[str] = []
+    try:
+        for piece in model.stream(messages, sampling):
+            pieces.append(piece)
+            echo(piece)
+    except KeyboardInterrupt:
+        return "".join(pieces), "stopped"
+    except ReplyCut as e:
+        return "".join(pieces), str(e)
+    return "".join(pieces), None
+
+
+def _notice(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _one_reply(db, persona, model, job_id, text: str, sampling: Sampling) -> int:
+    from gpt_is_you.store import conversations
+    from gpt_is_you.store.conversations import bubbles
+
+    reply, cut = _reply(model, _history(persona, [], text), sampling, lambda piece: None)
+    conversation = conversations.start(db, text, job_id)
+    conversations.add(db, conversation, "user", text)
+    conversations.add(db, conversation, "assistant", reply, stopped=cut is not None)
+    if not bubbles(reply) and cut is None:  # a barely trained model can end its turn at once
+        print("(the model wrote nothing; ask again)", file=sys.stderr)
+    print("\n".join(bubbles(reply)))
+    if cut is not None:
+        print(f"{PROG}: {cut}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _history(persona, lines, text: str):
@@ -270,7 +423,7 @@ def _history(persona, lines, text: str):
     return conversations.chat_messages(persona, [*lines, ChatLine("user", text, now)])
 
 
-def _chat_loop(db, name: str, persona, model, job_id: int, sampling: Sampling) -> int:
+def _chat_loop(db, name: str, persona, model, job_id: int | None, sampling: Sampling) -> int:
     from gpt_is_you.store import conversations
 
     print(f"Chatting with a model of {persona.name} ({name}). It is a model, not the person.")
@@ -294,14 +447,44 @@ def _chat_loop(db, name: str, persona, model, job_id: int, sampling: Sampling) -
             conversation = conversations.start(db, text, job_id)
         conversations.add(db, conversation, "user", text)
         print(f"{persona.name} (model)> ", end="", flush=True)
-        pieces = []
-        try:
-            for piece in model.stream(_history(persona, history, text), sampling):
-                pieces.append(piece)
-                print(piece.replace("\n", "\n  "), end="", flush=True)
-        except KeyboardInterrupt:
-            print(" [stopped]", end="")
-        print()
-        reply = "".join(pieces)
-        conversations.add(db, conversation, "assistant", reply)
+        reply, cut = _reply(
+            model,
+            _history(persona, history, text),
+            sampling,
+            lambda piece: print(piece.replace("\n", "\n  "), end="", flush=True),
+        )
+        print(" [stopped]" if cut == "stopped" else "")
+        if cut not in (None, "stopped"):
+            print(f"  ({cut})")
+        conversations.add(db, conversation, "assistant", reply, stopped=cut is not None)
         history = conversations.lines(db, conversation)
+
+
+def _connect(args: argparse.Namespace) -> int:
+    from gpt_is_you.providers.openai import connection as connections
+
+    if args.forget:
+        connections.forget_key(args.backend)
+        print(f"forgot the saved {args.backend} key")
+        return 0
+    settings = {
+        "base_url": args.base_url,
+        "endpoint": args.endpoint,
+        "api_version": args.api_version,
+    }
+    key = None
+    if args.key_stdin:
+        key = sys.stdin.readline().strip()
+    elif sys.stdin.isatty() and (args.keyring or not any(settings.values())):
+        import getpass
+
+        key = getpass.getpass(f"{args.backend} API key (not shown; Enter keeps the saved one): ")
+    if key or any(settings.values()):
+        where = connections.save(
+            args.backend, key=key or None, use_keyring=args.keyring, **settings
+        )
+        if key:
+            print(f"saved the key in {where}")
+    conn = connections.connection(args.backend)
+    print(f"{args.backend}: {conn.service} ({conn.url}), key from {conn.key_source}")
+    return 0

@@ -62,3 +62,77 @@ class Sampling:
     top_p: float = 0.95
     max_tokens: int = 200
     seed: int | None = None
+
+
+# What OpenAI fine-tunes with supervised jobs, newest first (its model-optimization guide);
+# the user may name any other model, and the service says whether it accepts it.
+REMOTE_BASES = (
+    "gpt-4.1-mini-2025-04-14",
+    "gpt-4.1-2025-04-14",
+    "gpt-4.1-nano-2025-04-14",
+    "gpt-4o-mini-2024-07-18",
+    "gpt-4o-2024-08-06",
+    "gpt-3.5-turbo-0125",
+    "babbage-002",
+    "davinci-002",
+)
+# The completion models of the original recipe: they learn prompt/completion pairs.
+LEGACY_BASES = ("babbage-002", "davinci-002")
+SUFFIX_LIMIT = 64  # characters OpenAI allows in a fine-tuned model's suffix
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    """How to fine-tune on OpenAI or Azure OpenAI. None leaves a choice to the service
+    ("auto"), as its API does."""
+
+    base: str = REMOTE_BASES[0]
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr_multiplier: float | None = None
+    seed: int | None = 0
+    suffix: str | None = None  # the model's name when None
+    delete_files: bool = False  # delete the uploaded files once the job has ended
+
+    @property
+    def legacy(self) -> bool:
+        return self.base.removeprefix("ft:").split(":")[0] in LEGACY_BASES
+
+    def problems(self) -> list[tuple[str, str]]:
+        """As TrainSettings.problems: (field, message) pairs."""
+        checks = [
+            ("base", not self.base.strip(), "must name a model"),
+            ("epochs", self.epochs is not None and not 1 <= self.epochs <= 50, "must be 1 to 50"),
+            (
+                "batch_size",
+                self.batch_size is not None and not 1 <= self.batch_size <= 256,
+                "must be 1 to 256",
+            ),
+            (
+                "lr_multiplier",
+                self.lr_multiplier is not None and not 0 < self.lr_multiplier <= 10,
+                "must be above 0 and at most 10",
+            ),
+            (
+                "suffix",
+                self.suffix is not None and len(self.suffix) > SUFFIX_LIMIT,
+                f"must be at most {SUFFIX_LIMIT} characters",
+            ),
+        ]
+        return [(name, message) for name, failed, message in checks if failed]
+
+    def hyperparameters(self) -> dict[str, object]:
+        chosen = {
+            "n_epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "learning_rate_multiplier": self.lr_multiplier,
+        }
+        return {k: v for k, v in chosen.items() if v is not None}
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> RemoteSettings:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -206,15 +206,7 @@ def read_stats(db: sqlite3.Connection) -> Stats:
             excluded += n
         else:
             splits[split] = SplitStats(n, turns, tokens)
-    tokens_of = {
-        split: _one_list(
-            db,
-            f"SELECT tokens {_STATS} WHERE {_LATEST} AND excluded = 0 AND split = ? "
-            "AND tokens IS NOT NULL",
-            [split],
-        )
-        for split in (TRAIN, VALID)
-    }
+    tokens_of = {split: split_tokens(db, split) for split in (TRAIN, VALID)}
     lengths = sorted(tokens_of[TRAIN] + tokens_of[VALID])
     longest = lengths[-1] if lengths else 0
     width = max(1, math.ceil((longest + 1) / HISTOGRAM_BINS))
@@ -309,6 +301,16 @@ def set_excluded(db: sqlite3.Connection, ids: Sequence[int], excluded: bool) -> 
         f"SELECT coalesce(sum(excluded), 0), count(*) FROM examples WHERE {_LATEST}"
     ).fetchone()
     return Exclusion(changed, now, total)
+
+
+def split_tokens(db: sqlite3.Connection, split: str) -> list[int]:
+    """The token counts of a split's examples that will be trained on."""
+    return _one_list(
+        db,
+        f"SELECT tokens {_STATS} WHERE {_LATEST} AND excluded = 0 AND split = ? "
+        "AND tokens IS NOT NULL",
+        [split],
+    )
 
 
 def _one_list(db: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[int]:

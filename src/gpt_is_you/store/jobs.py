@@ -100,6 +100,8 @@ def read_job(db: sqlite3.Connection, job_id: int | None = None) -> Job | None:
     if row is None:
         return None
     job = _job(row)
+    # A remote job goes on without its watcher (the provider starts another); a local one
+    # ends with its worker.
     if job.backend == "local" and job.active and _worker_gone(job.pid, row[-1]):
         set_state(db, job.id, INTERRUPTED, error="the training process stopped unexpectedly")
         add_event(db, job.id, "the training process is gone; `train --resume` continues it")
@@ -113,6 +115,18 @@ def set_state(db: sqlite3.Connection, job_id: int, state: str, *, error: str | N
         "UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?",
         (state, error, now(), finished, job_id),
     )
+
+
+def watcher_gone(db: sqlite3.Connection, job_id: int) -> bool:
+    """Whether the process that runs or watches the job has stopped."""
+    pid, heartbeat_at = db.execute(
+        "SELECT pid, heartbeat_at FROM jobs WHERE id = ?", (job_id,)
+    ).fetchone()
+    return pid is None or _worker_gone(pid, heartbeat_at)
+
+
+def set_remote_id(db: sqlite3.Connection, job_id: int, remote_id: str) -> None:
+    db.execute("UPDATE jobs SET remote_id = ? WHERE id = ?", (remote_id, job_id))
 
 
 def set_worker(db: sqlite3.Connection, job_id: int, pid: int) -> None:
@@ -147,6 +161,19 @@ def set_progress(
         )
 
 
+def record_metrics(db: sqlite3.Connection, job_id: int, rows: dict[int, dict[str, float]]) -> None:
+    """Record metrics of many steps at once (a remote job's results file)."""
+    with _transaction(db):
+        db.executemany(
+            "INSERT OR REPLACE INTO metrics (job_id, step, name, value) VALUES (?, ?, ?, ?)",
+            [
+                (job_id, step, name, float(value))
+                for step, values in rows.items()
+                for name, value in values.items()
+            ],
+        )
+
+
 def set_checkpoint(db: sqlite3.Connection, job_id: int, step: int) -> None:
     db.execute("UPDATE jobs SET checkpoint_step = ? WHERE id = ?", (step, job_id))
 
@@ -171,6 +198,26 @@ def add_event(db: sqlite3.Connection, job_id: int | None, message: str, level: s
     db.execute(
         "INSERT INTO events (job_id, time, level, message) VALUES (?, ?, ?, ?)",
         (job_id, now(), level, message),
+    )
+
+
+def add_remote_event(
+    db: sqlite3.Connection, job_id: int, remote_id: str, time: str, message: str, level: str
+) -> bool:
+    """Record a remote service's event once; False when it was recorded before."""
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO events (job_id, time, level, message, remote_id) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (job_id, time, level, message, remote_id),
+    )
+    return cursor.rowcount == 1
+
+
+def has_remote_event(db: sqlite3.Connection, job_id: int, remote_id: str) -> bool:
+    return bool(
+        db.execute(
+            "SELECT 1 FROM events WHERE job_id = ? AND remote_id = ?", (job_id, remote_id)
+        ).fetchone()
     )
 
 

@@ -120,8 +120,25 @@ _V4 = """
         CREATE INDEX examples_for_stats ON examples(build_id, excluded, split, tokens, turns);
 """
 
+# Remote fine-tuning (OpenAI, Azure OpenAI): what was uploaded or created there (files,
+# the fine-tuned model) and when it was deleted; the service's events, kept once each.
+_V5 = """
+        CREATE TABLE remote_objects (
+            id INTEGER PRIMARY KEY,
+            job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+            backend TEXT NOT NULL,
+            kind TEXT NOT NULL,              -- training_file, validation_file, results_file, model
+            remote_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            deleted_at TEXT
+        );
+        ALTER TABLE events ADD COLUMN remote_id TEXT;
+        CREATE UNIQUE INDEX events_by_remote_id ON events(job_id, remote_id)
+            WHERE remote_id IS NOT NULL;
+"""
+
 # Each step is an SQL script; step N takes a database from version N to N + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 VERSION = len(MIGRATIONS)
 
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import base_model
+from gpt_is_you.providers.process import spawn
 from gpt_is_you.providers.settings import Sampling, TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import model_folder, open_model
+
+WORKER = "gpt_is_you.providers.local.worker"
 
 
 class LocalProvider:
@@ -34,7 +34,7 @@ class LocalProvider:
             job_id = jobs.create_job(
                 db, backend=self.name, base_model=settings.base, settings=settings.to_json()
             )
-            _spawn(db, folder, job_id)
+            spawn(db, folder, job_id, WORKER)
             return jobs.read_job(db, job_id)
 
     def resume(self, model: str) -> Job:
@@ -46,7 +46,7 @@ class LocalProvider:
                 raise ProviderError(f"{model} has no interrupted or cancelled job to resume")
             jobs.forget_after(db, job.id, job.checkpoint_step or 0)
             jobs.set_state(db, job.id, jobs.QUEUED)
-            _spawn(db, folder, job.id)
+            spawn(db, folder, job.id, WORKER)
             return jobs.read_job(db, job.id)
 
     def cancel(self, model: str) -> Job:
@@ -108,23 +108,3 @@ def _refuse_if_running(db, model: str) -> None:
             f"{model} is training already (job {job.id}); `gpt-is-you status {model}` "
             "shows it, Ctrl-C in its terminal or `train --cancel` stops it"
         )
-
-
-def _spawn(db, folder: Path, job_id: int) -> subprocess.Popen:
-    """Start the worker in a session of its own, so that it outlives its parent."""
-    job_dir = jobs.job_folder(folder, job_id)
-    job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with (job_dir / "worker.log").open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gpt_is_you.providers.local.worker", str(folder), str(job_id)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    # Collected when it ends, so that a long-lived parent (the app) keeps no zombie; the
-    # worker itself is in its own session and outlives this process.
-    threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
-    jobs.set_worker(db, job_id, process.pid)
-    jobs.add_event(db, job_id, f"started in process {process.pid}")
-    return process

@@ -1,0 +1,285 @@
+"""The remote backends: fine-tuning on OpenAI or Azure OpenAI, and chat with any model on
+them or on an OpenAI-compatible server, all through the openai SDK.
+
+A job runs at the service; a watcher process (``watch.py``) uploads, creates and polls
+it, writing to the store. The provider starts watchers, starts another when one died
+(reattaching to the job), cancels, chats, and deletes what the model left remotely.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from gpt_is_you.dataset.cost import CostEstimate, estimate
+from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.openai.connection import connection as _connection
+from gpt_is_you.providers.process import spawn
+from gpt_is_you.providers.settings import RemoteSettings, Sampling
+from gpt_is_you.store import jobs, remote
+from gpt_is_you.store.jobs import Job
+from gpt_is_you.store.models import model_folder, open_model, read_setting
+
+WATCHER = "gpt_is_you.providers.openai.watch"
+
+
+@dataclass(frozen=True)
+class UploadPlan:
+    """What a job would send to the service: the user confirms this first."""
+
+    service: str
+    base: str
+    train_examples: int
+    valid_examples: int
+    tokens: int  # of the examples, train and validation
+    redacted: bool
+    cost: CostEstimate | None  # None when no price is known for the base
+
+    def describe(self) -> str:
+        cost = (
+            f"about ${self.cost.cost_usd:,.2f} for {self.cost.epochs} epochs "
+            f"({self.cost.billed_tokens:,} billed tokens)"
+            if self.cost
+            else "cost unknown for this model"
+        )
+        redaction = (
+            "redacted" if self.redacted else "NOT redacted: names, numbers, emails as written"
+        )
+        return (
+            f"Upload {self.train_examples:,} training and {self.valid_examples:,} validation "
+            f"examples ({self.tokens:,} tokens, {redaction}) to {self.service} and fine-tune "
+            f"{self.base}: {cost}."
+        )
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """What a model still has at a service."""
+
+    files: tuple[str, ...]
+    models: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.files or self.models)
+
+    def __str__(self) -> str:
+        parts = []
+        if self.files:
+            parts.append(f"{_count(len(self.files), 'uploaded file')} ({', '.join(self.files)})")
+        if self.models:
+            parts.append(
+                f"{_count(len(self.models), 'fine-tuned model')} ({', '.join(self.models)})"
+            )
+        return " and ".join(parts)
+
+
+class OpenAIProvider:
+    def __init__(self, backend: str = "openai") -> None:
+        self.name = backend
+
+    def plan(self, model: str, settings: RemoteSettings) -> UploadPlan:
+        from gpt_is_you.dataset.examples import TRAIN
+        from gpt_is_you.store.browse import read_stats, split_tokens
+
+        with open_model(model) as db:
+            numbers = read_stats(db)
+            train_tokens = split_tokens(db, TRAIN)
+        if not numbers.train.examples:
+            raise ProviderError(f"{model} has no examples to train on")
+        try:
+            cost = estimate(
+                train_tokens, settings.base, limit=numbers.limit, epochs=settings.epochs
+            )
+        except ValueError:
+            cost = None
+        conn = _connection(self.name)
+        _check_access(conn)
+        return UploadPlan(
+            service=conn.service,
+            base=settings.base,
+            train_examples=numbers.train.examples,
+            valid_examples=numbers.valid.examples,
+            tokens=numbers.train.tokens + numbers.valid.tokens,
+            redacted=numbers.redact,
+            cost=cost,
+        )
+
+    def start(self, model: str, settings: RemoteSettings) -> Job:
+        """Start a job; the caller has had the user confirm ``plan()`` first."""
+        problems = settings.problems()
+        if problems:
+            field, message = problems[0]
+            raise ProviderError(f"{field.replace('_', ' ')} {message}")
+        _connection(self.name)  # no key: fail here, not in the watcher
+        with open_model(model) as db:
+            _refuse_if_active(db, model)
+            if not db.execute("SELECT 1 FROM examples WHERE NOT excluded LIMIT 1").fetchone():
+                raise ProviderError(f"{model} has no examples to train on")
+            suffix = settings.suffix or _suffix(str(read_setting(db, "name") or model))
+            chosen = {**settings.to_json(), "suffix": suffix, "request": uuid.uuid4().hex}
+            job_id = jobs.create_job(
+                db, backend=self.name, base_model=settings.base, settings=chosen
+            )
+            spawn(db, model_folder(model), job_id, WATCHER)
+            return jobs.read_job(db, job_id)
+
+    def resume(self, model: str) -> Job:
+        """Watch the model's job again: one interrupted (the watcher died, or lost the
+        service), or one that failed before the service had it (it is tried again)."""
+        with open_model(model) as db:
+            _refuse_if_active(db, model)
+            job = jobs.read_job(db)
+            if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
+                raise ProviderError(f"{model} has no interrupted {self.name} job to resume")
+            if job.state != jobs.INTERRUPTED and job.remote_id:
+                raise ProviderError(
+                    f"{model}'s job ended at {_connection(self.name).service} ({job.state}); "
+                    f"`gpt-is-you train {model} --backend {self.name}` starts a new one"
+                )
+            jobs.set_state(db, job.id, jobs.QUEUED if not job.remote_id else jobs.RUNNING)
+            spawn(db, model_folder(model), job.id, WATCHER)
+            return jobs.read_job(db, job.id)
+
+    def cancel(self, model: str) -> Job:
+        import openai
+
+        with open_model(model) as db:
+            job = jobs.read_job(db)
+            if job is None or not job.active:
+                raise ProviderError(f"{model} has no running job")
+            jobs.request_cancel(db, job.id)
+            if job.remote_id:
+                conn = _connection(self.name)
+                try:
+                    conn.client().fine_tuning.jobs.cancel(job.remote_id)
+                except openai.BadRequestError:
+                    pass  # it ended meanwhile; the watcher records how
+                except openai.APIError as e:
+                    from gpt_is_you.providers.openai.errors import explain
+
+                    raise explain(e, conn) from None
+            return job
+
+    def status(self, model: str) -> Job | None:
+        """The latest job; an active one whose watcher is gone gets a new watcher."""
+        with open_model(model) as db:
+            job = jobs.read_job(db)
+            if job is not None and job.backend == self.name:
+                watch_again(db, model, job)
+            return job
+
+    def chat(
+        self,
+        model: str,
+        messages: Sequence[dict[str, object]],
+        sampling: Sampling,
+        notice=None,
+    ) -> Iterator[str]:
+        return self.chat_model(model, notice=notice).stream(messages, sampling)
+
+    def chat_model(self, model: str, remote_model: str | None = None, notice=None):
+        """The model's fine-tuned model (or ``remote_model``, any model the service has),
+        with the persona's names for the legacy prompt format."""
+        from gpt_is_you.providers.openai.chat import LOAD_WAIT_SECONDS, RemoteChat
+        from gpt_is_you.store.conversations import chat_job, read_persona
+
+        with open_model(model) as db:
+            persona = read_persona(db)
+            wait = 0.0
+            if remote_model is None:
+                job = chat_job(db)
+                found = remote.find(db, job.id, remote.MODEL) if job else None
+                if found is None or job.backend != self.name:
+                    raise ProviderError(
+                        f"{model} has no model fine-tuned on {self.name}: run "
+                        f"`gpt-is-you train {model} --backend {self.name}`"
+                    )
+                if found.deleted_at:
+                    raise ProviderError(
+                        f"{model}'s fine-tuned model was deleted at {found.deleted_at[:16]}"
+                    )
+                remote_model = found.remote_id
+                wait = LOAD_WAIT_SECONDS  # it may be minutes old
+        legacy = RemoteSettings(base=remote_model).legacy
+        return RemoteChat(
+            _connection(self.name),
+            remote_model,
+            legacy=legacy,
+            speakers=(persona.me or "Me", persona.name),
+            wait_for_load=wait,
+            notice=notice,
+        )
+
+    def delete_remote(self, model: str, *, files_only: bool = False) -> list[str]:
+        """Delete the model's uploaded files (and its fine-tuned models unless
+        ``files_only``) at the service; returns the ids deleted."""
+        from gpt_is_you.providers.openai.watch import delete_objects
+
+        with open_model(model) as db:
+            job = jobs.read_job(db)
+            if job is not None and job.active and job.backend == self.name:
+                raise ProviderError(
+                    f"{model} is training at {self.name}; cancel it first (its files are in use)"
+                )
+            deleted = delete_objects(db, _connection(self.name), None, files_only=files_only)
+            if deleted:
+                jobs.add_event(
+                    db, job.id if job else None, f"deleted at {self.name}: {', '.join(deleted)}"
+                )
+            return deleted
+
+
+def remote_leftovers(model: str) -> dict[str, Leftovers]:
+    """What the model still has at each remote backend (from the store: no key needed)."""
+    with open_model(model) as db:
+        present = remote.objects(db, present=True)
+    out = {}
+    for backend in dict.fromkeys(o.backend for o in present):
+        mine = [o for o in present if o.backend == backend]
+        out[backend] = Leftovers(
+            tuple(o.remote_id for o in mine if o.is_file),
+            tuple(o.remote_id for o in mine if not o.is_file),
+        )
+    return out
+
+
+def watch_again(db, model: str, job: Job) -> bool:
+    """Start a watcher for an active remote job that has none (after a restart)."""
+    if job.active and jobs.watcher_gone(db, job.id):
+        spawn(db, model_folder(model), job.id, WATCHER)
+        jobs.add_event(db, job.id, "watching the job again")
+        return True
+    return False
+
+
+def _check_access(conn) -> None:
+    """Ask the service for one job: a bad key or no access to fine-tuning shows now,
+    before the user confirms anything."""
+    import openai
+
+    from gpt_is_you.providers.openai.errors import explain
+
+    try:
+        conn.client().fine_tuning.jobs.list(limit=1)
+    except openai.APIError as e:
+        raise explain(e, conn) from None
+
+
+def _refuse_if_active(db, model: str) -> None:
+    job = jobs.read_job(db)
+    if job is not None and job.active:
+        raise ProviderError(
+            f"{model} is training already (job {job.id}, {job.backend}); "
+            f"`gpt-is-you status {model}` shows it"
+        )
+
+
+def _suffix(name: str) -> str:
+    """A model name as OpenAI takes a suffix: letters, digits and dashes, at most 64."""
+    cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower())
+    return "-".join(part for part in cleaned.split("-") if part)[:64] or "gpt-is-you"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

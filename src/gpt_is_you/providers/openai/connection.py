@@ -1,0 +1,235 @@
+"""Where the remote backends connect, and with which key.
+
+Two backends: ``openai`` (OpenAI itself, or any OpenAI-compatible server at a base URL:
+Ollama, vLLM, llama.cpp's server, LM Studio) and ``azure`` (Azure OpenAI: an endpoint and
+an API version). Each setting comes from, in order: the environment variables the openai
+SDK reads, the system keyring (keys only, where the ``keyring`` package has a working
+backend), and ``connections.toml`` in the config folder (0600). The key is held by the
+Connection and handed to the SDK; it is never written to a model's store, a log or a
+message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gpt_is_you.paths import config_dir
+from gpt_is_you.providers.errors import ProviderError
+
+BACKENDS = ("openai", "azure")
+CONFIG_FILE = "connections.toml"
+KEYRING_SERVICE = "gpt-is-you"
+DEFAULT_API_VERSION = "2025-04-01-preview"
+OPENAI_URL = "https://api.openai.com/v1"
+
+# The environment variables the SDK itself reads, by backend and setting.
+_ENV = {
+    "openai": {"key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL"},
+    "azure": {
+        "key": "AZURE_OPENAI_API_KEY",
+        "endpoint": "AZURE_OPENAI_ENDPOINT",
+        "api_version": "OPENAI_API_VERSION",
+    },
+}
+_NAMES = {"openai": "OpenAI", "azure": "Azure OpenAI"}
+
+
+@dataclass(frozen=True)
+class Connection:
+    backend: str
+    url: str  # OpenAI's base URL, or the Azure endpoint
+    api_version: str | None
+    key_source: str  # where the key came from, for messages
+    key: str = field(repr=False)
+
+    @property
+    def service(self) -> str:
+        """The service's name in messages: "OpenAI", "Azure OpenAI" or the server's URL."""
+        if self.backend == "openai" and self.url.rstrip("/") != OPENAI_URL:
+            return self.url
+        return _NAMES[self.backend]
+
+    def client(self, *, max_retries: int = 2, timeout: float = 60.0):
+        import openai
+
+        if self.backend == "azure":
+            return openai.AzureOpenAI(
+                azure_endpoint=self.url,
+                api_version=self.api_version,
+                api_key=self.key,
+                max_retries=max_retries,
+                timeout=timeout,
+            )
+        return openai.OpenAI(
+            base_url=self.url, api_key=self.key, max_retries=max_retries, timeout=timeout
+        )
+
+
+def connection(backend: str) -> Connection:
+    """The connection of ``backend``, or a ProviderError saying what to set."""
+    if backend not in BACKENDS:
+        raise ProviderError(f"unknown backend {backend!r}; use local, openai or azure")
+    saved = _read_config().get(backend, {})
+    env = _ENV[backend]
+    if backend == "azure":
+        url = os.environ.get(env["endpoint"]) or saved.get("endpoint")
+        if not url:
+            raise ProviderError(
+                "no Azure OpenAI endpoint: set AZURE_OPENAI_ENDPOINT or run "
+                "`gpt-is-you connect azure --endpoint URL`"
+            )
+        version = (
+            os.environ.get(env["api_version"]) or saved.get("api_version") or DEFAULT_API_VERSION
+        )
+    else:
+        url = os.environ.get(env["base_url"]) or saved.get("base_url") or OPENAI_URL
+        version = None
+    key, source = _key(backend, saved)
+    if key is None:
+        if backend == "openai" and url.rstrip("/") != OPENAI_URL:
+            # Servers of one's own (Ollama, vLLM…) often take no key; the SDK needs one.
+            key, source = "none", "no key"
+        else:
+            raise ProviderError(
+                f"no {_NAMES[backend]} API key: set {env['key']} or save one with "
+                f"`gpt-is-you connect {backend}`"
+            )
+    return Connection(backend, url, version, source, key)
+
+
+def has_key(backend: str) -> bool:
+    try:
+        connection(backend)
+    except ProviderError:
+        return False
+    return True
+
+
+def save(
+    backend: str,
+    *,
+    key: str | None = None,
+    use_keyring: bool = False,
+    **settings: str | None,
+) -> str:
+    """Save a backend's settings (``base_url``, ``endpoint``, ``api_version``) and key;
+    returns where the key went. The file is written whole, readable by the user only."""
+    if backend not in BACKENDS:
+        raise ProviderError(f"unknown backend {backend!r}; use openai or azure")
+    config = _read_config()
+    section = dict(config.get(backend, {}))
+    section.update({k: v for k, v in settings.items() if v})
+    where = "none"
+    if key:
+        if use_keyring and _keyring_set(backend, key):
+            section.pop("api_key", None)
+            where = "the system keyring"
+        else:
+            section["api_key"] = key
+            where = str(config_path())
+    config[backend] = section
+    _write_config(config)
+    return where
+
+
+def forget_key(backend: str) -> None:
+    config = _read_config()
+    config.get(backend, {}).pop("api_key", None)
+    _write_config(config)
+    _keyring_delete(backend)
+
+
+def keyring_available() -> bool:
+    keyring = _keyring()
+    if keyring is None:
+        return False
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    return not isinstance(keyring.get_keyring(), NoKeyring)
+
+
+def config_path() -> Path:
+    return config_dir() / CONFIG_FILE
+
+
+def _key(backend: str, saved: dict[str, str]) -> tuple[str | None, str]:
+    variable = _ENV[backend]["key"]
+    if os.environ.get(variable):
+        return os.environ[variable], variable
+    stored = _keyring_get(backend)
+    if stored:
+        return stored, "the system keyring"
+    if saved.get("api_key"):
+        return saved["api_key"], str(config_path())
+    return None, ""
+
+
+def _read_config() -> dict[str, dict[str, str]]:
+    path = config_path()
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ProviderError(f"cannot read {path}: {e}; fix or delete it") from None
+    return {k: {n: str(v) for n, v in v.items()} for k, v in data.items() if isinstance(v, dict)}
+
+
+def _write_config(config: dict[str, dict[str, str]]) -> None:
+    """TOML of string values only; JSON's string escapes are valid TOML basic strings."""
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lines = []
+    for section, values in config.items():
+        if values:
+            lines.append(f"[{section}]")
+            lines += [f"{name} = {json.dumps(value)}" for name, value in values.items()]
+            lines.append("")
+    temp = path.with_name(f".{path.name}.tmp")
+    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    os.replace(temp, path)
+
+
+def _keyring():
+    try:
+        import keyring
+    except ImportError:
+        return None
+    return keyring
+
+
+def _keyring_get(backend: str) -> str | None:
+    keyring = _keyring()
+    if keyring is None:
+        return None
+    try:
+        return keyring.get_password(KEYRING_SERVICE, backend)
+    except Exception:  # no usable keyring backend on this machine: the other sources stay
+        return None
+
+
+def _keyring_set(backend: str, key: str) -> bool:
+    keyring = _keyring()
+    if keyring is None:
+        return False
+    try:
+        keyring.set_password(KEYRING_SERVICE, backend, key)
+    except Exception:  # no usable keyring: the caller falls back to the config file
+        return False
+    return True
+
+
+def _keyring_delete(backend: str) -> None:
+    keyring = _keyring()
+    if keyring is None:
+        return
+    with contextlib.suppress(Exception):  # nothing saved there, or no usable keyring
+        keyring.delete_password(KEYRING_SERVICE, backend)

@@ -1,0 +1,392 @@
+"""The process that runs a remote fine-tuning job: ``python -m gpt_is_you.providers.openai.watch``.
+
+It uploads the examples, creates the job, then polls it until it ends, writing what the
+service reports (state, events, metrics under the shared names, checkpoints, the
+fine-tuned model, the results file) to the model's store, which the CLI and the app read.
+The job itself runs at the service: when this process dies (the machine restarts), the
+provider starts another that picks up where the store says it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import csv
+import io
+import os
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from gpt_is_you.dataset.examples import TRAIN, VALID
+from gpt_is_you.dataset.export import jsonl, records
+from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.openai.connection import Connection, connection
+from gpt_is_you.providers.openai.errors import explain, scrub
+from gpt_is_you.providers.settings import RemoteSettings
+from gpt_is_you.store import jobs, remote
+from gpt_is_you.store.jobs import Job
+from gpt_is_you.store.models import DB_NAME, connect, read_examples, read_setting
+
+POLL_ENV = "GPT_IS_YOU_POLL_SECONDS"  # tests poll quickly
+HEARTBEAT_SECONDS = 5
+CREATE_ATTEMPTS = 3
+# The service's job states, as ours.
+STATES = {
+    "validating_files": jobs.QUEUED,
+    "queued": jobs.QUEUED,
+    "running": jobs.RUNNING,
+    "succeeded": jobs.SUCCEEDED,
+    "failed": jobs.FAILED,
+    "cancelled": jobs.CANCELLED,
+}
+# The results file's columns, by our metric names.
+RESULT_COLUMNS = {
+    "train_loss": jobs.TRAIN_LOSS,
+    "train_accuracy": jobs.TRAIN_ACCURACY,
+    "train_mean_token_accuracy": jobs.TRAIN_ACCURACY,
+    "valid_loss": jobs.VALID_LOSS,
+    "valid_mean_token_accuracy": jobs.VALID_ACCURACY,
+}
+METRICS = (jobs.TRAIN_LOSS, jobs.TRAIN_ACCURACY, jobs.VALID_LOSS, jobs.VALID_ACCURACY)
+METADATA_KEY = "gpt_is_you_request"
+
+
+def poll_seconds() -> float:
+    return float(os.environ.get(POLL_ENV, "10"))
+
+
+def upload_files(db, legacy: bool) -> tuple[bytes, bytes | None]:
+    """The JSONL that goes up: chat format, or prompt/completion pairs for legacy models."""
+    fmt = "prompt-completion" if legacy else "openai"
+    examples = [example for _, example, _ in read_examples(db)]
+    train, valid = (
+        "".join(jsonl(records((e for e in examples if e.split == split), fmt))).encode()
+        for split in (TRAIN, VALID)
+    )
+    return train, valid or None
+
+
+def parse_results(raw: bytes) -> dict[int, dict[str, float]]:
+    """The results CSV, by step and our metric names. OpenAI has served it base64-encoded."""
+    text = raw.decode("utf-8", "replace").strip()
+    if not text.startswith("step"):
+        try:
+            text = base64.b64decode(text, validate=False).decode("utf-8", "replace").strip()
+        except (binascii.Error, ValueError):
+            return {}
+    out: dict[int, dict[str, float]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        try:
+            step = int(float(row.get("step") or ""))
+        except ValueError:
+            continue
+        values = {}
+        for column, name in RESULT_COLUMNS.items():
+            try:
+                value = float(row.get(column) or "nan")
+            except ValueError:
+                continue
+            if value == value and value not in (-1.0,):  # NaN and -1 stand for "not measured"
+                values[name] = value
+        if values:
+            out[step] = values
+    return out
+
+
+class Watcher:
+    def __init__(self, db, job: Job, conn: Connection, name: str) -> None:
+        self.db = db
+        self.job = job
+        self.conn = conn
+        self.name = name
+        self.client = conn.client()
+        self.settings = RemoteSettings.from_json(job.settings)
+        self.seen_events: set[str] = set()
+        self.cancel_sent = False
+
+    def run(self) -> None:
+        remote_id = self.job.remote_id or self.launch()
+        if remote_id is not None:
+            self.follow(remote_id)
+
+    # Before the job exists --------------------------------------------------------------
+
+    def launch(self) -> str | None:
+        train, valid = upload_files(self.db, self.settings.legacy)
+        files = {remote.TRAINING_FILE: train, remote.VALIDATION_FILE: valid}
+        ids = {kind: self.upload(kind, data) for kind, data in files.items() if data}
+        if jobs.cancel_requested(self.db, self.job.id):
+            self.delete_files()
+            self.set_state(jobs.CANCELLED)
+            self.event("cancelled before the job was created; the uploaded files are deleted")
+            return None
+        created = self.create(ids)
+        jobs.set_remote_id(self.db, self.job.id, created.id)
+        self.event(f"created job {created.id} at {self.conn.service}")
+        return created.id
+
+    def upload(self, kind: str, data: bytes) -> str:
+        done = remote.find(self.db, self.job.id, kind)
+        if done is not None and done.deleted_at is None:
+            return done.remote_id  # uploaded before this process started
+        label = "training" if kind == remote.TRAINING_FILE else "validation"
+        filename = f"gpt-is-you-{self.name}-{self.job.id}-{label}.jsonl"
+        uploaded = self.client.files.create(
+            file=(filename, data, "application/jsonl"), purpose="fine-tune"
+        )
+        self.remember(kind, uploaded.id)
+        self.event(f"uploaded the {label} file ({len(data):,} bytes): {uploaded.id}")
+        return uploaded.id
+
+    def create(self, ids: dict[str, str]):
+        """Create the job once. A connection lost while creating it may have created it
+        all the same: the request's token in its metadata finds it before trying again."""
+        import openai
+
+        token = str(self.job.settings["request"])
+        found = self.find(token)
+        if found is not None:
+            return found
+        s = self.settings
+        options = {
+            "model": s.base,
+            "training_file": ids[remote.TRAINING_FILE],
+            "suffix": s.suffix,
+            "metadata": {METADATA_KEY: token, "gpt_is_you_model": self.name[:512]},
+        }
+        if remote.VALIDATION_FILE in ids:
+            options["validation_file"] = ids[remote.VALIDATION_FILE]
+        if s.seed is not None:
+            options["seed"] = s.seed
+        if s.legacy:
+            options["hyperparameters"] = s.hyperparameters()  # no methods for the old models
+        else:
+            options["method"] = {
+                "type": "supervised",
+                "supervised": {"hyperparameters": s.hyperparameters()},
+            }
+        client = self.client.with_options(max_retries=0)
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                return client.fine_tuning.jobs.create(**options)
+            except openai.APIConnectionError:
+                found = self.find(token)
+                if found is not None:
+                    self.event("the connection dropped while creating the job; it was created")
+                    return found
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                self.event("the connection dropped while creating the job; trying again")
+                time.sleep(min(30.0, poll_seconds() * attempt))
+            except (openai.RateLimitError, openai.InternalServerError) as e:
+                # Refused before anything was made: asking again is safe.
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                time.sleep(_retry_after(e) or min(30.0, poll_seconds() * attempt))
+        raise AssertionError("unreachable")
+
+    def find(self, token: str):
+        for job in self.client.fine_tuning.jobs.list(metadata={METADATA_KEY: token}, limit=20):
+            if (job.metadata or {}).get(METADATA_KEY) == token:
+                return job
+        return None
+
+    # While it runs --------------------------------------------------------------------
+
+    def follow(self, remote_id: str) -> None:
+        import openai
+
+        failures = 0
+        while True:
+            try:
+                job = self.client.fine_tuning.jobs.retrieve(remote_id)
+                self.record_events(remote_id)
+                if job.status == "running" or STATES.get(job.status) == jobs.SUCCEEDED:
+                    self.record_checkpoints(remote_id)
+                failures = 0
+            except (
+                openai.APIConnectionError,
+                openai.InternalServerError,
+                openai.RateLimitError,
+            ) as e:
+                # The job goes on at the service; keep asking, more and more slowly.
+                failures += 1
+                if failures == 1:
+                    self.event(f"{explain(e, self.conn)}; asking again", "warning")
+                self.sleep(min(50.0, poll_seconds() * 2**failures))
+                continue
+            state = STATES.get(job.status, jobs.RUNNING)
+            if state not in jobs.ACTIVE:
+                self.finish(job, state)
+                return
+            if state != self.job.state:
+                self.set_state(state)
+            if jobs.cancel_requested(self.db, self.job.id) and not self.cancel_sent:
+                # The provider asked the service already, unless it could not reach it.
+                with contextlib.suppress(openai.BadRequestError):
+                    self.client.fine_tuning.jobs.cancel(remote_id)
+                self.cancel_sent = True
+            self.sleep(poll_seconds())
+
+    def record_events(self, remote_id: str) -> None:
+        """New events, oldest first (the service lists them newest first)."""
+        new = []
+        page = self.client.fine_tuning.jobs.list_events(remote_id, limit=100)
+        while True:
+            fresh = [e for e in page.data if e.id not in self.seen_events]
+            new += fresh
+            if len(fresh) < len(page.data) or not page.has_next_page():
+                break
+            page = page.get_next_page()
+        for event in reversed(new):
+            self.seen_events.add(event.id)
+            data = event.data if isinstance(event.data, dict) else {}
+            if event.type == "metrics" and "step" in data:
+                metrics = {k: float(data[k]) for k in METRICS if data.get(k) is not None}
+                jobs.set_progress(
+                    self.db, self.job.id, int(data["step"]), data.get("total_steps"), metrics
+                )
+                continue
+            jobs.add_remote_event(
+                self.db,
+                self.job.id,
+                event.id,
+                _local_time(event.created_at),
+                scrub(event.message, self.conn),
+                {"warn": "warning"}.get(event.level, event.level),
+            )
+
+    def record_checkpoints(self, remote_id: str) -> None:
+        steps = []
+        for checkpoint in self.client.fine_tuning.jobs.checkpoints.list(remote_id):
+            steps.append(checkpoint.step_number)
+            jobs.add_remote_event(
+                self.db,
+                self.job.id,
+                checkpoint.id,
+                _local_time(checkpoint.created_at),
+                f"checkpoint at step {checkpoint.step_number}: "
+                f"{checkpoint.fine_tuned_model_checkpoint}",
+                "info",
+            )
+        if steps:
+            jobs.set_checkpoint(self.db, self.job.id, max(steps))
+
+    # When it ends ---------------------------------------------------------------------
+
+    def finish(self, job, state: str) -> None:
+        """Record what the ended job left, then its state: whoever sees it succeeded
+        finds the fine-tuned model already stored."""
+        error = None
+        if state == jobs.SUCCEEDED:
+            if job.fine_tuned_model:
+                self.remember(remote.MODEL, job.fine_tuned_model)
+            for file_id in job.result_files or []:
+                self.remember(remote.RESULTS_FILE, file_id)
+                self.record_results(file_id)
+            self.event(f"trained: {job.fine_tuned_model}")
+        elif state == jobs.FAILED:
+            message = job.error.message if job.error else "no reason given"
+            error = f"{self.conn.service}: {scrub(message, self.conn)}"
+        if self.settings.delete_files:
+            self.delete_files()
+        self.set_state(state, error=error)
+
+    def record_results(self, file_id: str) -> None:
+        raw = self.client.files.content(file_id).read()
+        rows = parse_results(raw)
+        jobs.record_metrics(self.db, self.job.id, rows)
+        if rows:
+            last = max(rows)
+            self.event(f"read the results file: {len(rows)} steps, the last {last}")
+
+    def delete_files(self) -> None:
+        deleted = delete_objects(self.db, self.conn, self.job.id, files_only=True)
+        if deleted:
+            self.event(f"deleted the uploaded files at {self.conn.service}: {', '.join(deleted)}")
+
+    # Helpers ------------------------------------------------------------------------
+
+    def set_state(self, state: str, error: str | None = None) -> None:
+        jobs.set_state(self.db, self.job.id, state, error=error)
+        self.job = jobs.read_job(self.db, self.job.id)
+
+    def remember(self, kind: str, remote_id: str) -> None:
+        remote.record(self.db, self.job.id, self.job.backend, kind, remote_id)
+
+    def event(self, message: str, level: str = "info") -> None:
+        jobs.add_event(self.db, self.job.id, message, level)
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep, beating the heartbeat that tells others this watcher is alive."""
+        end = time.monotonic() + seconds
+        while True:
+            jobs.heartbeat(self.db, self.job.id)
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(HEARTBEAT_SECONDS, left))
+
+
+def delete_objects(db, conn: Connection, job_id: int | None, *, files_only: bool) -> list[str]:
+    """Delete the job's (or the model's) remote files, and the fine-tuned model unless
+    ``files_only``; record each deletion. Something already gone counts as deleted."""
+    import openai
+
+    client = conn.client()
+    deleted = []
+    for thing in remote.objects(db, job_id=job_id, present=True):
+        if thing.backend != conn.backend or (files_only and not thing.is_file):
+            continue
+        try:
+            if thing.is_file:
+                client.files.delete(thing.remote_id)
+            else:
+                client.models.delete(thing.remote_id)
+        except openai.NotFoundError:
+            pass
+        except openai.APIError as e:
+            raise explain(e, conn) from None
+        remote.mark_deleted(db, thing.id)
+        deleted.append(thing.remote_id)
+    return deleted
+
+
+def _local_time(created_at: int) -> str:
+    return datetime.fromtimestamp(created_at).isoformat(timespec="seconds")
+
+
+def _retry_after(error) -> float | None:
+    try:
+        return float(error.response.headers.get("retry-after", ""))
+    except (AttributeError, ValueError):
+        return None
+
+
+def run(folder: Path, job_id: int) -> int:
+    import openai
+
+    db = connect(folder / DB_NAME)
+    jobs.set_worker(db, job_id, os.getpid())
+    job = jobs.read_job(db, job_id)
+    try:
+        conn = connection(job.backend)
+        name = str(read_setting(db, "name") or folder.name)
+        Watcher(db, job, conn, name).run()
+    except (ProviderError, openai.APIError) as e:
+        message = str(e) if isinstance(e, ProviderError) else str(explain(e, conn))
+        job = jobs.read_job(db, job_id)
+        # Without a job at the service, nothing goes on; with one, it does, and
+        # `train --resume` watches it again once the problem is fixed.
+        state = jobs.INTERRUPTED if job.remote_id else jobs.FAILED
+        jobs.set_state(db, job_id, state, error=message)
+        jobs.add_event(db, job_id, message, "error")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(Path(sys.argv[1]), int(sys.argv[2])))

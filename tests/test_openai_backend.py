@@ -1,0 +1,393 @@
+"""The remote backends end to end: the CLI, the real openai SDK, the watcher process and a
+fake OpenAI server on 127.0.0.1 (tests/fake_openai.py), with faults it injects."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from fake_openai import FakeOpenAI
+from gpt_is_you import cli_train
+from gpt_is_you.cli import main
+from gpt_is_you.providers.openai import OpenAIProvider, remote_leftovers
+from gpt_is_you.providers.openai.watch import parse_results
+from gpt_is_you.store import conversations, jobs, remote
+from gpt_is_you.store.models import open_model
+
+SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+SHARED_METRICS = {jobs.TRAIN_LOSS, jobs.TRAIN_ACCURACY, jobs.VALID_LOSS, jobs.VALID_ACCURACY}
+
+
+@pytest.fixture
+def server(home, tmp_path, monkeypatch):
+    with FakeOpenAI() as fake:
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
+        monkeypatch.setenv("OPENAI_API_KEY", fake.api_key)
+        monkeypatch.setenv("GPT_IS_YOU_POLL_SECONDS", "0.05")
+        monkeypatch.setenv("GPT_IS_YOU_CONFIG", str(tmp_path / "config"))
+        for name in ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "OPENAI_API_VERSION"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setattr(cli_train, "POLL_SECONDS", 0.05)
+        yield fake
+
+
+@pytest.fixture
+def sam(server, capsys):
+    assert main(["new", "sam", "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
+    capsys.readouterr()
+    return "sam"
+
+
+@pytest.fixture(autouse=True)
+def stop_watchers():
+    """Kill any watcher process a test leaves behind."""
+    yield
+    home = os.environ.get("GPT_IS_YOU_HOME")
+    if not home:
+        return
+    for db_path in Path(home).glob("models/*/model.db"):
+        with open_model(db_path.parent.name) as db:
+            for (pid,) in db.execute("SELECT pid FROM jobs WHERE pid IS NOT NULL"):
+                if jobs.pid_alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("gpt-is-you: ")
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def _job(name: str = "sam"):
+    with open_model(name) as db:
+        return jobs.read_job(db)
+
+
+def _wait_until_ended(name: str = "sam", seconds: float = 30.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = _job(name)
+        if job is not None and not job.active:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"the job did not end: {_job(name)}")
+
+
+def test_the_whole_life_cycle_on_openai(sam, server, capsys, home):
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
+    captured = capsys.readouterr()
+    assert "Upload" in captured.err and "to " in captured.err and "$" in captured.err
+    assert "sam is trained" in captured.out
+
+    job = _job()
+    assert job.state == jobs.SUCCEEDED and job.backend == "openai"
+    assert job.remote_id in server.jobs
+    created = server.jobs[job.remote_id]
+    assert created["model"] == "gpt-4.1-mini-2025-04-14"
+    assert created["method"]["type"] == "supervised"
+    assert created["user_provided_suffix"] == "sam" or created["fine_tuned_model"].count("sam")
+    assert created["metadata"]["gpt_is_you_model"] == "sam"
+    # What went up is the chat-format dataset.
+    train_file = server.files[created["training_file"]]
+    assert train_file["purpose"] == "fine-tune"
+    with open_model("sam") as db:
+        metrics = jobs.read_metrics(db, job.id)
+        events = [e.message for _, e in jobs.read_events(db, job.id)]
+        objects = {o.kind: o for o in remote.objects(db)}
+    assert set(metrics) == SHARED_METRICS
+    assert len(metrics[jobs.TRAIN_LOSS]) == server.steps
+    assert job.step == server.steps and job.total_steps == server.steps
+    assert any("checkpoint at step" in e for e in events)
+    assert any(e.startswith("trained: ft:") for e in events)
+    assert {remote.TRAINING_FILE, remote.VALIDATION_FILE, remote.RESULTS_FILE, remote.MODEL} <= set(
+        objects
+    )
+    fine_tuned = objects[remote.MODEL].remote_id
+    assert fine_tuned in server.models
+
+    # Chat with the fine-tuned model, streamed through chat completions.
+    server.replies = ["yo\nsure thing"]
+    assert main(["chat", "sam", "-m", "hey, you around?"]) == 0
+    assert capsys.readouterr().out == "yo\nsure thing\n"
+    chat_request = [r for r in server.requests if r.path.endswith("/chat/completions")][-1]
+    sent = json.loads(chat_request.body)
+    assert sent["model"] == fine_tuned and sent["stream"] is True
+    assert sent["messages"][0]["role"] == "system"
+
+    # status shows it as the local backend's jobs are shown.
+    assert main(["status", "sam"]) == 0
+    assert "succeeded" in capsys.readouterr().out
+
+    # rm --remote deletes the files and the model there, then the model here.
+    assert main(["rm", "sam", "--remote", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert fine_tuned in out
+    assert fine_tuned not in server.models
+    assert not [f for f in server.files.values() if f["purpose"] == "fine-tune"]
+    assert not (home / "models" / "sam").exists()
+
+    # The key went nowhere it should not.
+    _assert_key_absent(server.api_key, home)
+
+
+def _assert_key_absent(key: str, *folders: Path) -> None:
+    needle = key.encode()
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                assert needle not in path.read_bytes(), f"the API key is in {path}"
+
+
+def test_the_key_stays_out_of_the_store_and_the_logs(sam, server, capsys, home):
+    assert main(["train", "sam", "--backend", "openai", "--yes", "--detach"]) == 0
+    job = _wait_until_ended()
+    assert job.state == jobs.SUCCEEDED
+    assert main(["chat", "sam", "-m", "hi"]) == 0
+    assert main(["status", "sam", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert server.api_key not in captured.out + captured.err
+    logs = list(home.rglob("worker.log"))
+    assert logs, "the watcher writes a log"
+    _assert_key_absent(server.api_key, home)
+
+
+def test_uploading_needs_a_confirmation(sam, server, capsys):
+    # No terminal and no --yes: nothing leaves the machine.
+    assert main(["train", "sam", "--backend", "openai"]) == 2
+    assert "--yes" in capsys.readouterr().err.splitlines()[-1]
+    assert not [r for r in server.requests if r.method == "POST"]
+    assert _job() is None
+
+
+def test_azure_routes_every_call_through_its_endpoint(sam, server, capsys, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.azure_endpoint)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", server.api_key)
+    monkeypatch.setenv("OPENAI_API_VERSION", "2025-04-01-preview")
+    assert main(["train", "sam", "--backend", "azure", "--yes"]) == 0
+    assert main(["chat", "sam", "-m", "hi"]) == 0
+    capsys.readouterr()
+    assert server.requests
+    for request in server.requests:
+        assert request.path.startswith("/openai/"), request.path
+        assert request.query.get("api-version") == "2025-04-01-preview"
+        assert request.headers.get("api-key") == server.api_key
+        assert "authorization" not in request.headers
+    chats = [r for r in server.requests if r.path.endswith("/chat/completions")]
+    fine_tuned = server.jobs[_job().remote_id]["fine_tuned_model"]
+    assert chats[-1].path == f"/openai/deployments/{fine_tuned}/chat/completions"
+
+
+def test_rate_limits_and_server_errors_are_waited_out(sam, server, capsys, monkeypatch):
+    monkeypatch.setenv("GPT_IS_YOU_POLL_SECONDS", "0.3")
+    server.fail("POST", "/files", 429, retry_after=0.1)
+    assert main(["train", "sam", "--backend", "openai", "--yes", "--detach"]) == 0
+    deadline = time.monotonic() + 20
+    while _job().remote_id is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # More server errors than the SDK retries: the watcher notes them and asks again.
+    server.fail("GET", "/fine_tuning/jobs", 500, times=4)
+    assert main(["status", "sam", "--follow"]) == 0
+    assert _job().state == jobs.SUCCEEDED
+    uploads = [r for r in server.requests if r.method == "POST" and r.path.endswith("/files")]
+    assert len(uploads) == 3  # the refused one, then training and validation
+    with open_model("sam") as db:
+        events = [e for _, e in jobs.read_events(db, _job().id)]
+    (warning,) = [e.message for e in events if e.level == "warning"]
+    assert "server error (500)" in warning and "asking again" in warning
+
+
+def test_a_connection_dropped_while_creating_the_job_makes_no_second_job(sam, server, capsys):
+    server.drop("POST", "/fine_tuning/jobs")
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
+    assert len(server.jobs) == 1
+    assert _job().remote_id in server.jobs
+    with open_model("sam") as db:
+        events = [e.message for _, e in jobs.read_events(db, _job().id)]
+    assert any("dropped while creating the job; it was created" in e for e in events)
+
+
+def test_a_refused_key_is_one_clear_line_and_not_retried(sam, server, capsys, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-key-9876543210")
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 2
+    err = capsys.readouterr().err
+    line = _one_line(err)
+    assert "refused the API key" in line and "OPENAI_API_KEY" in line
+    assert "9876543210" not in err and "sk-wro" not in err
+    assert len(server.requests) == 1
+    assert _job() is None
+
+
+def test_a_job_that_fails_validation_says_why(sam, server, capsys):
+    server.fail_validation = True
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 1
+    err = capsys.readouterr().err
+    job = _job()
+    assert job.state == jobs.FAILED
+    assert job.error.startswith("OpenAI: ") or server.url in job.error
+    assert "training file" in job.error.lower()
+    assert job.error in err
+
+
+def test_a_stream_cut_mid_reply_keeps_the_part_that_came(sam, server, capsys):
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
+    capsys.readouterr()
+    server.replies = ["this reply is long enough to be cut in the middle of it"]
+    server.cut_stream_after = 3
+    assert main(["chat", "sam", "-m", "tell me"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.strip() and captured.out.strip() in server.replies[0]
+    assert "broke during the reply" in captured.err
+    with open_model("sam") as db:
+        (conversation,) = conversations.list_conversations(db)
+        last = db.execute(
+            "SELECT content, stopped FROM conversation_messages ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert last[0] == captured.out.strip() and last[1] == 1
+    assert conversation.title == "tell me"
+
+
+def test_a_new_model_not_loaded_yet_is_asked_again(sam, server, capsys):
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
+    capsys.readouterr()
+    server.model_not_found_times = 2
+    server.replies = ["ready now"]
+    assert main(["chat", "sam", "-m", "hi"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "ready now\n"
+    assert captured.err.count("not ready") == 2
+
+
+def test_cancel_stops_the_remote_job(sam, server, capsys, monkeypatch):
+    monkeypatch.setenv("GPT_IS_YOU_POLL_SECONDS", "0.5")  # a job long enough to cancel
+    server.steps = 30
+    assert main(["train", "sam", "--backend", "openai", "--yes", "--detach"]) == 0
+    deadline = time.monotonic() + 20
+    while _job().remote_id is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert main(["train", "sam", "--cancel"]) == 0
+    job = _wait_until_ended()
+    assert job.state == jobs.CANCELLED
+    assert server.jobs[job.remote_id]["status"] == "cancelled"
+
+
+def test_a_dead_watcher_is_replaced_and_the_job_found_again(sam, server, capsys):
+    server.steps = 40
+    assert main(["train", "sam", "--backend", "openai", "--yes", "--detach"]) == 0
+    deadline = time.monotonic() + 20
+    while _job().remote_id is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first = _job()
+    os.kill(first.pid, signal.SIGKILL)  # as if the machine restarted
+    while jobs.pid_alive(first.pid):
+        time.sleep(0.02)
+    assert main(["status", "sam", "--follow"]) == 0
+    job = _job()
+    assert job.state == jobs.SUCCEEDED and job.pid != first.pid
+    assert job.remote_id == first.remote_id and len(server.jobs) == 1
+    with open_model("sam") as db:
+        messages = [e.message for _, e in jobs.read_events(db, job.id)]
+    assert "watching the job again" in messages
+    # Every remote event is kept once, though the new watcher read them all again.
+    assert len([m for m in messages if m.startswith("checkpoint at step")]) == len(
+        server.checkpoints[job.remote_id]
+    )
+
+
+def test_delete_files_when_done(sam, server, capsys):
+    assert main(["train", "sam", "--backend", "openai", "--yes", "--delete-files"]) == 0
+    assert not [f for f in server.files.values() if f["purpose"].startswith("fine-tune")]
+    left = remote_leftovers("sam")["openai"]
+    assert left.files == () and len(left.models) == 1
+    with open_model("sam") as db:
+        deleted = [o for o in remote.objects(db) if o.deleted_at]
+    assert {o.kind for o in deleted} == set(remote.FILES)
+
+
+def test_without_remote_rm_says_what_stays(sam, server, capsys, home):
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["rm", "sam", "--yes"]) == 0
+    err = capsys.readouterr().err
+    assert "left in place" in err and "fine-tuned model" in err and "rm --remote" in err
+    assert server.models  # still there
+
+
+def test_legacy_models_learn_and_answer_prompt_completion_pairs(sam, server, capsys):
+    assert main(["train", "sam", "--backend", "openai", "--base", "babbage-002", "--yes"]) == 0
+    job = server.jobs[_job().remote_id]
+    first_line = server.contents[job["training_file"]].decode().splitlines()[0]
+    pair = json.loads(first_line)
+    assert set(pair) == {"prompt", "completion"}
+    assert pair["prompt"].endswith("\n\n###\n\n") and pair["completion"].endswith(" ###")
+    capsys.readouterr()
+    server.replies = ["on my way"]
+    assert main(["chat", "sam", "-m", "where are you?"]) == 0
+    assert capsys.readouterr().out == "on my way\n"
+    request = [r for r in server.requests if r.path.endswith("/completions")][-1]
+    sent = json.loads(request.body)
+    assert sent["stop"] == ["###"]
+    assert sent["prompt"].endswith("Sam Okafor: hey\n\n###\n\n") or sent["prompt"].endswith(
+        "\n\n###\n\n"
+    )
+
+
+def test_chat_with_any_model_of_a_compatible_server(sam, server, capsys):
+    server.replies = ["hi from a server of my own"]
+    assert main(["chat", "sam", "-m", "hello", "--remote-model", "gpt-4o-mini-2024-07-18"]) == 0
+    assert capsys.readouterr().out == "hi from a server of my own\n"
+
+
+def test_connect_saves_the_key_readable_by_the_user_only(server, capsys, monkeypatch, tmp_path):
+    import io
+
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setattr("sys.stdin", io.StringIO(server.api_key + "\n"))
+    assert main(["connect", "openai", "--key-stdin"]) == 0
+    out = capsys.readouterr().out
+    assert server.api_key not in out and "connections.toml" in out
+    saved = tmp_path / "config" / "connections.toml"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert OpenAIProvider("openai").name == "openai"
+    from gpt_is_you.providers.openai.connection import connection
+
+    assert connection("openai").key == server.api_key
+    assert main(["connect", "openai", "--forget"]) == 0
+    assert server.api_key not in saved.read_text()
+
+
+def test_no_key_is_one_line_naming_what_to_set(sam, capsys, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "OPENAI_API_KEY" in line and "gpt-is-you connect openai" in line
+
+
+@pytest.mark.parametrize("encode", [False, True])
+def test_results_file_plain_or_base64(encode):
+    csv = (
+        "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n"
+        "1,2.5,0.4,,\n"
+        "2,2.0,0.5,2.2,0.45\n"
+    )
+    raw = base64.b64encode(csv.encode()) if encode else csv.encode()
+    assert parse_results(raw) == {
+        1: {jobs.TRAIN_LOSS: 2.5, jobs.TRAIN_ACCURACY: 0.4},
+        2: {
+            jobs.TRAIN_LOSS: 2.0,
+            jobs.TRAIN_ACCURACY: 0.5,
+            jobs.VALID_LOSS: 2.2,
+            jobs.VALID_ACCURACY: 0.45,
+        },
+    }
