@@ -123,9 +123,19 @@ def test_the_whole_life_cycle_on_openai(sam, server, capsys, home):
     assert sent["model"] == fine_tuned and sent["stream"] is True
     assert sent["messages"][0]["role"] == "system"
 
-    # status shows it as the local backend's jobs are shown.
+    # status shows it as the local backend's jobs are shown, with what is at the service.
     assert main(["status", "sam"]) == 0
-    assert "succeeded" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "succeeded" in out and f"model: {fine_tuned}" in out
+    assert main(["status", "sam", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["remote_job"] == job.remote_id
+    assert {o["kind"] for o in status["remote_objects"]} == {
+        remote.TRAINING_FILE,
+        remote.VALIDATION_FILE,
+        remote.RESULTS_FILE,
+        remote.MODEL,
+    }
 
     # rm --remote deletes the files and the model there, then the model here.
     assert main(["rm", "sam", "--remote", "--yes"]) == 0

@@ -233,7 +233,7 @@ def _check(s: TrainSettings | RemoteSettings) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from gpt_is_you.store import jobs
+    from gpt_is_you.store import jobs, remote
     from gpt_is_you.store.models import open_model
 
     if args.follow:
@@ -246,6 +246,7 @@ def _status(args: argparse.Namespace) -> int:
             return 0
         metrics = jobs.read_metrics(db, job.id)
         events = jobs.read_events(db, job.id)
+        at_service = remote.objects(db, job_id=job.id)
     if args.json:
         out = {
             "id": job.id,
@@ -259,11 +260,24 @@ def _status(args: argparse.Namespace) -> int:
             "finished_at": job.finished_at,
             "metrics": {k: [list(p) for p in v] for k, v in metrics.items()},
             "events": [e.__dict__ for _, e in events],
+            "remote_job": job.remote_id,
+            "remote_objects": [
+                {
+                    "kind": o.kind,
+                    "id": o.remote_id,
+                    "created_at": o.created_at,
+                    "deleted_at": o.deleted_at,
+                }
+                for o in at_service
+            ],
         }
         print(json.dumps(out, indent=2))
         return 0
     print(_headline(args.name, job))
     print(_progress_line(job, metrics))
+    for thing in at_service:
+        gone = f", deleted {thing.deleted_at.replace('T', ' ')}" if thing.deleted_at else ""
+        print(f"  {thing.kind.replace('_', ' ')}: {thing.remote_id}{gone}")
     for _, event in events[-5:]:
         print(f"  {event.time[11:]}  {event.message}")
     return 0
