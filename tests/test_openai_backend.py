@@ -401,3 +401,53 @@ def test_results_file_plain_or_base64(encode):
             jobs.VALID_ACCURACY: 0.45,
         },
     }
+
+
+@pytest.mark.parametrize(
+    ("status", "options", "expected"),
+    [
+        (403, {"code": "model_not_available"}, "has no access to that"),
+        (429, {"code": "insufficient_quota", "times": 3}, "out of quota"),
+        (429, {"retry_after": 0.1, "times": 3}, "rate-limiting this key: try again in 1 s"),
+        (500, {"times": 3}, "server error (500)"),
+    ],
+)
+def test_service_refusals_are_one_line_before_anything_goes(
+    sam, server, capsys, status, options, expected
+):
+    server.fail("GET", "/fine_tuning/jobs", status, **options)
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert expected in line
+    assert not [r for r in server.requests if r.method == "POST"]
+    assert _job() is None
+
+
+def test_the_network_down_is_one_line(sam, server, capsys, monkeypatch):
+    server.stop()
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert f"cannot reach {server.url}" in line and "network" in line
+
+
+def test_an_invalid_file_fails_the_job_with_the_services_message(sam, server, capsys):
+    server.fail(
+        "POST",
+        "/fine_tuning/jobs",
+        400,
+        code="invalid_training_file",
+        message="File file-x has 3 lines with an invalid format.",
+    )
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 1
+    err = capsys.readouterr().err
+    job = _job()
+    assert job.state == jobs.FAILED
+    assert "rejected the request: File file-x has 3 lines with an invalid format." in job.error
+    assert job.error in err and "Traceback" not in err
+
+
+def test_connect_can_make_deleting_files_the_default(sam, server, capsys):
+    assert main(["connect", "openai", "--delete-files", "always"]) == 0
+    assert "uploaded files after a job: always" in capsys.readouterr().out
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
+    assert remote_leftovers("sam")["openai"].files == ()

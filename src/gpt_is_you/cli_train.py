@@ -59,7 +59,8 @@ def add_commands(commands) -> None:
     train.add_argument(
         "--delete-files",
         action="store_true",
-        help="remote: delete the uploaded files at the service once the job ends",
+        help="remote: delete the uploaded files at the service once the job ends (`connect "
+        "BACKEND --delete-files always` makes it the default)",
     )
     train.add_argument(
         "--yes", action="store_true", help="remote: confirm the upload without asking"
@@ -131,6 +132,11 @@ def add_commands(commands) -> None:
     connect.add_argument("--key-stdin", action="store_true", help="read the key from stdin")
     connect.add_argument("--keyring", action="store_true", help="keep the key in the keyring")
     connect.add_argument("--forget", action="store_true", help="delete the saved key")
+    connect.add_argument(
+        "--delete-files",
+        choices=("always", "ask"),
+        help="after a job: delete its uploaded files always, or ask (the default)",
+    )
     connect.set_defaults(run=_connect)
 
 
@@ -178,6 +184,8 @@ def _train(args: argparse.Namespace) -> int:
         _check(settings)
         job = provider.start(args.name, settings)
     else:
+        from gpt_is_you.providers.openai.connection import delete_files_by_default
+
         settings = RemoteSettings(
             base=args.base or RemoteSettings.base,
             epochs=None if args.epochs is None else round(args.epochs),
@@ -185,7 +193,7 @@ def _train(args: argparse.Namespace) -> int:
             lr_multiplier=args.lr_multiplier,
             seed=args.seed,
             suffix=args.suffix,
-            delete_files=args.delete_files,
+            delete_files=args.delete_files or delete_files_by_default(provider.name),
         )
         _check(settings)
         print(provider.plan(args.name, settings).describe(), file=sys.stderr)
@@ -199,7 +207,7 @@ def _train(args: argparse.Namespace) -> int:
         print(f"training {args.name} (job {job.id}); `{PROG} status {args.name} --follow` shows it")
         return 0
     try:
-        return _follow(args.name)
+        status = _follow(args.name)
     except KeyboardInterrupt:
         if provider.name != "local":
             print(
@@ -216,6 +224,21 @@ def _train(args: argparse.Namespace) -> int:
         _follow(args.name, quiet=True)
         print(f"`{PROG} train {args.name} --resume` continues it", file=sys.stderr)
         return 130
+    if provider.name != "local":
+        _offer_cleanup(provider, args.name)
+    return status
+
+
+def _offer_cleanup(provider, name: str) -> None:
+    """After a remote job, offer to delete the files it uploaded (when still there)."""
+    from gpt_is_you.providers.openai import remote_leftovers
+
+    left = remote_leftovers(name).get(provider.name)
+    if not left or not left.files or not sys.stdin.isatty():
+        return
+    if confirm(f"Delete the {len(left.files)} uploaded files at {provider.name} now?", False):
+        deleted = provider.delete_remote(name, files_only=True)
+        print(f"deleted {', '.join(deleted)}")
 
 
 def confirm(question: str, yes: bool) -> bool | None:
@@ -485,6 +508,7 @@ def _connect(args: argparse.Namespace) -> int:
         "base_url": args.base_url,
         "endpoint": args.endpoint,
         "api_version": args.api_version,
+        "delete_files": args.delete_files,
     }
     key = None
     if args.key_stdin:
@@ -500,5 +524,7 @@ def _connect(args: argparse.Namespace) -> int:
         if key:
             print(f"saved the key in {where}")
     conn = connections.connection(args.backend)
+    after = "always" if connections.delete_files_by_default(args.backend) else "ask"
     print(f"{args.backend}: {conn.service} ({conn.url}), key from {conn.key_source}")
+    print(f"uploaded files after a job: {after} (--delete-files always|ask)")
     return 0

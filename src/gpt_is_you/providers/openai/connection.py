@@ -102,6 +102,11 @@ def connection(backend: str) -> Connection:
     return Connection(backend, url, version, source, key)
 
 
+def delete_files_by_default(backend: str) -> bool:
+    """Whether the user chose to delete a job's uploaded files whenever a job ends."""
+    return _read_config().get(backend, {}).get("delete_files") == "always"
+
+
 def has_key(backend: str) -> bool:
     try:
         connection(backend)
@@ -117,7 +122,8 @@ def save(
     use_keyring: bool = False,
     **settings: str | None,
 ) -> str:
-    """Save a backend's settings (``base_url``, ``endpoint``, ``api_version``) and key;
+    """Save a backend's settings (``base_url``, ``endpoint``, ``api_version``,
+    ``delete_files``: "always" or "ask") and key;
     returns where the key went. The file is written whole, readable by the user only."""
     if backend not in BACKENDS:
         raise ProviderError(f"unknown backend {backend!r}; use openai or azure")

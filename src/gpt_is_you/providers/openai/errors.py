@@ -7,6 +7,7 @@ when it refuses one.
 
 from __future__ import annotations
 
+import math
 import re
 
 from gpt_is_you.providers.errors import ProviderError
@@ -91,4 +92,4 @@ def _retry_after(error: Exception) -> str | None:
         seconds = float(value)
     except ValueError:
         return value  # an HTTP date
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+    return f"{math.ceil(seconds)} s" if seconds < 120 else f"{math.ceil(seconds / 60)} min"
