@@ -17,6 +17,7 @@ import io
 import os
 import sys
 import time
+import traceback
 from datetime import datetime
 from pathlib import Path
 
@@ -376,8 +377,14 @@ def run(folder: Path, job_id: int) -> int:
         conn = connection(job.backend)
         name = str(read_setting(db, "name") or folder.name)
         Watcher(db, job, conn, name).run()
-    except (ProviderError, openai.APIError) as e:
-        message = str(e) if isinstance(e, ProviderError) else str(explain(e, conn))
+    except Exception as e:  # the job records why it stopped, whatever it was
+        if isinstance(e, ProviderError):
+            message = str(e)
+        elif isinstance(e, openai.APIError):
+            message = str(explain(e, conn))
+        else:  # a bug of ours: its traceback goes to the log, the job says what happened
+            traceback.print_exc()
+            message = f"the watcher stopped: {type(e).__name__}: {scrub(str(e))}"
         job = jobs.read_job(db, job_id)
         # Without a job at the service, nothing goes on; with one, it does, and
         # `train --resume` watches it again once the problem is fixed.
