@@ -99,7 +99,8 @@ def test_setup_offers_the_settings_and_starts_what_was_typed(trainer: FakeTraine
             backend = screen.query_one("#backend", Select)
             assert backend.value == "local"
             options = backend.query_one(OptionList)
-            assert options.get_option_at_index(1).disabled  # openai: shown, not offered
+            offered = [options.get_option_at_index(i) for i in range(options.option_count)]
+            assert [o.disabled for o in offered] == [False, False, False]  # local, openai, azure
             assert isinstance(pilot.app.focused, Input) and pilot.app.focused.id == "base"
             await pilot.press("tab", "3")  # epochs: the whole value is selected on focus
             await pilot.press("tab", "4", "0")  # max steps

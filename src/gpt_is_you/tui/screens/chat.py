@@ -4,10 +4,15 @@ Replies are written in a thread worker that reads the backend's stream and posts
 piece to the screen; the screen appends it to the bubble being written (a newline starts
 the next bubble). The worker also stores the conversation's lines, one reply at a time
 (a lock keeps them in order when a new message follows a stopped reply).
+
+A remote backend (OpenAI, Azure OpenAI) may say a freshly trained model is still loading
+(a notification), and its stream may break mid-reply: the part that came is kept, marked
+as stopped, and the error is shown.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +33,7 @@ from textual.widgets import Footer, Header, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store import conversations
 from gpt_is_you.store.conversations import (
@@ -120,6 +126,7 @@ class _Reply:
     bubble: Bubble | None = None
     pending: str = ""  # pieces come faster than they are worth drawing: see SHOW_EVERY_S
     discarded: bool = False  # removed from the pane: late pieces go nowhere
+    noticed: bool = False  # the backend said the model is loading
 
 
 @dataclass
@@ -440,9 +447,14 @@ You are talking to a **model** trained on one person's messages, not to the pers
         if not history:
             return False
         self.post_message(_Progress(reply.number, loading=True))
-        stream = self.app.provider(self._job.backend).chat(
-            self.model, conversations.chat_messages(self._persona, history), sampling
-        )
+        backend = self._job.backend
+        messages = conversations.chat_messages(self._persona, history)
+        if backend == "local":
+            stream = self.app.provider(backend).chat(self.model, messages, sampling)
+        else:
+            stream = self.app.provider(backend).chat(
+                self.model, messages, sampling, notice=partial(self._notice, reply)
+            )
         self.post_message(_Progress(reply.number, loading=False))
         try:
             for piece in stream:
@@ -450,11 +462,28 @@ You are talking to a **model** trained on one person's messages, not to the pers
                     return True
                 pieces.append(piece)
                 self.post_message(_Piece(reply.number, piece))
+        except ProviderError as error:
+            if not _reply_cut(error):
+                raise
+            # The part that came stays, stored and shown as a stopped reply; the error
+            # says why it stopped.
+            self.app.call_from_thread(self.app.show_error, error, "The reply was cut")
+            return True
         finally:
             close = getattr(stream, "close", None)
             if close is not None:  # a generator left early cleans up now
                 close()
         return False
+
+    def _notice(self, reply: _Reply, message: str) -> None:
+        """Told by a remote backend, from the reply's worker, while the model loads: said
+        once per reply (the backend asks again every few seconds)."""
+        if reply.noticed:
+            return
+        reply.noticed = True
+        self.app.call_from_thread(
+            self.notify, message, title="The model is loading", markup=False, timeout=10
+        )
 
     @on(_Started)
     def _started(self) -> None:
@@ -676,6 +705,13 @@ You are talking to a **model** trained on one person's messages, not to the pers
 
     def action_train(self) -> None:
         self.app.open_training(self.model)
+
+
+def _reply_cut(error: ProviderError) -> bool:
+    """Whether a remote stream broke after some of the reply came (``ReplyCut``). Its
+    module is loaded only by the remote backends: a local chat never imports it."""
+    chat = sys.modules.get("gpt_is_you.providers.openai.chat")
+    return chat is not None and isinstance(error, chat.ReplyCut)
 
 
 def _day_label(time: str) -> Static:

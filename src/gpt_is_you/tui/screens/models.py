@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
+from textual.markup import escape
 from textual.widgets import Button, DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
@@ -15,6 +16,7 @@ from gpt_is_you.paths import sample_chat
 from gpt_is_you.store.models import ModelSummary, list_models
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
+from gpt_is_you.user_errors import USER_ERRORS
 
 EMPTY_TITLE = "No models yet"
 
@@ -225,22 +227,53 @@ learns, the examples built from it, and its training runs and conversations.
             )
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._delete(model.name)
+        from gpt_is_you.tui.widgets.api_key import SERVICES
 
+        try:
+            leftovers = _remote_leftovers(model.name)
+        except USER_ERRORS as e:  # removed meanwhile, from the command line say
+            self.app.show_error(e)
+            return
         body = (
             f"This deletes {model.name}: its copy of the chat, its examples, its training "
             "runs and its conversations. Your export file stays where it is."
         )
-        self.app.push_screen(
-            ConfirmDialog(f"Delete {model.name}?", body, confirm="Delete", danger=True), answered
+        check = None
+        if leftovers:
+            where = "/".join(SERVICES.get(backend, backend) for backend in leftovers)
+            for backend, what in leftovers.items():
+                body += f"\n\nAt {SERVICES.get(backend, backend)} it still has {what}."
+            check = f"also delete them at {where}"
+        dialog = ConfirmDialog(
+            f"Delete {model.name}?", escape(body), confirm="Delete", danger=True, check=check
         )
 
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(model.name, tuple(leftovers) if dialog.checked else ())
+
+        self.app.push_screen(dialog, answered)
+
     @work(thread=True, exit_on_error=False, group="models-change")
-    def _delete(self, name: str) -> None:
+    def _delete(self, name: str, remote: tuple[str, ...] = ()) -> None:
         from gpt_is_you.store.models import remove_model
 
+        deleted: list[str] = []
+        for backend in remote:
+            # A failure ends here, with the dialog, before the store that remembers the
+            # ids goes: deleting again later still knows what to delete.
+            deleted += self.app.provider(backend).delete_remote(name)
         remove_model(name)
-        self.app.call_from_thread(self.notify, f"{name} was deleted.", title="Deleted")
+        there = f" At the service: {', '.join(deleted)}." if deleted else ""
+        self.app.call_from_thread(
+            self.notify, f"{name} was deleted.{there}", title="Deleted", markup=False
+        )
         self.app.call_from_thread(self._reload)
+
+
+def _remote_leftovers(name: str) -> dict:
+    """What the model still has at OpenAI or Azure OpenAI, from its store (no key, no
+    network); the module is loaded only when asked."""
+    from gpt_is_you.providers.openai import remote_leftovers
+
+    return remote_leftovers(name)

@@ -1,13 +1,18 @@
 """Training a model: the settings that matter, then its job followed live from the store.
 
-The job runs in a process of its own (or on a remote service): this screen only starts,
-resumes and cancels it through the backend, and reads the model's store about once a
-second. Leaving the screen or quitting the app leaves the job running; opening the
-screen again picks it up where it is.
+The job runs in a process of its own (or on a remote service, followed by a watcher
+process): this screen only starts, resumes and cancels it through the backend, and reads
+the model's store about once a second. Leaving the screen or quitting the app leaves the
+job running; opening the screen again picks it up where it is (and starts a new watcher
+for a remote job whose watcher died).
+
+Before anything goes to a remote service the user gives the API key if none is set, then
+confirms what is sent and what it costs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,12 +29,12 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import (
     Button,
+    Checkbox,
     ContentSwitcher,
     Footer,
     Header,
     Input,
     Label,
-    OptionList,
     ProgressBar,
     RichLog,
     Select,
@@ -37,17 +42,28 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from gpt_is_you.providers.settings import TrainSettings
+from gpt_is_you.providers.settings import REMOTE_BASES, RemoteSettings, TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.jobs import Event, Job
 from gpt_is_you.store.models import open_model
 from gpt_is_you.store.pace import Pace, clock, elapsed
 from gpt_is_you.tui.screens.base import AppScreen
+from gpt_is_you.tui.widgets.api_key import SERVICES, ApiKeyDialog
 from gpt_is_you.tui.widgets.chart import LineChart, Series, percent
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog
 
-BACKENDS = [("local: on this machine", "local"), ("openai: in a later version", "openai")]
+LOCAL = "local"
+BACKENDS = [
+    ("local: on this machine", LOCAL),
+    ("openai: OpenAI, or the server at OPENAI_BASE_URL", "openai"),
+    ("azure: Azure OpenAI", "azure"),
+]
+BACKEND_HINTS = {
+    LOCAL: "private: nothing leaves this machine",
+    "openai": "uploads the examples (you confirm first); needs an API key",
+    "azure": "uploads the examples (you confirm first); needs an endpoint and a key",
+}
 DEVICES = [(name, name) for name in ("auto", "cpu", "cuda", "mps")]
 DEFAULT_BASE_HINT = (
     "blank: SmolLM2-135M-Instruct (bundled); or a model folder, a .gguf file, a hub id"
@@ -56,22 +72,30 @@ DEFAULT_BASE_HINT = (
 
 @dataclass(frozen=True)
 class Field:
-    """A setting typed into the form: its ``TrainSettings`` name, label, type and hint."""
+    """A setting typed into the form: its ``TrainSettings`` (or ``RemoteSettings``) name,
+    label, type and hint."""
 
     name: str
     label: str
-    kind: type[int] | type[float]
+    kind: type[int] | type[float] | type[str]
     hint: str
     optional: bool = False  # blank means None
+    prefix: str = ""  # of the widget's id: the remote form has fields of the same names
 
     @property
     def id(self) -> str:
-        return self.name.replace("_", "-")
+        return self.prefix + self.name.replace("_", "-")
 
-    def parse(self, text: str) -> int | float | None:
+    @property
+    def input_type(self) -> str:
+        return {int: "integer", float: "number"}.get(self.kind, "text")
+
+    def parse(self, text: str) -> int | float | str | None:
         text = text.strip()
         if not text and self.optional:
             return None
+        if self.kind is str:
+            return text
         value = self.kind(text)  # ValueError for anything else
         if not math.isfinite(value):
             raise ValueError(text)
@@ -86,6 +110,24 @@ FIELDS = (
     Field("max_seq_len", "Max sequence length", int, "tokens per example; longer ones are cut"),
     Field("seed", "Seed", int, "the same seed gives the same run"),
 )
+
+REMOTE = "remote-"
+
+
+def _remote(name: str, label: str, kind: type, hint: str) -> Field:
+    """A field of the remote form: blank leaves the choice to the service."""
+    return Field(name, label, kind, hint, optional=True, prefix=REMOTE)
+
+
+REMOTE_FIELDS = (
+    _remote("epochs", "Epochs", int, "blank: auto (the service chooses)"),
+    _remote("batch_size", "Batch size", int, "blank: auto"),
+    _remote("lr_multiplier", "LR multiplier", float, "of the learning rate; blank: auto"),
+    _remote("seed", "Seed", int, "the same seed gives the same run; blank: any"),
+    _remote("suffix", "Suffix", str, "in the tuned model's id; blank: this model's name"),
+)
+ALL_FIELDS = (*FIELDS, *REMOTE_FIELDS)
+OTHER_BASE_HINT = "blank: the one chosen above; or any model name (ft:… trains a fine-tune again)"
 
 STATE_WORDS = {
     jobs.QUEUED: "starting",
@@ -102,6 +144,30 @@ NEXT_STEP = {
     jobs.CANCELLED: "Press r to resume from its last checkpoint, or n for a new run.",
     jobs.INTERRUPTED: "Press r to resume from its last checkpoint, or n for a new run.",
 }
+# A remote job has no checkpoint here to resume from: one the service ended is over, one
+# whose watcher lost it is watched again, one the service never had is sent again.
+NEXT_STEP_REMOTE = {
+    jobs.SUCCEEDED: NEXT_STEP[jobs.SUCCEEDED],
+    jobs.FAILED: "Press n for a new run with other settings.",
+    jobs.CANCELLED: "Press n for a new run with other settings.",
+    jobs.INTERRUPTED: "Press r to watch the job again, or n for a new run.",
+}
+NEVER_SENT = "Press r to try again, or n for a new run with other settings."
+
+
+def _resumable(job: Job) -> bool:
+    """What the backend's resume takes (``OpenAIProvider.resume`` for a remote job)."""
+    if job.state not in jobs.RESUMABLE:
+        return False
+    return job.backend == LOCAL or job.state == jobs.INTERRUPTED or not job.remote_id
+
+
+def _next_step(job: Job) -> str | None:
+    if job.backend == LOCAL:
+        return NEXT_STEP.get(job.state)
+    if job.state in (jobs.FAILED, jobs.CANCELLED) and not job.remote_id:
+        return NEVER_SENT
+    return NEXT_STEP_REMOTE.get(job.state)
 
 
 @dataclass(frozen=True)
@@ -132,11 +198,18 @@ class TrainingScreen(AppScreen):
 like, and press **Enter** or **Ctrl+S** to start. Blank max steps trains every
 step of the epochs; the base model defaults to the bundled SmolLM2.
 
+**OpenAI, Azure OpenAI**: the examples are uploaded and trained on there. You
+give the API key first if none is set, then see what is sent and its estimated
+cost, and nothing leaves this machine until you press **Send**. Blank epochs,
+batch size and learning-rate multiplier let the service choose.
+
 **Live**: the job's state, step, elapsed time and ETA, the loss and token
 accuracy on the training and validation examples, and its log.
 
 - **x** cancels the job (it asks first; the job keeps a checkpoint).
-- **r** resumes an interrupted, cancelled or failed job from its checkpoint.
+- **r** resumes an interrupted, cancelled or failed job from its checkpoint
+  (a remote job that lost its watcher is watched again).
+- **d** deletes the files uploaded for a remote job once it has ended.
 - **n** goes back to the settings for a new run once the job has ended.
 - **c** chats with the model once it is trained.
 - **Esc** goes back. The job goes on in its own process when you leave this
@@ -174,6 +247,13 @@ accuracy on the training and validation examples, and its log.
         ),
         Binding("c", "chat", "Chat", id="training.chat", tooltip="Chat with the trained model."),
         Binding(
+            "d",
+            "delete_uploads",
+            "Delete uploads",
+            id="training.delete_uploads",
+            tooltip="Delete the files uploaded for this job at the service (asks first).",
+        ),
+        Binding(
             "escape",
             "back",
             "Back",
@@ -192,6 +272,16 @@ accuracy on the training and validation examples, and its log.
             super().__init__()
             self.reading = reading
 
+    class Uploads(Message):
+        """The files an ended remote job left at its service (read once its watcher is
+        done)."""
+
+        def __init__(self, backend: str, files: tuple[str, ...], succeeded: bool) -> None:
+            super().__init__()
+            self.backend = backend
+            self.files = files
+            self.succeeded = succeeded
+
     def __init__(self, model: str) -> None:
         super().__init__()
         self.model = model
@@ -209,6 +299,12 @@ accuracy on the training and validation examples, and its log.
         except ModelError as error:
             self._first, self._missing = Reading(None, {}, [], datetime.now()), error
         self._mode = "live" if self._first.job else "setup"
+        latest = self._first.job
+        self._backend = latest.backend if latest and latest.backend in SERVICES else LOCAL
+        # The files a succeeded remote job left at its service: None until known.
+        self._uploads: tuple[str, ...] | None = None
+        self._offered = False  # deleting them is offered once per visit
+        self._now = self._first.now
 
     # Layout ---------------------------------------------------------------------------
 
@@ -221,33 +317,57 @@ accuracy on the training and validation examples, and its log.
 
     def _compose_setup(self) -> ComposeResult:
         job = self._first.job
-        defaults = TrainSettings.from_json(job.settings) if job else TrainSettings()
+        remote_job = job is not None and job.backend != LOCAL
+        local = TrainSettings.from_json(job.settings) if job and not remote_job else TrainSettings()
         with VerticalScroll(id="setup"):
             yield Static(f"Train [b]{escape(self.model)}[/b]", id="setup-title")
             with Horizontal(classes="field"):
                 yield Label("Backend", classes="field-label")
-                yield Select(BACKENDS, value="local", allow_blank=False, id="backend")
-                yield Static("OpenAI fine-tuning comes in a later version.", classes="field-hint")
-            with Horizontal(classes="field"):
-                yield Label("Base model", classes="field-label")
-                base = "" if defaults.base == "default" else defaults.base
-                yield Input(base, placeholder="default", id="base")
-                yield Static(DEFAULT_BASE_HINT, id="base-hint", classes="field-hint")
-            for field in FIELDS:
-                value = getattr(defaults, field.name)
-                with Horizontal(classes="field"):
-                    yield Label(field.label, classes="field-label")
-                    yield Input(
-                        "" if value is None else f"{value:g}",
-                        type="integer" if field.kind is int else "number",
-                        id=field.id,
-                    )
-                    yield Static(field.hint, id=f"{field.id}-hint", classes="field-hint")
-            with Horizontal(classes="field"):
-                yield Label("Device", classes="field-label")
-                yield Select(DEVICES, value=defaults.device, allow_blank=False, id="device")
-                yield Static("auto: a GPU when there is one", classes="field-hint")
+                yield Select(BACKENDS, value=self._backend, allow_blank=False, id="backend")
+                yield Static(BACKEND_HINTS[self._backend], id="backend-hint", classes="field-hint")
+            with Vertical(id="local-settings"):
+                yield from self._compose_local(local)
+            with Vertical(id="remote-settings"):
+                yield from self._compose_remote(
+                    RemoteSettings.from_json(job.settings) if remote_job else RemoteSettings()
+                )
             yield Button("Start training", id="start", variant="primary")
+
+    def _compose_local(self, defaults: TrainSettings) -> ComposeResult:
+        with Horizontal(classes="field"):
+            yield Label("Base model", classes="field-label")
+            base = "" if defaults.base == "default" else defaults.base
+            yield Input(base, placeholder="default", id="base")
+            yield Static(DEFAULT_BASE_HINT, id="base-hint", classes="field-hint")
+        yield from _compose_fields(FIELDS, defaults)
+        with Horizontal(classes="field"):
+            yield Label("Device", classes="field-label")
+            yield Select(DEVICES, value=defaults.device, allow_blank=False, id="device")
+            yield Static("auto: a GPU when there is one", classes="field-hint")
+
+    def _compose_remote(self, defaults: RemoteSettings) -> ComposeResult:
+        listed = defaults.base in REMOTE_BASES
+        with Horizontal(classes="field"):
+            yield Label("Base model", classes="field-label")
+            yield Select(
+                [(name, name) for name in REMOTE_BASES],
+                value=defaults.base if listed else REMOTE_BASES[0],
+                allow_blank=False,
+                id="remote-base",
+            )
+            yield Static("what the service fine-tunes now", classes="field-hint")
+        with Horizontal(classes="field"):
+            yield Label("Or another model", classes="field-label")
+            yield Input("" if listed else defaults.base, id="remote-base-other")
+            yield Static(OTHER_BASE_HINT, id="remote-base-other-hint", classes="field-hint")
+        yield from _compose_fields(REMOTE_FIELDS, defaults)
+        with Horizontal(classes="field"):
+            yield Label("", classes="field-label")
+            yield Checkbox(
+                "delete the uploaded files when the job ends",
+                defaults.delete_files,
+                id="delete-files",
+            )
 
     def _compose_live(self) -> ComposeResult:
         with Vertical(id="live"):
@@ -260,15 +380,23 @@ accuracy on the training and validation examples, and its log.
             yield RichLog(id="job-events", wrap=True, markup=False)
 
     def on_mount(self) -> None:
-        # The openai backend is listed so that people know it is coming, but not offered.
-        self.query_one("#backend", Select).query_one(OptionList).disable_option_at_index(1)
         if self._missing is not None:
             self.app.pop_screen()
             self.app.show_error(self._missing)
             return
+        self._show_backend()
         self._apply(self._first)
         self._focus_mode()
         self._timer = self.set_interval(self.POLL_SECONDS, self._poll)
+        job = self._first.job
+        if job is not None and job.backend != LOCAL:
+            self._reattach(job.backend)
+
+    @work(thread=True, exit_on_error=False, group="training-reattach")
+    def _reattach(self, backend: str) -> None:
+        # A remote job goes on at the service without us; if the process that watched it
+        # died (the machine restarted), the backend starts another that finds it again.
+        self.app.provider(backend).status(self.model)
 
     # Reading the store ----------------------------------------------------------------
 
@@ -299,11 +427,15 @@ accuracy on the training and validation examples, and its log.
             # A job this screen has not shown yet (just started, or from the CLI).
             self._pace = Pace()
             self._seen_event = 0
+            self._uploads = None
             self.query_one("#job-events", RichLog).clear()
             self.query_one("#job-progress", ProgressBar).update(total=None, progress=0)
             self._switch("live")
         changed = job != self._job
+        if self._job is not None and job.state != self._job.state:
+            self._uploads = None  # resumed, or ended again: read what is left anew
         self._job = job
+        self._now = reading.now
         if job.active:
             self._pace.see(job)
         self._show_state(job, reading.now)
@@ -311,6 +443,8 @@ accuracy on the training and validation examples, and its log.
         self._show_events(reading.events)
         if changed:
             self.refresh_bindings()
+        if job.backend != LOCAL and not job.active and self._uploads is None:
+            self._read_uploads(job.id, job.backend)
 
     def _show_state(self, job: Job, now: datetime) -> None:
         total = job.total_steps
@@ -318,6 +452,8 @@ accuracy on the training and validation examples, and its log.
         line = f"[b {_state_colour(job)}]{word}[/]   "
         if total:
             line += f"step {job.step:,} of {total:,}"
+        elif job.active and job.backend != LOCAL:  # until the service reports steps
+            line += f"preparing: uploading, then waiting for {_service(job.backend)}"
         elif job.active:  # until its first report, the worker loads the base model
             line += "preparing: loading the base model"
         else:
@@ -325,9 +461,17 @@ accuracy on the training and validation examples, and its log.
         line += f"   elapsed {clock(elapsed(job, now))}"
         if job.active:
             line += f"   ETA {clock(self._pace.remaining(job))}"
-        line += f"\n[dim]job {job.id} · {job.backend} · base {escape(job.base_model)}[/]"
-        if job.state in NEXT_STEP:
-            line += f"\n[i]{NEXT_STEP[job.state]}[/]"
+        line += f"\n[dim]job {job.id} · {job.backend} · base {escape(job.base_model)}"
+        if job.remote_id:
+            line += f" · {escape(job.remote_id)}"
+        line += "[/]"
+        if (next_step := _next_step(job)) is not None:
+            line += f"\n[i]{next_step}[/]"
+        if self._uploads:
+            line += (
+                f"\n[$text-warning]{_count(len(self._uploads), 'uploaded file')} still at "
+                f"{_service(job.backend)}: d deletes them.[/]"
+            )
         self.query_one("#job-state", Static).update(line)
         bar = self.query_one("#job-progress", ProgressBar)
         if total:
@@ -361,6 +505,77 @@ accuracy on the training and validation examples, and its log.
             style = {"error": "bold red", "warning": "yellow"}.get(event.level, "")
             log.write(Text(f"{event.time[11:]}  {event.message}", style=style))
 
+    # What a remote job left at its service -------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="training-uploads")
+    def _read_uploads(self, job_id: int, backend: str) -> None:
+        with open_model(self.model) as db:
+            # The watcher may still be reading the results file, or deleting the files
+            # itself (when asked to): what is left is known once it is done.
+            if not jobs.watcher_gone(db, job_id):
+                return
+        from gpt_is_you.providers.openai import remote_leftovers
+
+        left = remote_leftovers(self.model).get(backend)
+        with open_model(self.model) as db:
+            succeeded = jobs.read_job(db, job_id).state == jobs.SUCCEEDED
+        self.post_message(self.Uploads(backend, left.files if left else (), succeeded))
+
+    @on(Uploads)
+    def _on_uploads(self, message: Uploads) -> None:
+        if self._job is None or self._job.active:  # read before a resume: out of date
+            return
+        self._uploads = message.files
+        self._show_state(self._job, self._now)
+        self.refresh_bindings()
+        # Offered when the training is done; after a failure the user may want to look
+        # at the files first (d deletes them whenever).
+        if message.files and message.succeeded and not self._offered:
+            self._offered = True
+            self._ask_delete_uploads(message.backend, offer=True)
+
+    def action_delete_uploads(self) -> None:
+        if self._job is not None and self._uploads:
+            self._ask_delete_uploads(self._job.backend, offer=False)
+
+    def _ask_delete_uploads(self, backend: str, *, offer: bool) -> None:
+        service = _service(backend)
+        files = self._uploads or ()
+
+        def answered(delete: bool | None) -> None:
+            if delete:
+                self._delete_uploads(backend)
+
+        body = (
+            f"{service} still keeps {_count(len(files), 'file')} of this job "
+            f"({', '.join(files)}), among them your examples as they were sent."
+        )
+        if offer:
+            body = f"The training is done. {body} d deletes them later too."
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Delete the uploaded files at {service} now?",
+                escape(body),
+                confirm="Delete them",
+                danger=True,
+            ),
+            answered,
+        )
+
+    @work(thread=True, exit_on_error=False, group="training-delete")
+    def _delete_uploads(self, backend: str) -> None:
+        from gpt_is_you.providers.openai import remote_leftovers
+
+        deleted = self.app.provider(backend).delete_remote(self.model, files_only=True)
+        service = _service(backend)
+        self.app.call_from_thread(
+            self.notify,
+            f"Deleted at {service}: {', '.join(deleted)}." if deleted else "Nothing was left.",
+            title="Uploaded files deleted",
+        )
+        left = remote_leftovers(self.model).get(backend)
+        self.post_message(self.Uploads(backend, left.files if left else (), False))
+
     # Modes ----------------------------------------------------------------------------
 
     def _switch(self, mode: str) -> None:
@@ -372,9 +587,24 @@ accuracy on the training and validation examples, and its log.
 
     def _focus_mode(self) -> None:
         if self._mode == "setup":
-            self.query_one("#base", Input).focus()
+            self.query_one("#base" if self._backend == LOCAL else "#remote-base").focus()
         else:
             self.query_one("#job-events", RichLog).focus()
+
+    def _show_backend(self) -> None:
+        """The settings of the chosen backend: the local ones, or the remote ones."""
+        remote = self._backend != LOCAL
+        self.query_one("#local-settings").display = not remote
+        self.query_one("#remote-settings").display = remote
+        self.query_one("#backend-hint", Static).update(BACKEND_HINTS[self._backend])
+        self.query_one("#start", Button).label = (
+            f"Send to {_service(self._backend)}…" if remote else "Start training"
+        )
+
+    @on(Select.Changed, "#backend")
+    def _backend_chosen(self, event: Select.Changed) -> None:
+        self._backend = str(event.value)
+        self._show_backend()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         job, live = self._job, self._mode == "live"
@@ -383,7 +613,9 @@ accuracy on the training and validation examples, and its log.
         if action == "cancel_job":
             return live and job is not None and job.active
         if action == "resume":
-            return live and job is not None and job.state in jobs.RESUMABLE
+            return live and job is not None and _resumable(job)
+        if action == "delete_uploads":
+            return live and bool(self._uploads)
         if action == "new_run":
             return live and job is not None and not job.active
         if action == "chat":
@@ -405,22 +637,21 @@ accuracy on the training and validation examples, and its log.
     def action_start(self) -> None:
         if self._starting or self._mode != "setup":
             return
-        settings = self._settings()
-        if settings is None:
+        if self._backend == LOCAL:
+            settings = self._local_settings()
+            if settings is not None:
+                self._set_starting(True)
+                self._start(LOCAL, settings)
             return
-        self._set_starting(True)
-        self._start(str(self.query_one("#backend", Select).value), settings)
+        remote = self._remote_settings()
+        if remote is not None:
+            self._set_starting(True)
+            self._start_remote(self._backend, remote)
 
-    def _settings(self) -> TrainSettings | None:
+    def _local_settings(self) -> TrainSettings | None:
         """The settings in the form, or None after marking what is wrong by its field."""
-        values: dict[str, object] = {}
-        problems: list[tuple[str, str]] = []
-        for field in FIELDS:
-            try:
-                values[field.name] = field.parse(self.query_one(f"#{field.id}", Input).value)
-            except ValueError:
-                word = "a whole number" if field.kind is int else "a number"
-                problems.append((field.name, f"must be {word}"))
+        values, problems = self._values(FIELDS)
+        settings = None
         if not problems:
             settings = TrainSettings.chosen(
                 base=self.query_one("#base", Input).value.strip() or "default",
@@ -428,15 +659,46 @@ accuracy on the training and validation examples, and its log.
                 **values,
             )
             problems = settings.problems()
-        for field in FIELDS:
-            self._mark(field.id, dict(problems).get(field.name))
-        if problems:
-            self.query_one(f"#{problems[0][0].replace('_', '-')}", Input).focus()
-            return None
-        return settings
+        return None if self._show_problems(FIELDS, problems) else settings
+
+    def _remote_settings(self) -> RemoteSettings | None:
+        values, problems = self._values(REMOTE_FIELDS)
+        settings = None
+        if not problems:
+            other = self.query_one("#remote-base-other", Input).value.strip()
+            settings = RemoteSettings(
+                base=other or str(self.query_one("#remote-base", Select).value),
+                delete_files=self.query_one("#delete-files", Checkbox).value,
+                **values,
+            )
+            problems = settings.problems()
+        return None if self._show_problems(REMOTE_FIELDS, problems) else settings
+
+    def _values(self, fields: tuple[Field, ...]) -> tuple[dict[str, object], list[tuple]]:
+        values: dict[str, object] = {}
+        problems: list[tuple[str, str]] = []
+        for field in fields:
+            try:
+                values[field.name] = field.parse(self.query_one(f"#{field.id}", Input).value)
+            except ValueError:
+                word = "a whole number" if field.kind is int else "a number"
+                problems.append((field.name, f"must be {word}"))
+        return values, problems
+
+    def _show_problems(self, fields: tuple[Field, ...], problems: list[tuple[str, str]]) -> bool:
+        """Mark each field by its problem (or none); True when there is one."""
+        found = dict(problems)
+        for field in fields:
+            self._mark(field.id, found.get(field.name))
+        if not problems:
+            return False
+        first = next((f for f in fields if f.name == problems[0][0]), None)
+        # RemoteSettings' "base" is the typed model name: it has no field of its own here.
+        self.query_one(f"#{first.id}" if first else "#remote-base-other", Input).focus()
+        return True
 
     def _mark(self, field_id: str, problem: str | None) -> None:
-        field = next((f for f in FIELDS if f.id == field_id), None)
+        field = next((f for f in ALL_FIELDS if f.id == field_id), None)
         if field is None:
             return
         self.query_one(f"#{field_id}", Input).set_class(problem is not None, "-invalid")
@@ -458,6 +720,46 @@ accuracy on the training and validation examples, and its log.
             self.app.call_from_thread(self._set_starting, False)
         self.post_message(self.Read(read_training(self.model, self._seen_event)))
 
+    @work(exclusive=True, exit_on_error=False, group="training-start")
+    async def _start_remote(self, backend: str, settings: RemoteSettings) -> None:
+        """The key when none is set, then what goes where and its cost, confirmed, then
+        the job. Calls that may wait on the network or the keyring run in threads."""
+        try:
+            provider = self.app.provider(backend)
+            if not await asyncio.to_thread(_has_key, backend) and not await self._ask_key(backend):
+                return
+            plan = await asyncio.to_thread(provider.plan, self.model, settings)
+            send = await self.app.push_screen_wait(
+                ConfirmDialog(
+                    f"Send the examples to {plan.service}?",
+                    escape(plan.describe()),
+                    confirm="Send",
+                    careful=True,
+                )
+            )
+            if not send:
+                return
+            await asyncio.to_thread(provider.start, self.model, settings)
+        finally:
+            self._set_starting(False)
+        self._apply(await asyncio.to_thread(read_training, self.model, self._seen_event))
+
+    async def _ask_key(self, backend: str) -> bool:
+        """Ask for the API key and keep it where the user chose; False when cancelled."""
+        from gpt_is_you.providers.openai.connection import config_path, keyring_available
+
+        dialog = ApiKeyDialog(
+            backend,
+            keyring=await asyncio.to_thread(keyring_available),
+            config_file=str(config_path()),
+        )
+        answer = await self.app.push_screen_wait(dialog)
+        if answer is None:
+            return False
+        where = await asyncio.to_thread(answer.keep)
+        self.notify(f"The {_service(backend)} API key is kept in {where}.", title="API key")
+        return True
+
     # Live -----------------------------------------------------------------------------
 
     def action_cancel_job(self) -> None:
@@ -465,11 +767,20 @@ accuracy on the training and validation examples, and its log.
             if cancel:
                 self._act(lambda provider: provider.cancel(self.model))
 
+        if self._job is not None and self._job.backend != LOCAL:
+            body = (
+                f"{_service(self._job.backend)} stops the job. A cancelled remote job cannot "
+                "be resumed: n starts a new one."
+            )
+        else:
+            body = (
+                "The job stops after the step it is in and keeps its last checkpoint: "
+                "r resumes it later."
+            )
         self.app.push_screen(
             ConfirmDialog(
                 "Cancel training?",
-                "The job stops after the step it is in and keeps its last checkpoint: "
-                "r resumes it later.",
+                body,
                 confirm="Cancel training",
                 danger=True,
             ),
@@ -494,6 +805,33 @@ accuracy on the training and validation examples, and its log.
     def action_back(self) -> None:
         # Nothing here stops the job: it belongs to its own process, not to this screen.
         self.dismiss()
+
+
+def _service(backend: str) -> str:
+    return SERVICES.get(backend, backend)
+
+
+def _has_key(backend: str) -> bool:
+    from gpt_is_you.providers.openai.connection import has_key
+
+    return has_key(backend)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _compose_fields(fields: tuple[Field, ...], defaults: object) -> ComposeResult:
+    for field in fields:
+        value = getattr(defaults, field.name)
+        with Horizontal(classes="field"):
+            yield Label(field.label, classes="field-label")
+            yield Input(
+                "" if value is None else value if field.kind is str else f"{value:g}",
+                type=field.input_type,
+                id=field.id,
+            )
+            yield Static(field.hint, id=f"{field.id}-hint", classes="field-hint")
 
 
 def _state_colour(job: Job) -> str:

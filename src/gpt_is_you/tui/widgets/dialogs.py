@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from gpt_is_you.tui.screens.base import AppModal
 
@@ -22,23 +22,41 @@ T = TypeVar("T")
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """Asks one question; dismisses with True for the confirming button."""
+    """Asks one question; dismisses with True for the confirming button. With ``check``,
+    a checkbox (ticked) goes with the question: the caller reads ``checked``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(False)", "Cancel", id="dialog.cancel"),
     ]
 
-    def __init__(self, title: str, body: str, *, confirm: str = "OK", danger: bool = False) -> None:
+    def __init__(
+        self,
+        title: str,
+        body: str,
+        *,
+        confirm: str = "OK",
+        danger: bool = False,
+        careful: bool = False,
+        check: str | None = None,
+    ) -> None:
         super().__init__(classes="dialog")
         self._title = title
         self._body = body
         self._confirm = confirm
         self._danger = danger
+        # The focus on Cancel: for answers that cannot be taken back (deleting, sending
+        # data away), so that a second Enter does nothing.
+        self._careful = careful or danger
+        self._check = check
+        # Kept as it changes: the caller reads it once the dialog is gone.
+        self.checked = check is not None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Static(self._title, classes="dialog-title")
             yield Static(self._body, classes="dialog-body")
+            if self._check is not None:
+                yield Checkbox(self._check, True, id="confirm-check", classes="dialog-check")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(
@@ -47,7 +65,11 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         # The safe answer has the focus: Enter on a dialog that deletes deletes nothing.
-        self.query_one("#cancel" if self._danger else "#confirm", Button).focus()
+        self.query_one("#cancel" if self._careful else "#confirm", Button).focus()
+
+    @on(Checkbox.Changed, "#confirm-check")
+    def _checked(self, event: Checkbox.Changed) -> None:
+        self.checked = event.value
 
     @on(Button.Pressed)
     def _answer(self, event: Button.Pressed) -> None:

@@ -1,0 +1,139 @@
+"""The dialog that asks for a remote backend's API key (and Azure's endpoint), and where
+to keep it: the system keyring, the config file (readable by the user only), or only this
+session's environment, which the job's watcher process inherits.
+
+The key goes from the password field to ``connection.save`` or ``os.environ``; it is never
+shown, logged or put into a message.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
+
+from gpt_is_you.tui.widgets.dialogs import FormDialog
+
+KEYRING = "keyring"
+FILE = "file"
+SESSION = "session"
+
+SERVICES = {"openai": "OpenAI", "azure": "Azure OpenAI"}
+# The environment variables the openai SDK (and our connection settings) read; a key kept
+# for this session only goes there.
+_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
+_ENDPOINT_VARIABLE = "AZURE_OPENAI_ENDPOINT"
+_VERSION_VARIABLE = "OPENAI_API_VERSION"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """What the user typed, and where to keep it."""
+
+    backend: str
+    key: str = field(repr=False)
+    where: str  # KEYRING, FILE or SESSION
+    endpoint: str | None = None  # azure
+    api_version: str | None = None  # azure
+
+    def keep(self) -> str:
+        """Save the key (and the endpoint) where the user chose; returns where it went."""
+        if self.where == SESSION:
+            os.environ[_KEY_VARIABLES[self.backend]] = self.key
+            if self.endpoint:
+                os.environ[_ENDPOINT_VARIABLE] = self.endpoint
+            if self.api_version:
+                os.environ[_VERSION_VARIABLE] = self.api_version
+            return "this session only"
+        from gpt_is_you.providers.openai.connection import save
+
+        return save(
+            self.backend,
+            key=self.key,
+            use_keyring=self.where == KEYRING,
+            endpoint=self.endpoint,
+            api_version=self.api_version,
+        )
+
+
+class ApiKeyDialog(FormDialog[ApiKey | None]):
+    """Asks for the key of ``backend``; dismisses with an ApiKey, or None when cancelled."""
+
+    def __init__(self, backend: str, *, keyring: bool, config_file: str) -> None:
+        super().__init__()
+        self.backend = backend
+        self._keyring = keyring
+        self._config_file = config_file
+
+    def compose(self) -> ComposeResult:
+        from gpt_is_you.providers.openai.connection import DEFAULT_API_VERSION
+
+        service = SERVICES[self.backend]
+        with Vertical(classes="dialog-box", id="api-key-box"):
+            yield Static(f"{service} API key", classes="dialog-title")
+            yield Static(
+                f"Training on {service} needs an API key. It is sent to {service} only, and "
+                "never shown, logged or stored with your models.",
+                classes="dialog-body",
+            )
+            with Horizontal(classes="api-key-row"):
+                yield Label("API key", classes="api-key-label")
+                yield Input(
+                    password=True,
+                    placeholder="sk-…" if self.backend == "openai" else "",
+                    id="api-key",
+                )
+            if self.backend == "azure":
+                with Horizontal(classes="api-key-row"):
+                    yield Label("Endpoint", classes="api-key-label")
+                    yield Input(
+                        os.environ.get(_ENDPOINT_VARIABLE, ""),
+                        placeholder="https://NAME.openai.azure.com",
+                        id="api-endpoint",
+                    )
+                with Horizontal(classes="api-key-row"):
+                    yield Label("API version", classes="api-key-label")
+                    yield Input(DEFAULT_API_VERSION, id="api-version")
+            yield Static("Keep it in", classes="api-key-where-title")
+            with RadioSet(id="api-key-where"):
+                yield RadioButton(
+                    "the system keyring" if self._keyring else "the system keyring (none here)",
+                    value=self._keyring,
+                    disabled=not self._keyring,
+                    id=f"where-{KEYRING}",
+                )
+                yield RadioButton(
+                    f"{self._config_file} (readable by you only)",
+                    value=not self._keyring,
+                    id=f"where-{FILE}",
+                )
+                yield RadioButton(
+                    "this session only (forgotten when you quit)", id=f"where-{SESSION}"
+                )
+            yield Static("", id="api-key-problem", classes="dialog-body")
+            yield from self.buttons("Save")
+
+    def on_mount(self) -> None:
+        self.query_one("#api-key", Input).focus()
+
+    def _finish(self) -> None:
+        key = self.query_one("#api-key", Input).value.strip()
+        endpoint = version = None
+        problem = None
+        if self.backend == "azure":
+            endpoint = self.query_one("#api-endpoint", Input).value.strip()
+            version = self.query_one("#api-version", Input).value.strip() or None
+            if not endpoint.startswith(("https://", "http://")):
+                problem = ("#api-endpoint", "The endpoint is a URL: https://NAME.openai.azure.com")
+        if not key:
+            problem = ("#api-key", "Paste the API key first.")
+        if problem is not None:
+            self.query_one("#api-key-problem", Static).update(problem[1])
+            self.query_one(problem[0], Input).focus()
+            return
+        pressed = self.query_one("#api-key-where", RadioSet).pressed_button
+        where = pressed.id.removeprefix("where-") if pressed and pressed.id else FILE
+        self.dismiss(ApiKey(self.backend, key, where, endpoint, version))
