@@ -143,6 +143,26 @@ def save(
     return where
 
 
+def use_for_session(backend: str, *, key: str, **settings: str | None) -> None:
+    """Use a key (and ``endpoint``, ``api_version``) until this process ends, saving
+    nothing: the environment, which the job's watcher process inherits."""
+    env = _ENV[backend]
+    os.environ[env["key"]] = key
+    for name, value in settings.items():
+        if value and name in env:
+            os.environ[env[name]] = value
+
+
+def saved_endpoint(backend: str = "azure") -> str:
+    """The Azure endpoint already set, to offer it again ("" when none)."""
+    if os.environ.get(_ENV[backend]["endpoint"]):
+        return os.environ[_ENV[backend]["endpoint"]]
+    try:
+        return _read_config().get(backend, {}).get("endpoint", "")
+    except ProviderError:  # an unreadable file is reported when it is used, not here
+        return ""
+
+
 def forget_key(backend: str) -> None:
     config = _read_config()
     config.get(backend, {}).pop("api_key", None)

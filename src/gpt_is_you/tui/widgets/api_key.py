@@ -8,7 +8,6 @@ shown, logged or put into a message.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
@@ -22,11 +21,6 @@ FILE = "file"
 SESSION = "session"
 
 SERVICES = {"openai": "OpenAI", "azure": "Azure OpenAI"}
-# The environment variables the openai SDK (and our connection settings) read; a key kept
-# for this session only goes there.
-_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
-_ENDPOINT_VARIABLE = "AZURE_OPENAI_ENDPOINT"
-_VERSION_VARIABLE = "OPENAI_API_VERSION"
 
 
 @dataclass(frozen=True)
@@ -41,14 +35,13 @@ class ApiKey:
 
     def keep(self) -> str:
         """Save the key (and the endpoint) where the user chose; returns where it went."""
+        from gpt_is_you.providers.openai.connection import save, use_for_session
+
         if self.where == SESSION:
-            os.environ[_KEY_VARIABLES[self.backend]] = self.key
-            if self.endpoint:
-                os.environ[_ENDPOINT_VARIABLE] = self.endpoint
-            if self.api_version:
-                os.environ[_VERSION_VARIABLE] = self.api_version
+            use_for_session(
+                self.backend, key=self.key, endpoint=self.endpoint, api_version=self.api_version
+            )
             return "this session only"
-        from gpt_is_you.providers.openai.connection import save
 
         return save(
             self.backend,
@@ -69,7 +62,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
         self._config_file = config_file
 
     def compose(self) -> ComposeResult:
-        from gpt_is_you.providers.openai.connection import DEFAULT_API_VERSION
+        from gpt_is_you.providers.openai.connection import DEFAULT_API_VERSION, saved_endpoint
 
         service = SERVICES[self.backend]
         with Vertical(classes="dialog-box", id="api-key-box"):
@@ -90,7 +83,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
                 with Horizontal(classes="api-key-row"):
                     yield Label("Endpoint", classes="api-key-label")
                     yield Input(
-                        os.environ.get(_ENDPOINT_VARIABLE, ""),
+                        saved_endpoint(),
                         placeholder="https://NAME.openai.azure.com",
                         id="api-endpoint",
                     )
