@@ -11,7 +11,7 @@ import pytest
 from gpt_is_you.cli import main
 from gpt_is_you.dataset.cost import estimate
 from gpt_is_you.dataset.examples import TRAIN, VALID
-from gpt_is_you.store import browse
+from gpt_is_you.store import browse, schema
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.models import iter_examples, open_model, read_examples
 from gpt_is_you.store.new import DEFAULT_REMOTE_MODEL
@@ -134,10 +134,11 @@ def test_migration_4_counts_the_turns_of_existing_examples(bruno):
     with open_model(bruno) as db:
         db.executescript(
             "DROP INDEX examples_for_stats; ALTER TABLE examples DROP COLUMN turns; "
-            "PRAGMA user_version = 3;"
+            "DROP TABLE remote_objects; DROP INDEX events_by_remote_id; "
+            "ALTER TABLE events DROP COLUMN remote_id; PRAGMA user_version = 3;"
         )
     with open_model(bruno) as db:  # opening migrates
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.VERSION
         turns = dict(db.execute("SELECT id, turns FROM examples"))
         assert turns == {i: len(e.turns) for i, e, _ in read_examples(db)}
         assert browse.read_stats(db).train.turns == sum(

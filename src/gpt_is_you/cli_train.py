@@ -173,7 +173,7 @@ def _train(args: argparse.Namespace) -> int:
     elif provider.name == "local":
         settings = TrainSettings.chosen(
             base=args.base or TrainSettings.base,
-            epochs=args.epochs or TrainSettings.epochs,
+            epochs=TrainSettings.epochs if args.epochs is None else args.epochs,
             max_steps=args.max_steps,
             lr=args.lr,
             lora_rank=args.lora_rank,

@@ -161,12 +161,21 @@ def list_models() -> list[ModelSummary]:
     for folder in sorted(root.iterdir()):
         if folder.name.startswith(".") or not (folder / DB_NAME).is_file():
             continue
-        db = connect(folder / DB_NAME)
         try:
-            summaries.append(_summary(db, folder.name))
-        finally:
-            db.close()
+            summaries.append(_read_summary(folder))
+        except sqlite3.Error:
+            if not folder.exists():  # deleted while we looked: not a model any more
+                continue
+            raise
     return summaries
+
+
+def _read_summary(folder: Path) -> ModelSummary:
+    db = connect(folder / DB_NAME)
+    try:
+        return _summary(db, folder.name)
+    finally:
+        db.close()
 
 
 def remove_model(name: str) -> None:
