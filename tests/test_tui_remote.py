@@ -286,6 +286,24 @@ def test_the_training_screen_watches_a_job_whose_watcher_died(server):
     assert len(server.jobs) == 1
 
 
+def test_the_models_list_watches_a_job_whose_watcher_died(server):
+    server.steps = 30
+    OpenAIProvider("openai").start(MODEL, RemoteSettings())
+    deadline = time.monotonic() + 10
+    while latest_job().remote_id is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(latest_job().pid, signal.SIGKILL)  # as if the machine restarted
+
+    async def scenario(pilot) -> None:
+        # Only the list is open: it starts a new watcher, and the job ends.
+        await until(pilot, lambda: latest_job().state == jobs.SUCCEEDED, 20)
+        await until(pilot, lambda: list_models()[0].state == "trained")
+
+    run(GptIsYouApp(), scenario)
+    assert len(server.jobs) == 1
+
+
 def test_an_interrupted_remote_job_is_watched_again_with_r_then_a_new_run(server):
     server.steps = 30
     OpenAIProvider("openai").start(MODEL, RemoteSettings(epochs=2))

@@ -115,6 +115,10 @@ learns, the examples built from it, and its training runs and conversations.
     @work(thread=True, exclusive=True, exit_on_error=False, group="models-list")
     def _reload(self) -> None:
         models = list_models()
+        for model in models:
+            if model.backend not in ("", "local") and _active(model.state):
+                # The job runs at the service; after a restart its watcher is started again.
+                self.app.provider(model.backend).status(model.name)
         # A newer reload replaced this one: an older list must not overwrite its result.
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, models)
@@ -269,6 +273,10 @@ learns, the examples built from it, and its training runs and conversations.
             self.notify, f"{name} was deleted.{there}", title="Deleted", markup=False
         )
         self.app.call_from_thread(self._reload)
+
+
+def _active(state: str) -> bool:
+    return state == "queued" or state.startswith("training")
 
 
 def _remote_leftovers(name: str) -> dict:
