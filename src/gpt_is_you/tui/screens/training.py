@@ -1,5 +1,8 @@
 """Training a model: the settings that matter, then its job followed live from the store.
 
+The settings are a form of their own (``widgets/training_form.py``); this screen switches
+between it and the live view, and starts the run the form reads back.
+
 The job runs in a process of its own (or on a remote service, followed by a watcher
 process): this screen only starts, resumes and cancels it through the backend, and reads
 the model's store about once a second. Leaving the screen or quitting the app leaves the
@@ -13,7 +16,6 @@ confirms what is sent and what it costs.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,26 +25,23 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import (
     Button,
-    Checkbox,
     ContentSwitcher,
     Footer,
     Header,
     Input,
-    Label,
     ProgressBar,
     RichLog,
-    Select,
     Static,
 )
 from textual.worker import Worker, WorkerState
 
-from gpt_is_you.providers.settings import REMOTE_BASES, RemoteSettings, TrainSettings
+from gpt_is_you.providers.settings import RemoteSettings, TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.jobs import Event, Job
@@ -52,82 +51,7 @@ from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.api_key import SERVICES, ApiKeyDialog
 from gpt_is_you.tui.widgets.chart import LineChart, Series, percent
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog
-
-LOCAL = "local"
-BACKENDS = [
-    ("local: on this machine", LOCAL),
-    ("openai: OpenAI, or the server at OPENAI_BASE_URL", "openai"),
-    ("azure: Azure OpenAI", "azure"),
-]
-BACKEND_HINTS = {
-    LOCAL: "private: nothing leaves this machine",
-    "openai": "uploads the examples (you confirm first); needs an API key",
-    "azure": "uploads the examples (you confirm first); needs an endpoint and a key",
-}
-DEVICES = [(name, name) for name in ("auto", "cpu", "cuda", "mps")]
-DEFAULT_BASE_HINT = (
-    "blank: SmolLM2-135M-Instruct (bundled); or a model folder, a .gguf file, a hub id"
-)
-
-
-@dataclass(frozen=True)
-class Field:
-    """A setting typed into the form: its ``TrainSettings`` (or ``RemoteSettings``) name,
-    label, type and hint."""
-
-    name: str
-    label: str
-    kind: type[int] | type[float] | type[str]
-    hint: str
-    optional: bool = False  # blank means None
-    prefix: str = ""  # of the widget's id: the remote form has fields of the same names
-
-    @property
-    def id(self) -> str:
-        return self.prefix + self.name.replace("_", "-")
-
-    @property
-    def input_type(self) -> str:
-        return {int: "integer", float: "number"}.get(self.kind, "text")
-
-    def parse(self, text: str) -> int | float | str | None:
-        text = text.strip()
-        if not text and self.optional:
-            return None
-        if self.kind is str:
-            return text
-        value = self.kind(text)  # ValueError for anything else
-        if not math.isfinite(value):
-            raise ValueError(text)
-        return value
-
-
-FIELDS = (
-    Field("epochs", "Epochs", float, "passes over the examples"),
-    Field("max_steps", "Max steps", int, "blank: every step of the epochs", optional=True),
-    Field("lr", "Learning rate", float, "between 0 and 1"),
-    Field("lora_rank", "LoRA rank", int, "alpha follows at twice the rank"),
-    Field("max_seq_len", "Max sequence length", int, "tokens per example; longer ones are cut"),
-    Field("seed", "Seed", int, "the same seed gives the same run"),
-)
-
-REMOTE = "remote-"
-
-
-def _remote(name: str, label: str, kind: type, hint: str) -> Field:
-    """A field of the remote form: blank leaves the choice to the service."""
-    return Field(name, label, kind, hint, optional=True, prefix=REMOTE)
-
-
-REMOTE_FIELDS = (
-    _remote("epochs", "Epochs", int, "blank: auto (the service chooses)"),
-    _remote("batch_size", "Batch size", int, "blank: auto"),
-    _remote("lr_multiplier", "LR multiplier", float, "of the learning rate; blank: auto"),
-    _remote("seed", "Seed", int, "the same seed gives the same run; blank: any"),
-    _remote("suffix", "Suffix", str, "in the tuned model's id; blank: this model's name"),
-)
-ALL_FIELDS = (*FIELDS, *REMOTE_FIELDS)
-OTHER_BASE_HINT = "blank: the one chosen above; or any model name (ft:… trains a fine-tune again)"
+from gpt_is_you.tui.widgets.training_form import LOCAL, TrainingForm
 
 STATE_WORDS = {
     jobs.QUEUED: "starting",
@@ -299,8 +223,6 @@ accuracy on the training and validation examples, and its log.
         except ModelError as error:
             self._first, self._missing = Reading(None, {}, [], datetime.now()), error
         self._mode = "live" if self._first.job else "setup"
-        latest = self._first.job
-        self._backend = latest.backend if latest and latest.backend in SERVICES else LOCAL
         # The files a succeeded remote job left at its service: None until known.
         self._uploads: tuple[str, ...] | None = None
         self._offered = False  # deleting them is offered once per visit
@@ -311,63 +233,9 @@ accuracy on the training and validation examples, and its log.
     def compose(self) -> ComposeResult:
         yield Header()
         with ContentSwitcher(initial=self._mode, id="training"):
-            yield from self._compose_setup()
+            yield TrainingForm(self.model, self._first.job, id="setup")
             yield from self._compose_live()
         yield Footer()
-
-    def _compose_setup(self) -> ComposeResult:
-        job = self._first.job
-        remote_job = job is not None and job.backend != LOCAL
-        local = TrainSettings.from_json(job.settings) if job and not remote_job else TrainSettings()
-        with VerticalScroll(id="setup"):
-            yield Static(f"Train [b]{escape(self.model)}[/b]", id="setup-title")
-            with Horizontal(classes="field"):
-                yield Label("Backend", classes="field-label")
-                yield Select(BACKENDS, value=self._backend, allow_blank=False, id="backend")
-                yield Static(BACKEND_HINTS[self._backend], id="backend-hint", classes="field-hint")
-            with Vertical(id="local-settings"):
-                yield from self._compose_local(local)
-            with Vertical(id="remote-settings"):
-                yield from self._compose_remote(
-                    RemoteSettings.from_json(job.settings) if remote_job else RemoteSettings()
-                )
-            yield Button("Start training", id="start", variant="primary")
-
-    def _compose_local(self, defaults: TrainSettings) -> ComposeResult:
-        with Horizontal(classes="field"):
-            yield Label("Base model", classes="field-label")
-            base = "" if defaults.base == "default" else defaults.base
-            yield Input(base, placeholder="default", id="base")
-            yield Static(DEFAULT_BASE_HINT, id="base-hint", classes="field-hint")
-        yield from _compose_fields(FIELDS, defaults)
-        with Horizontal(classes="field"):
-            yield Label("Device", classes="field-label")
-            yield Select(DEVICES, value=defaults.device, allow_blank=False, id="device")
-            yield Static("auto: a GPU when there is one", classes="field-hint")
-
-    def _compose_remote(self, defaults: RemoteSettings) -> ComposeResult:
-        listed = defaults.base in REMOTE_BASES
-        with Horizontal(classes="field"):
-            yield Label("Base model", classes="field-label")
-            yield Select(
-                [(name, name) for name in REMOTE_BASES],
-                value=defaults.base if listed else REMOTE_BASES[0],
-                allow_blank=False,
-                id="remote-base",
-            )
-            yield Static("what the service fine-tunes now", classes="field-hint")
-        with Horizontal(classes="field"):
-            yield Label("Or another model", classes="field-label")
-            yield Input("" if listed else defaults.base, id="remote-base-other")
-            yield Static(OTHER_BASE_HINT, id="remote-base-other-hint", classes="field-hint")
-        yield from _compose_fields(REMOTE_FIELDS, defaults)
-        with Horizontal(classes="field"):
-            yield Label("", classes="field-label")
-            yield Checkbox(
-                "delete the uploaded files when the job ends",
-                defaults.delete_files,
-                id="delete-files",
-            )
 
     def _compose_live(self) -> ComposeResult:
         with Vertical(id="live"):
@@ -384,7 +252,6 @@ accuracy on the training and validation examples, and its log.
             self.app.pop_screen()
             self.app.show_error(self._missing)
             return
-        self._show_backend()
         self._apply(self._first)
         self._focus_mode()
         self._timer = self.set_interval(self.POLL_SECONDS, self._poll)
@@ -587,24 +454,9 @@ accuracy on the training and validation examples, and its log.
 
     def _focus_mode(self) -> None:
         if self._mode == "setup":
-            self.query_one("#base" if self._backend == LOCAL else "#remote-base").focus()
+            self.query_one(TrainingForm).focus_first()
         else:
             self.query_one("#job-events", RichLog).focus()
-
-    def _show_backend(self) -> None:
-        """The settings of the chosen backend: the local ones, or the remote ones."""
-        remote = self._backend != LOCAL
-        self.query_one("#local-settings").display = not remote
-        self.query_one("#remote-settings").display = remote
-        self.query_one("#backend-hint", Static).update(BACKEND_HINTS[self._backend])
-        self.query_one("#start", Button).label = (
-            f"Send to {_service(self._backend)}…" if remote else "Start training"
-        )
-
-    @on(Select.Changed, "#backend")
-    def _backend_chosen(self, event: Select.Changed) -> None:
-        self._backend = str(event.value)
-        self._show_backend()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         job, live = self._job, self._mode == "live"
@@ -629,86 +481,21 @@ accuracy on the training and validation examples, and its log.
     def _submit(self) -> None:
         self.action_start()
 
-    @on(Input.Changed)
-    def _forget_problem(self, event: Input.Changed) -> None:
-        if event.input.id is not None:
-            self._mark(event.input.id, None)
-
     def action_start(self) -> None:
         if self._starting or self._mode != "setup":
             return
-        if self._backend == LOCAL:
-            settings = self._local_settings()
-            if settings is not None:
-                self._set_starting(True)
-                self._start(LOCAL, settings)
+        run = self.query_one(TrainingForm).read()
+        if run is None:
             return
-        remote = self._remote_settings()
-        if remote is not None:
-            self._set_starting(True)
-            self._start_remote(self._backend, remote)
-
-    def _local_settings(self) -> TrainSettings | None:
-        """The settings in the form, or None after marking what is wrong by its field."""
-        values, problems = self._values(FIELDS)
-        settings = None
-        if not problems:
-            settings = TrainSettings.chosen(
-                base=self.query_one("#base", Input).value.strip() or "default",
-                device=str(self.query_one("#device", Select).value),
-                **values,
-            )
-            problems = settings.problems()
-        return None if self._show_problems(FIELDS, problems) else settings
-
-    def _remote_settings(self) -> RemoteSettings | None:
-        values, problems = self._values(REMOTE_FIELDS)
-        settings = None
-        if not problems:
-            other = self.query_one("#remote-base-other", Input).value.strip()
-            settings = RemoteSettings(
-                base=other or str(self.query_one("#remote-base", Select).value),
-                delete_files=self.query_one("#delete-files", Checkbox).value,
-                **values,
-            )
-            problems = settings.problems()
-        return None if self._show_problems(REMOTE_FIELDS, problems) else settings
-
-    def _values(self, fields: tuple[Field, ...]) -> tuple[dict[str, object], list[tuple]]:
-        values: dict[str, object] = {}
-        problems: list[tuple[str, str]] = []
-        for field in fields:
-            try:
-                values[field.name] = field.parse(self.query_one(f"#{field.id}", Input).value)
-            except ValueError:
-                word = "a whole number" if field.kind is int else "a number"
-                problems.append((field.name, f"must be {word}"))
-        return values, problems
-
-    def _show_problems(self, fields: tuple[Field, ...], problems: list[tuple[str, str]]) -> bool:
-        """Mark each field by its problem (or none); True when there is one."""
-        found = dict(problems)
-        for field in fields:
-            self._mark(field.id, found.get(field.name))
-        if not problems:
-            return False
-        first = next((f for f in fields if f.name == problems[0][0]), None)
-        # RemoteSettings' "base" is the typed model name: it has no field of its own here.
-        self.query_one(f"#{first.id}" if first else "#remote-base-other", Input).focus()
-        return True
-
-    def _mark(self, field_id: str, problem: str | None) -> None:
-        field = next((f for f in ALL_FIELDS if f.id == field_id), None)
-        if field is None:
-            return
-        self.query_one(f"#{field_id}", Input).set_class(problem is not None, "-invalid")
-        hint = self.query_one(f"#{field_id}-hint", Static)
-        hint.update(f"{field.label} {problem}" if problem else field.hint)
-        hint.set_class(problem is not None, "-problem")
+        self._set_starting(True)
+        if isinstance(run.settings, TrainSettings):
+            self._start(run.backend, run.settings)
+        else:
+            self._start_remote(run.backend, run.settings)
 
     def _set_starting(self, starting: bool) -> None:
         self._starting = starting
-        self.query_one("#start", Button).disabled = starting
+        self.query_one(TrainingForm).set_starting(starting)
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training-start")
@@ -819,19 +606,6 @@ def _has_key(backend: str) -> bool:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _compose_fields(fields: tuple[Field, ...], defaults: object) -> ComposeResult:
-    for field in fields:
-        value = getattr(defaults, field.name)
-        with Horizontal(classes="field"):
-            yield Label(field.label, classes="field-label")
-            yield Input(
-                "" if value is None else value if field.kind is str else f"{value:g}",
-                type=field.input_type,
-                id=field.id,
-            )
-            yield Static(field.hint, id=f"{field.id}-hint", classes="field-hint")
 
 
 def _state_colour(job: Job) -> str:

@@ -1,0 +1,292 @@
+"""The settings of a new training run: the backend, then the local or the remote settings.
+
+The training screen shows this form before its first job and again for a new run. The
+form composes the fields (filled from the latest job's settings, so that a new run starts
+from the last one), shows one backend's settings at a time, and reads them back as a
+``NewRun``, marking each problem by its field. Starting the job is the screen's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from gpt_is_you.providers.settings import REMOTE_BASES, RemoteSettings, TrainSettings
+from gpt_is_you.store.jobs import Job
+from gpt_is_you.tui.widgets.api_key import SERVICES
+
+LOCAL = "local"
+BACKENDS = [
+    ("local: on this machine", LOCAL),
+    ("openai: OpenAI, or the server at OPENAI_BASE_URL", "openai"),
+    ("azure: Azure OpenAI", "azure"),
+]
+BACKEND_HINTS = {
+    LOCAL: "private: nothing leaves this machine",
+    "openai": "uploads the examples (you confirm first); needs an API key",
+    "azure": "uploads the examples (you confirm first); needs an endpoint and a key",
+}
+DEVICES = [(name, name) for name in ("auto", "cpu", "cuda", "mps")]
+DEFAULT_BASE_HINT = (
+    "blank: SmolLM2-135M-Instruct (bundled); or a model folder, a .gguf file, a hub id"
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A setting typed into the form: its ``TrainSettings`` (or ``RemoteSettings``) name,
+    label, type and hint."""
+
+    name: str
+    label: str
+    kind: type[int] | type[float] | type[str]
+    hint: str
+    optional: bool = False  # blank means None
+    prefix: str = ""  # of the widget's id: the remote form has fields of the same names
+
+    @property
+    def id(self) -> str:
+        return self.prefix + self.name.replace("_", "-")
+
+    @property
+    def input_type(self) -> str:
+        return {int: "integer", float: "number"}.get(self.kind, "text")
+
+    def parse(self, text: str) -> int | float | str | None:
+        text = text.strip()
+        if not text and self.optional:
+            return None
+        if self.kind is str:
+            return text
+        value = self.kind(text)  # ValueError for anything else
+        if not math.isfinite(value):
+            raise ValueError(text)
+        return value
+
+
+FIELDS = (
+    Field("epochs", "Epochs", float, "passes over the examples"),
+    Field("max_steps", "Max steps", int, "blank: every step of the epochs", optional=True),
+    Field("lr", "Learning rate", float, "between 0 and 1"),
+    Field("lora_rank", "LoRA rank", int, "alpha follows at twice the rank"),
+    Field("max_seq_len", "Max sequence length", int, "tokens per example; longer ones are cut"),
+    Field("seed", "Seed", int, "the same seed gives the same run"),
+)
+
+REMOTE = "remote-"
+
+
+def _remote(name: str, label: str, kind: type, hint: str) -> Field:
+    """A field of the remote form: blank leaves the choice to the service."""
+    return Field(name, label, kind, hint, optional=True, prefix=REMOTE)
+
+
+REMOTE_FIELDS = (
+    _remote("epochs", "Epochs", int, "blank: auto (the service chooses)"),
+    _remote("batch_size", "Batch size", int, "blank: auto"),
+    _remote("lr_multiplier", "LR multiplier", float, "of the learning rate; blank: auto"),
+    _remote("seed", "Seed", int, "the same seed gives the same run; blank: any"),
+    _remote("suffix", "Suffix", str, "in the tuned model's id; blank: this model's name"),
+)
+ALL_FIELDS = (*FIELDS, *REMOTE_FIELDS)
+OTHER_BASE_HINT = "blank: the one chosen above; or any model name (ft:… trains a fine-tune again)"
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """What the form says to start: the backend, and the settings of its kind
+    (``TrainSettings`` for the local one, ``RemoteSettings`` for a remote one)."""
+
+    backend: str
+    settings: TrainSettings | RemoteSettings
+
+
+class TrainingForm(VerticalScroll):
+    """The training settings, scrolled when the terminal is short.
+
+    The form is the ``VerticalScroll`` itself rather than a container around one: the
+    screen's layout, focus order and stylesheet (``#setup …`` in app.tcss) then see the
+    same widgets as when the screen composed them itself."""
+
+    def __init__(self, model: str, latest: Job | None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model = model
+        self._latest = latest
+        # The latest job's backend is offered again; a backend this app no longer offers
+        # falls back to training here.
+        self.backend = latest.backend if latest and latest.backend in SERVICES else LOCAL
+
+    def compose(self) -> ComposeResult:
+        job = self._latest
+        remote_job = job is not None and job.backend != LOCAL
+        local = TrainSettings.from_json(job.settings) if job and not remote_job else TrainSettings()
+        yield Static(f"Train [b]{escape(self.model)}[/b]", id="setup-title")
+        with Horizontal(classes="field"):
+            yield Label("Backend", classes="field-label")
+            yield Select(BACKENDS, value=self.backend, allow_blank=False, id="backend")
+            yield Static(BACKEND_HINTS[self.backend], id="backend-hint", classes="field-hint")
+        with Vertical(id="local-settings"):
+            yield from self._compose_local(local)
+        with Vertical(id="remote-settings"):
+            yield from self._compose_remote(
+                RemoteSettings.from_json(job.settings) if remote_job else RemoteSettings()
+            )
+        yield Button("Start training", id="start", variant="primary")
+
+    def _compose_local(self, defaults: TrainSettings) -> ComposeResult:
+        with Horizontal(classes="field"):
+            yield Label("Base model", classes="field-label")
+            base = "" if defaults.base == "default" else defaults.base
+            yield Input(base, placeholder="default", id="base")
+            yield Static(DEFAULT_BASE_HINT, id="base-hint", classes="field-hint")
+        yield from _compose_fields(FIELDS, defaults)
+        with Horizontal(classes="field"):
+            yield Label("Device", classes="field-label")
+            yield Select(DEVICES, value=defaults.device, allow_blank=False, id="device")
+            yield Static("auto: a GPU when there is one", classes="field-hint")
+
+    def _compose_remote(self, defaults: RemoteSettings) -> ComposeResult:
+        listed = defaults.base in REMOTE_BASES
+        with Horizontal(classes="field"):
+            yield Label("Base model", classes="field-label")
+            yield Select(
+                [(name, name) for name in REMOTE_BASES],
+                value=defaults.base if listed else REMOTE_BASES[0],
+                allow_blank=False,
+                id="remote-base",
+            )
+            yield Static("what the service fine-tunes now", classes="field-hint")
+        with Horizontal(classes="field"):
+            yield Label("Or another model", classes="field-label")
+            yield Input("" if listed else defaults.base, id="remote-base-other")
+            yield Static(OTHER_BASE_HINT, id="remote-base-other-hint", classes="field-hint")
+        yield from _compose_fields(REMOTE_FIELDS, defaults)
+        with Horizontal(classes="field"):
+            yield Label("", classes="field-label")
+            yield Checkbox(
+                "delete the uploaded files when the job ends",
+                defaults.delete_files,
+                id="delete-files",
+            )
+
+    def on_mount(self) -> None:
+        self._show_backend()
+
+    # The backend ----------------------------------------------------------------------
+
+    def _show_backend(self) -> None:
+        """The settings of the chosen backend: the local ones, or the remote ones."""
+        remote = self.backend != LOCAL
+        self.query_one("#local-settings").display = not remote
+        self.query_one("#remote-settings").display = remote
+        self.query_one("#backend-hint", Static).update(BACKEND_HINTS[self.backend])
+        self.query_one("#start", Button).label = (
+            f"Send to {SERVICES.get(self.backend, self.backend)}…" if remote else "Start training"
+        )
+
+    @on(Select.Changed, "#backend")
+    def _backend_chosen(self, event: Select.Changed) -> None:
+        self.backend = str(event.value)
+        self._show_backend()
+
+    def focus_first(self) -> None:
+        """Focus the first setting of the chosen backend: its base model."""
+        self.query_one("#base" if self.backend == LOCAL else "#remote-base").focus()
+
+    def set_starting(self, starting: bool) -> None:
+        """The start button is off while a run is being started."""
+        self.query_one("#start", Button).disabled = starting
+
+    # Reading the fields ---------------------------------------------------------------
+
+    def read(self) -> NewRun | None:
+        """The run the form says to start, or None after marking what is wrong by its
+        field (and focusing the first such field)."""
+        local = self.backend == LOCAL
+        settings = self._local_settings() if local else self._remote_settings()
+        return None if settings is None else NewRun(self.backend, settings)
+
+    def _local_settings(self) -> TrainSettings | None:
+        values, problems = self._values(FIELDS)
+        settings = None
+        if not problems:
+            settings = TrainSettings.chosen(
+                base=self.query_one("#base", Input).value.strip() or "default",
+                device=str(self.query_one("#device", Select).value),
+                **values,
+            )
+            problems = settings.problems()
+        return None if self._show_problems(FIELDS, problems) else settings
+
+    def _remote_settings(self) -> RemoteSettings | None:
+        values, problems = self._values(REMOTE_FIELDS)
+        settings = None
+        if not problems:
+            other = self.query_one("#remote-base-other", Input).value.strip()
+            settings = RemoteSettings(
+                base=other or str(self.query_one("#remote-base", Select).value),
+                delete_files=self.query_one("#delete-files", Checkbox).value,
+                **values,
+            )
+            problems = settings.problems()
+        return None if self._show_problems(REMOTE_FIELDS, problems) else settings
+
+    def _values(self, fields: tuple[Field, ...]) -> tuple[dict[str, object], list[tuple]]:
+        values: dict[str, object] = {}
+        problems: list[tuple[str, str]] = []
+        for field in fields:
+            try:
+                values[field.name] = field.parse(self.query_one(f"#{field.id}", Input).value)
+            except ValueError:
+                word = "a whole number" if field.kind is int else "a number"
+                problems.append((field.name, f"must be {word}"))
+        return values, problems
+
+    # Problems by their fields ---------------------------------------------------------
+
+    def _show_problems(self, fields: tuple[Field, ...], problems: list[tuple[str, str]]) -> bool:
+        """Mark each field by its problem (or none); True when there is one."""
+        found = dict(problems)
+        for field in fields:
+            self._mark(field.id, found.get(field.name))
+        if not problems:
+            return False
+        first = next((f for f in fields if f.name == problems[0][0]), None)
+        # RemoteSettings' "base" is the typed model name: it has no field of its own here.
+        self.query_one(f"#{first.id}" if first else "#remote-base-other", Input).focus()
+        return True
+
+    @on(Input.Changed)
+    def _forget_problem(self, event: Input.Changed) -> None:
+        # Whatever was wrong with a field may be right now: its hint comes back until the
+        # next start says otherwise.
+        if event.input.id is not None:
+            self._mark(event.input.id, None)
+
+    def _mark(self, field_id: str, problem: str | None) -> None:
+        field = next((f for f in ALL_FIELDS if f.id == field_id), None)
+        if field is None:
+            return
+        self.query_one(f"#{field_id}", Input).set_class(problem is not None, "-invalid")
+        hint = self.query_one(f"#{field_id}-hint", Static)
+        hint.update(f"{field.label} {problem}" if problem else field.hint)
+        hint.set_class(problem is not None, "-problem")
+
+
+def _compose_fields(fields: tuple[Field, ...], defaults: object) -> ComposeResult:
+    for field in fields:
+        value = getattr(defaults, field.name)
+        with Horizontal(classes="field"):
+            yield Label(field.label, classes="field-label")
+            yield Input(
+                "" if value is None else value if field.kind is str else f"{value:g}",
+                type=field.input_type,
+                id=field.id,
+            )
+            yield Static(field.hint, id=f"{field.id}-hint", classes="field-hint")
