@@ -121,6 +121,12 @@ async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -
         await pilot.pause(0.02)
 
 
+async def dialog_up(pilot, kind: type[Screen]) -> None:
+    """Wait until a dialog of ``kind`` is up and its text is in place (a dialog becomes
+    the screen a moment before its contents are composed)."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, kind) and body(pilot))
+
+
 def body(pilot) -> str:
     return "\n".join(str(s.render()) for s in pilot.app.screen.query(".dialog-body"))
 
@@ -167,7 +173,7 @@ def test_training_on_openai_asks_the_key_confirms_the_upload_and_cleans_up(serve
         await pilot.click("#confirm")
 
         # What is sent, and what it costs, before anything leaves.
-        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await dialog_up(pilot, ConfirmDialog)
         assert os.environ["OPENAI_API_KEY"] == server.api_key
         assert not (Path(os.environ["GPT_IS_YOU_CONFIG"]) / "connections.toml").exists()
         shown = body(pilot)
@@ -184,7 +190,7 @@ def test_training_on_openai_asks_the_key_confirms_the_upload_and_cleans_up(serve
         await until(pilot, lambda: "trained" in str(screen.query_one("#job-state").render()))
 
         # Once its watcher is done, deleting the uploaded files is offered.
-        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await dialog_up(pilot, ConfirmDialog)
         assert "Delete the uploaded files at OpenAI now?" in str(
             pilot.app.screen.query_one(".dialog-title", Static).render()
         )
@@ -219,7 +225,7 @@ def test_azure_asks_the_endpoint_too_and_cancel_sends_nothing(server):
         await paste(pilot, server.azure_endpoint)
         await pilot.press("tab", "tab", "down", "enter")  # this session only
         await pilot.click("#confirm")
-        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await dialog_up(pilot, ConfirmDialog)
         assert "Azure OpenAI" in body(pilot)
         await pilot.press("enter")  # Cancel
         await until(pilot, lambda: isinstance(pilot.app.screen, TrainingScreen))
@@ -239,7 +245,7 @@ def test_a_refused_key_is_one_dialog_and_nothing_is_sent(server, monkeypatch):
     async def scenario(pilot) -> None:
         await open_training(pilot, OPENAI)
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(pilot.app.screen, ErrorDialog))
+        await dialog_up(pilot, ErrorDialog)
         said = body(pilot)
         assert "refused the API key" in said and "OPENAI_API_KEY" in said
         assert "9876543210" not in said and "Traceback" not in said
@@ -322,7 +328,7 @@ def test_an_interrupted_remote_job_is_watched_again_with_r_then_a_new_run(server
         assert "Press r to watch the job again" in str(state.render())
         await pilot.press("r")
         await until(pilot, lambda: "trained" in str(state.render()), 20)
-        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await dialog_up(pilot, ConfirmDialog)
         await pilot.press("escape")  # the files: not now
         assert pilot.app.screen is screen
         await pilot.press("n")
@@ -358,7 +364,7 @@ def test_a_failed_remote_delete_is_a_dialog_and_keeps_the_model(trained, server)
 
     async def scenario(pilot) -> None:
         await pilot.press("delete", "tab", "enter")
-        await until(pilot, lambda: isinstance(pilot.app.screen, ErrorDialog))
+        await dialog_up(pilot, ErrorDialog)
         assert "server error" in body(pilot)
 
     run(GptIsYouApp(), scenario)
