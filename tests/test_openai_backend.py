@@ -72,6 +72,14 @@ def _job(name: str = "sam"):
         return jobs.read_job(db)
 
 
+def _wait_for_the_service(name: str = "sam") -> None:
+    """Until the watcher has created the job at the service."""
+    deadline = time.monotonic() + 20
+    while _job(name).remote_id is None:
+        assert time.monotonic() < deadline, "the job was not created"
+        time.sleep(0.02)
+
+
 def _wait_until_ended(name: str = "sam", seconds: float = 30.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -201,9 +209,7 @@ def test_rate_limits_and_server_errors_are_waited_out(sam, server, capsys, monke
     monkeypatch.setenv("GPT_IS_YOU_POLL_SECONDS", "0.3")
     server.fail("POST", "/files", 429, retry_after=0.1)
     assert main(["train", "sam", "--backend", "openai", "--yes", "--detach"]) == 0
-    deadline = time.monotonic() + 20
-    while _job().remote_id is None and time.monotonic() < deadline:
-        time.sleep(0.02)
+    _wait_for_the_service()
     # More server errors than the SDK retries: the watcher notes them and asks again.
     server.fail("GET", "/fine_tuning/jobs", 500, times=4)
     assert main(["status", "sam", "--follow"]) == 0
@@ -281,9 +287,7 @@ def test_cancel_stops_the_remote_job(sam, server, capsys, monkeypatch):
     monkeypatch.setenv("GPT_IS_YOU_POLL_SECONDS", "0.5")  # a job long enough to cancel
     server.steps = 30
     assert main(["train", "sam", "--backend", "openai", "--yes", "--detach"]) == 0
-    deadline = time.monotonic() + 20
-    while _job().remote_id is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_for_the_service()
     assert main(["train", "sam", "--cancel"]) == 0
     job = _wait_until_ended()
     assert job.state == jobs.CANCELLED
@@ -293,9 +297,7 @@ def test_cancel_stops_the_remote_job(sam, server, capsys, monkeypatch):
 def test_a_dead_watcher_is_replaced_and_the_job_found_again(sam, server, capsys):
     server.steps = 40
     assert main(["train", "sam", "--backend", "openai", "--yes", "--detach"]) == 0
-    deadline = time.monotonic() + 20
-    while _job().remote_id is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_for_the_service()
     first = _job()
     os.kill(first.pid, signal.SIGKILL)  # as if the machine restarted
     while jobs.pid_alive(first.pid):

@@ -272,14 +272,21 @@ def test_a_bad_remote_setting_is_named_by_its_field(server):
     assert not server.requests
 
 
-def test_the_training_screen_watches_a_job_whose_watcher_died(server):
+def start_then_kill_the_watcher(server, settings: RemoteSettings | None = None) -> jobs.Job:
+    """A job created at the service whose watcher is then killed, as by a restart."""
     server.steps = 30
-    OpenAIProvider("openai").start(MODEL, RemoteSettings())
+    OpenAIProvider("openai").start(MODEL, settings or RemoteSettings())
     deadline = time.monotonic() + 10
     while latest_job().remote_id is None:
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    os.kill(latest_job().pid, signal.SIGKILL)  # as if the machine restarted
+    job = latest_job()
+    os.kill(job.pid, signal.SIGKILL)
+    return job
+
+
+def test_the_training_screen_watches_a_job_whose_watcher_died(server):
+    start_then_kill_the_watcher(server)
 
     async def scenario(pilot) -> None:
         screen = await open_training(pilot)
@@ -293,13 +300,7 @@ def test_the_training_screen_watches_a_job_whose_watcher_died(server):
 
 
 def test_the_models_list_watches_a_job_whose_watcher_died(server):
-    server.steps = 30
-    OpenAIProvider("openai").start(MODEL, RemoteSettings())
-    deadline = time.monotonic() + 10
-    while latest_job().remote_id is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    os.kill(latest_job().pid, signal.SIGKILL)  # as if the machine restarted
+    start_then_kill_the_watcher(server)
 
     async def scenario(pilot) -> None:
         # Only the list is open: it starts a new watcher, and the job ends.
@@ -311,14 +312,7 @@ def test_the_models_list_watches_a_job_whose_watcher_died(server):
 
 
 def test_an_interrupted_remote_job_is_watched_again_with_r_then_a_new_run(server):
-    server.steps = 30
-    OpenAIProvider("openai").start(MODEL, RemoteSettings(epochs=2))
-    deadline = time.monotonic() + 10
-    while latest_job().remote_id is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    job = latest_job()
-    os.kill(job.pid, signal.SIGKILL)
+    job = start_then_kill_the_watcher(server, RemoteSettings(epochs=2))
     with open_model(MODEL) as db:  # as the watcher records losing the service
         jobs.set_state(db, job.id, jobs.INTERRUPTED, error="cannot reach the service")
 
