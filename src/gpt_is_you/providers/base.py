@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
+from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import Sampling, TrainSettings
+from gpt_is_you.store import jobs
 from gpt_is_you.store.jobs import Job
 
 
@@ -37,3 +39,13 @@ class Provider(Protocol):
     ) -> Iterator[str]:
         """The persona's reply to ``messages`` (OpenAI chat format), as pieces of text."""
         ...
+
+
+def refuse_if_running(db, model: str) -> None:
+    """One job at a time per model, whatever its backend."""
+    job = jobs.read_job(db)
+    if job is not None and job.active:
+        raise ProviderError(
+            f"{model} is training already (job {job.id}, {job.backend}); `gpt-is-you status "
+            f"{model}` shows it, `gpt-is-you train {model} --cancel` stops it"
+        )

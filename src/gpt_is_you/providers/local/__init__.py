@@ -7,6 +7,7 @@ import signal
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from gpt_is_you.providers.base import refuse_if_running
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import base_model
 from gpt_is_you.providers.process import spawn
@@ -28,7 +29,7 @@ class LocalProvider:
         base_model.resolve(settings.base, convert=False)  # a missing base fails here, at once
         folder = model_folder(model)
         with open_model(model) as db:
-            _refuse_if_running(db, model)
+            refuse_if_running(db, model)
             if not db.execute("SELECT 1 FROM examples WHERE NOT excluded LIMIT 1").fetchone():
                 raise ProviderError(f"{model} has no examples to train on")
             job_id = jobs.create_job(
@@ -40,7 +41,7 @@ class LocalProvider:
     def resume(self, model: str) -> Job:
         folder = model_folder(model)
         with open_model(model) as db:
-            _refuse_if_running(db, model)
+            refuse_if_running(db, model)
             job = jobs.read_job(db)
             if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
                 raise ProviderError(f"{model} has no interrupted or cancelled job to resume")
@@ -99,12 +100,3 @@ def adapter_folder(folder: Path, job_id: int) -> Path:
     from gpt_is_you.providers.local.train import ADAPTER
 
     return jobs.job_folder(folder, job_id) / ADAPTER
-
-
-def _refuse_if_running(db, model: str) -> None:
-    job = jobs.read_job(db)
-    if job is not None and job.active:
-        raise ProviderError(
-            f"{model} is training already (job {job.id}); `gpt-is-you status {model}` "
-            "shows it, Ctrl-C in its terminal or `train --cancel` stops it"
-        )

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from gpt_is_you.dataset.cost import CostEstimate, estimate
+from gpt_is_you.providers.base import refuse_if_running
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.openai.connection import connection as _connection
 from gpt_is_you.providers.process import spawn
@@ -113,7 +114,7 @@ class OpenAIProvider:
             raise ProviderError(f"{field.replace('_', ' ')} {message}")
         _connection(self.name)  # no key: fail here, not in the watcher
         with open_model(model) as db:
-            _refuse_if_active(db, model)
+            refuse_if_running(db, model)
             if not db.execute("SELECT 1 FROM examples WHERE NOT excluded LIMIT 1").fetchone():
                 raise ProviderError(f"{model} has no examples to train on")
             suffix = settings.suffix or _suffix(str(read_setting(db, "name") or model))
@@ -128,7 +129,7 @@ class OpenAIProvider:
         """Watch the model's job again: one interrupted (the watcher died, or lost the
         service), or one that failed before the service had it (it is tried again)."""
         with open_model(model) as db:
-            _refuse_if_active(db, model)
+            refuse_if_running(db, model)
             job = jobs.read_job(db)
             if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
                 raise ProviderError(f"{model} has no interrupted {self.name} job to resume")
@@ -264,15 +265,6 @@ def _check_access(conn) -> None:
         conn.client().fine_tuning.jobs.list(limit=1)
     except openai.APIError as e:
         raise explain(e, conn) from None
-
-
-def _refuse_if_active(db, model: str) -> None:
-    job = jobs.read_job(db)
-    if job is not None and job.active:
-        raise ProviderError(
-            f"{model} is training already (job {job.id}, {job.backend}); "
-            f"`gpt-is-you status {model}` shows it"
-        )
 
 
 def _suffix(name: str) -> str:
