@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from gpt_is_you.words import count
+
 ROLES = ("system", "user", "assistant", "function")
 KEYS = ("role", "content", "name", "function_call", "weight")
 
@@ -100,11 +102,6 @@ def _common_suffix(texts: Sequence[str]) -> str:
     return first[len(first) - n :]
 
 
-def _count(n: int, noun: str) -> str:
-    """'1 completion', '2 completions'."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def _without(text: str, ending: str) -> str:
     """``text`` less ``ending`` when it ends so."""
     return text[: -len(ending)] if text.endswith(ending) else text
@@ -139,14 +136,14 @@ def prepare_data_advice(
 
     if n < MIN_EXAMPLES:
         advice.append(
-            f"only {_count(n, 'prompt-completion pair')}: at least a few hundred "
+            f"only {count(n, 'prompt-completion pair')}: at least a few hundred "
             "are recommended; performance tends to increase linearly with every doubling "
             "of the number of examples"
         )
 
     empty = [i for i, c in enumerate(completions) if not c]
     if empty:
-        advice.append(f"{_count(len(empty), 'empty completion')} ({_rows(empty)}): remove them")
+        advice.append(f"{count(len(empty), 'empty completion')} ({_rows(empty)}): remove them")
 
     seen: set[tuple[str, str]] = set()
     duplicates: list[int] = []
@@ -156,7 +153,7 @@ def prepare_data_advice(
         seen.add((prompt, completion))
     if duplicates:
         advice.append(
-            f"{_count(len(duplicates), 'duplicated prompt-completion pair')} "
+            f"{count(len(duplicates), 'duplicated prompt-completion pair')} "
             f"({_rows(duplicates)}): remove the repeats"
         )
 
@@ -178,7 +175,7 @@ def prepare_data_advice(
         inside = [i for i, p in enumerate(prompts) if separator in _without(p, separator)]
         if inside:
             advice.append(
-                f"the separator {separator!r} also appears inside {_count(len(inside), 'prompt')} "
+                f"the separator {separator!r} also appears inside {count(len(inside), 'prompt')} "
                 f"({_rows(inside)}): it should appear only at the end"
             )
 
@@ -190,21 +187,21 @@ def prepare_data_advice(
     no_space = [i for i, c in enumerate(completions) if not c.startswith(" ")]
     if no_space:
         advice.append(
-            f"{_count(len(no_space), 'completion')} ({_rows(no_space)}) "
+            f"{count(len(no_space), 'completion')} ({_rows(no_space)}) "
             f"{'does' if len(no_space) == 1 else 'do'} not start with a space: start every "
             "completion with one, which suits the tokenizer"
         )
     unstopped = [i for i, c in enumerate(completions) if not c.endswith(stop)]
     if unstopped:
         advice.append(
-            f"{_count(len(unstopped), 'completion')} ({_rows(unstopped)}) "
+            f"{count(len(unstopped), 'completion')} ({_rows(unstopped)}) "
             f"{'does' if len(unstopped) == 1 else 'do'} not end with the stop {stop!r}: end "
             "every completion with it so the model knows where to stop"
         )
     stop_inside = [i for i, c in enumerate(completions) if stop in _without(c, stop)]
     if stop_inside:
         advice.append(
-            f"the stop {stop!r} also appears inside {_count(len(stop_inside), 'completion')} "
+            f"the stop {stop!r} also appears inside {count(len(stop_inside), 'completion')} "
             f"({_rows(stop_inside)}): generation would end there"
         )
 
@@ -218,7 +215,7 @@ def prepare_data_advice(
         what = f"{LONG_EXAMPLE_CHARS:,} characters"
     if long:
         advice.append(
-            f"{_count(len(long), 'example')} ({_rows(long)}) "
+            f"{count(len(long), 'example')} ({_rows(long)}) "
             f"{'is' if len(long) == 1 else 'are'} longer than {what}: shorten or split "
             f"{'it' if len(long) == 1 else 'them'}"
         )

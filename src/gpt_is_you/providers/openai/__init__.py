@@ -21,6 +21,7 @@ from gpt_is_you.providers.settings import RemoteSettings, Sampling
 from gpt_is_you.store import jobs, remote
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import model_folder, open_model, read_setting
+from gpt_is_you.words import count
 
 WATCHER = "gpt_is_you.providers.openai.watch"
 
@@ -67,10 +68,10 @@ class Leftovers:
     def __str__(self) -> str:
         parts = []
         if self.files:
-            parts.append(f"{_count(len(self.files), 'uploaded file')} ({', '.join(self.files)})")
+            parts.append(f"{count(len(self.files), 'uploaded file')} ({', '.join(self.files)})")
         if self.models:
             parts.append(
-                f"{_count(len(self.models), 'fine-tuned model')} ({', '.join(self.models)})"
+                f"{count(len(self.models), 'fine-tuned model')} ({', '.join(self.models)})"
             )
         return " and ".join(parts)
 
@@ -271,7 +272,3 @@ def _suffix(name: str) -> str:
     """A model name as OpenAI takes a suffix: letters, digits and dashes, at most 64."""
     cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower())
     return "-".join(part for part in cleaned.split("-") if part)[:64] or "gpt-is-you"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -52,6 +52,7 @@ from gpt_is_you.tui.widgets.api_key import SERVICES, ApiKeyDialog
 from gpt_is_you.tui.widgets.chart import LineChart, Series, percent
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog
 from gpt_is_you.tui.widgets.training_form import LOCAL, TrainingForm
+from gpt_is_you.words import count
 
 STATE_WORDS = {
     jobs.QUEUED: "starting",
@@ -336,7 +337,7 @@ accuracy on the training and validation examples, and its log.
             line += f"\n[i]{next_step}[/]"
         if self._uploads:
             line += (
-                f"\n[$text-warning]{_count(len(self._uploads), 'uploaded file')} still at "
+                f"\n[$text-warning]{count(len(self._uploads), 'uploaded file')} still at "
                 f"{_service(job.backend)}: d deletes them.[/]"
             )
         self.query_one("#job-state", Static).update(line)
@@ -414,7 +415,7 @@ accuracy on the training and validation examples, and its log.
                 self._delete_uploads(backend)
 
         body = (
-            f"{service} still keeps {_count(len(files), 'file')} of this job "
+            f"{service} still keeps {count(len(files), 'file')} of this job "
             f"({', '.join(files)}), among them your examples as they were sent."
         )
         if offer:
@@ -602,10 +603,6 @@ def _has_key(backend: str) -> bool:
     from gpt_is_you.providers.openai.connection import has_key
 
     return has_key(backend)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _state_colour(job: Job) -> str:
