@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
+from gpt_is_you.providers.base import request_cancel
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import Sampling, TrainSettings
 from gpt_is_you.store import jobs
@@ -81,10 +82,7 @@ class FakeTrainer:
 
     def cancel(self, model: str) -> Job:
         with open_model(model) as db:
-            job = jobs.read_job(db)
-            if job is None or not job.active:
-                raise ProviderError(f"{model} has no running job")
-            jobs.request_cancel(db, job.id)
+            job = request_cancel(db, model)
             # The worker would stop after its step; this one stops at once.
             jobs.add_event(db, job.id, f"cancelled at step {job.step}; `train --resume` continues")
             jobs.set_state(db, job.id, jobs.CANCELLED)

@@ -49,3 +49,12 @@ def refuse_if_running(db, model: str) -> None:
             f"{model} is training already (job {job.id}, {job.backend}); `gpt-is-you status "
             f"{model}` shows it, `gpt-is-you train {model} --cancel` stops it"
         )
+
+
+def request_cancel(db, model: str) -> Job:
+    """Ask the model's running job to stop (whoever runs it reads the flag); the job."""
+    job = jobs.read_job(db)
+    if job is None or not job.active:
+        raise ProviderError(f"{model} has no running job")
+    jobs.request_cancel(db, job.id)
+    return job

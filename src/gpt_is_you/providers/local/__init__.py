@@ -7,7 +7,7 @@ import signal
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from gpt_is_you.providers.base import refuse_if_running
+from gpt_is_you.providers.base import refuse_if_running, request_cancel
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import base_model
 from gpt_is_you.providers.process import spawn
@@ -52,10 +52,7 @@ class LocalProvider:
 
     def cancel(self, model: str) -> Job:
         with open_model(model) as db:
-            job = jobs.read_job(db)
-            if job is None or not job.active:
-                raise ProviderError(f"{model} has no running job")
-            jobs.request_cancel(db, job.id)
+            job = request_cancel(db, model)
             if job.pid and jobs.pid_alive(job.pid):
                 os.kill(job.pid, signal.SIGTERM)
             return job

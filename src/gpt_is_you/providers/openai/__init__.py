@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from gpt_is_you.dataset.cost import CostEstimate, estimate
-from gpt_is_you.providers.base import refuse_if_running
+from gpt_is_you.providers.base import refuse_if_running, request_cancel
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.openai.connection import connection as _connection
 from gpt_is_you.providers.process import spawn
@@ -147,10 +147,7 @@ class OpenAIProvider:
         import openai
 
         with open_model(model) as db:
-            job = jobs.read_job(db)
-            if job is None or not job.active:
-                raise ProviderError(f"{model} has no running job")
-            jobs.request_cancel(db, job.id)
+            job = request_cancel(db, model)
             if job.remote_id:
                 conn = _connection(self.name)
                 try:
