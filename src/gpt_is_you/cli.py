@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import timedelta
 
-from gpt_is_you import cli_train
+from gpt_is_you import cli_eval, cli_train
 from gpt_is_you.user_errors import USER_ERRORS
 
 PROG = "gpt-is-you"
@@ -136,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(run=_export)
     cli_train.add_commands(commands)
+    cli_eval.add_commands(commands)
     return parser
 
 

@@ -137,8 +137,19 @@ _V5 = """
             WHERE remote_id IS NOT NULL;
 """
 
+# Persona-fidelity reports, each with the settings that made it, so runs can be compared.
+_V6 = """
+        CREATE TABLE evaluations (
+            id INTEGER PRIMARY KEY,
+            job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            settings TEXT NOT NULL,          -- JSON
+            report TEXT NOT NULL             -- JSON
+        );
+"""
+
 # Each step is an SQL script; step N takes a database from version N to N + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,168 @@
+"""The command line's ``eval``: the persona-fidelity report, printed, as JSON, or the list
+of earlier runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from gpt_is_you.evaluation.settings import EvalSettings
+
+PROG = "gpt-is-you"
+SHOWN_SAMPLES = 3
+
+
+def add_commands(commands) -> None:
+    evaluate = commands.add_parser(
+        "eval",
+        help="show whether the model learned the voice",
+        description="On held-out conversations the model never saw: validation loss, "
+        "perplexity and token accuracy of the base and the tuned model; their replies "
+        "beside the real ones; style measures against the persona and the other person; "
+        "a summary score; and how often a reply repeats a training turn. Each run is kept.",
+    )
+    evaluate.add_argument("name", metavar="NAME")
+    defaults = EvalSettings()
+    evaluate.add_argument(
+        "--prompts", type=int, default=defaults.prompts, metavar="N", help="held-out prompts (50)"
+    )
+    evaluate.add_argument("--seed", type=int, default=defaults.seed, help="(0)")
+    evaluate.add_argument("--temperature", type=float, default=defaults.temperature)
+    evaluate.add_argument(
+        "--max-tokens", type=int, default=defaults.max_tokens, metavar="N", help="per reply"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.add_argument(
+        "--list", action="store_true", help="list the earlier runs instead of running one"
+    )
+    evaluate.set_defaults(run=_eval)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    if args.list:
+        return _list(args.name, args.json)
+    from gpt_is_you.evaluation.report import evaluate
+
+    settings = EvalSettings(
+        prompts=args.prompts,
+        seed=args.seed,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+    )
+    show = sys.stderr.isatty() and not args.json
+
+    def progress(done: int, total: int) -> None:
+        if show:
+            print(f"\rwriting replies: {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    report = evaluate(args.name, settings, progress)
+    if show:
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    print("\n".join(describe(report)))
+    return 0
+
+
+def _list(name: str, as_json: bool) -> int:
+    from gpt_is_you.store import evaluations
+    from gpt_is_you.store.models import open_model
+
+    with open_model(name) as db:
+        runs = evaluations.read_all(db)
+    if as_json:
+        print(json.dumps([run.report | {"id": run.id} for run in runs], ensure_ascii=False))
+        return 0
+    if not runs:
+        print(f"{name} has no evaluations yet; `{PROG} eval {name}` runs one")
+        return 0
+    for run in runs:
+        closeness = run.report["closeness"]
+        print(
+            f"{run.id:>3}  {run.created_at.replace('T', ' ')}  job {run.job_id}  "
+            f"{run.settings['prompts']} prompts, seed {run.settings['seed']}  "
+            f"score {closeness['score']:+.2f}"
+        )
+    return 0
+
+
+def describe(report) -> list[str]:
+    """The report as lines of text."""
+    from gpt_is_you.evaluation.style import LABELS
+
+    lines = [
+        f"{report.model}: persona fidelity of job {report.job_id} ({report.backend}, base "
+        f"{report.base_model}) on {len(report.samples)} held-out prompts, "
+        f"{report.seconds:.0f} s",
+        "",
+        f"{'':22}{'base':>10}{'tuned':>10}",
+    ]
+    for label, key in (
+        ("validation loss", "loss"),
+        ("perplexity", "perplexity"),
+        ("token accuracy", "accuracy"),
+    ):
+        lines.append(
+            f"{label:22}{_score(report.base_scores, key):>10}{_score(report.tuned_scores, key):>10}"
+        )
+    lines += [
+        "",
+        "Style of the replies: distance to the persona's real turns (0 is the same)",
+        f"{'':22}{'persona':>12}{'base':>12}{'tuned':>12}{'base→':>8}{'tuned→':>8}",
+    ]
+    for measure, base_distance, tuned_distance in report.closeness.measures:
+        lines.append(
+            f"{LABELS[measure]:22}{_value(report.persona, measure):>12}"
+            f"{_value(report.base, measure):>12}{_value(report.tuned, measure):>12}"
+            f"{base_distance:>8.2f}{tuned_distance:>8.2f}"
+        )
+    closeness = report.closeness
+    lines += [
+        "",
+        f"Score {closeness.score:+.2f}: the tuned model is closer to the persona than the base "
+        f"on {len(closeness.closer)} of {len(closeness.measures)} measures"
+        + (
+            f", farther on {', '.join(LABELS[m] for m in closeness.farther)}"
+            if closeness.farther
+            else ""
+        ),
+    ]
+    other_base = _mean(report.to_other.get("base", {}))
+    other_tuned = _mean(report.to_other.get("tuned", {}))
+    lines.append(
+        f"Mean distance to the other person's turns: base {other_base:.2f}, tuned {other_tuned:.2f}"
+    )
+    for who, memorised in (("tuned", report.memorised), ("base", report.base_memorised)):
+        if memorised is not None:
+            lines.append(
+                f"Word-for-word copies of training turns ({who}): {memorised.copied_replies} of "
+                f"{memorised.replies} replies, {memorised.copied_bubbles} of "
+                f"{memorised.bubbles} bubbles"
+            )
+    for sample in report.samples[:SHOWN_SAMPLES]:
+        lines += ["", *(f"  {line}" for line in sample.context)]
+        for label, text in (("real", sample.real), ("tuned", sample.tuned), ("base", sample.base)):
+            lines.append(f"    {label:>5} │ " + text.replace("\n", "\n          │ "))
+    return lines
+
+
+def _score(scores, key: str) -> str:
+    value = getattr(scores, key) if scores is not None else None
+    return "—" if value is None else f"{value:.3f}" if value < 1000 else f"{value:,.0f}"
+
+
+def _value(style, measure: str) -> str:
+    value = getattr(style, measure)
+    if measure == "openers":
+        return ", ".join(word for word, _ in value[:2]) or "—"
+    if measure == "vocabulary":
+        return ", ".join(word for word, _ in value[:2]) or "—"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _mean(values: dict[str, float]) -> float:
+    return sum(values.values()) / len(values) if values else 0.0

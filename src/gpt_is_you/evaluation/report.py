@@ -1,0 +1,234 @@
+"""The persona-fidelity report: on conversations the model never saw (the validation
+split), how close the tuned model's replies come to the real person's, and how far they
+moved from the base model's.
+
+Its parts:
+- validation loss, perplexity and token accuracy on the persona's real turns, for the base
+  and the tuned model; a local job scored both with the same code while training (the
+  base is step 0, where the LoRA update is zero), a remote job reports its own;
+- replies of both models to held-out prompts, beside the real reply;
+- style measures of those replies against the persona's real turns and the other
+  person's, and one score for how much closer the tuned model came than the base;
+- how often a reply repeats a training turn word for word.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from gpt_is_you.evaluation.memorisation import Memorisation, verbatim
+from gpt_is_you.evaluation.style import Closeness, StyleProfile, compare, distances, profile
+
+from gpt_is_you.evaluation.prompts import HeldOut, Prompt, held_out
+from gpt_is_you.evaluation.settings import EvalSettings
+from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.store import evaluations, jobs
+from gpt_is_you.store.conversations import chat_job, read_persona
+from gpt_is_you.store.jobs import Job
+from gpt_is_you.store.models import iter_examples, model_folder, open_model
+
+Progress = Callable[[int, int], None]  # replies done, replies to write
+SHOWN_CONTEXT = 4  # lines of conversation shown before each sample
+
+
+@dataclass(frozen=True)
+class Scores:
+    loss: float
+    perplexity: float
+    accuracy: float | None
+
+    @classmethod
+    def of(cls, loss: float, accuracy: float | None) -> Scores:
+        return cls(loss, math.exp(min(loss, 50.0)), accuracy)
+
+
+@dataclass(frozen=True)
+class Sample:
+    context: tuple[str, ...]  # the last lines before, "Name: text"
+    real: str
+    base: str
+    tuned: str
+
+
+@dataclass(frozen=True)
+class Report:
+    model: str
+    job_id: int
+    backend: str
+    base_model: str
+    settings: EvalSettings
+    base_scores: Scores | None  # None: the service did not score the base model
+    tuned_scores: Scores | None
+    samples: tuple[Sample, ...]
+    persona: StyleProfile  # the persona's real turns in the held-out sessions
+    other: StyleProfile  # the other people's turns there
+    base: StyleProfile
+    tuned: StyleProfile
+    closeness: Closeness  # of base and tuned to the persona
+    to_other: dict[str, dict[str, float]] = field(default_factory=dict)  # base/tuned → distances
+    memorised: Memorisation | None = None  # the tuned model's replies
+    base_memorised: Memorisation | None = None  # the base model's, for comparison
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "job_id": self.job_id,
+            "backend": self.backend,
+            "base_model": self.base_model,
+            "settings": asdict(self.settings),
+            "scores": {
+                "base": asdict(self.base_scores) if self.base_scores else None,
+                "tuned": asdict(self.tuned_scores) if self.tuned_scores else None,
+            },
+            "samples": [asdict(s) | {"context": list(s.context)} for s in self.samples],
+            "style": {
+                "persona": self.persona.to_json(),
+                "other": self.other.to_json(),
+                "base": self.base.to_json(),
+                "tuned": self.tuned.to_json(),
+            },
+            "closeness": self.closeness.to_json(),
+            "to_other": self.to_other,
+            "memorisation": {
+                "tuned": self.memorised.to_json() if self.memorised else None,
+                "base": self.base_memorised.to_json() if self.base_memorised else None,
+            },
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def evaluate(
+    name: str, settings: EvalSettings | None = None, progress: Progress | None = None
+) -> Report:
+    """Evaluate the model's latest trained job, store the report, and return it."""
+    settings = settings or EvalSettings()
+    for field_name, message in settings.problems():
+        raise ProviderError(f"--{field_name.replace('_', '-')} {message}")
+    started = time.monotonic()
+    with open_model(name) as db:
+        job = chat_job(db)
+        if job is None:
+            raise ProviderError(f"{name} is not trained yet: run `gpt-is-you train {name}`")
+        persona = read_persona(db)
+        examples = [example for _, example, _ in iter_examples(db)]
+        metrics = jobs.read_metrics(db, job.id)
+    material = held_out(examples, settings.prompts, settings.seed)
+    if not material.prompts:
+        raise ProviderError(
+            f"{name} has no held-out conversations to evaluate on: build it again with a "
+            "validation share above 0 (`duplicate`, or `new --validation-share`)"
+        )
+    base_chat, tuned_chat = _chats(name, job)
+    base_replies, tuned_replies = _replies(material, base_chat, tuned_chat, settings, progress)
+    report = build(
+        name,
+        job,
+        settings,
+        material,
+        base_replies,
+        tuned_replies,
+        scores=_scores(job, metrics),
+        # In a group chat the others' lines carry their names already.
+        speakers=(None if persona.group else persona.me or "Them", persona.name),
+        seconds=time.monotonic() - started,
+    )
+    with open_model(name) as db:
+        evaluations.save(db, job.id, asdict(settings), report.to_json())
+    return report
+
+
+def build(
+    name: str,
+    job: Job,
+    settings: EvalSettings,
+    material: HeldOut,
+    base_replies: list[str],
+    tuned_replies: list[str],
+    *,
+    scores: tuple[Scores | None, Scores | None],
+    speakers: tuple[str | None, str],
+    seconds: float = 0.0,
+) -> Report:
+    """The report from the replies written (the measuring, apart from the generating)."""
+    persona, other = profile(material.persona_turns), profile(material.other_turns)
+    base, tuned = profile(base_replies), profile(tuned_replies)
+    return Report(
+        model=name,
+        job_id=job.id,
+        backend=job.backend,
+        base_model=job.base_model,
+        settings=settings,
+        base_scores=scores[0],
+        tuned_scores=scores[1],
+        samples=tuple(
+            Sample(_context(p, speakers), p.real, b, t)
+            for p, b, t in zip(material.prompts, base_replies, tuned_replies, strict=True)
+        ),
+        persona=persona,
+        other=other,
+        base=base,
+        tuned=tuned,
+        closeness=compare(persona, base, tuned),
+        to_other={"base": distances(base, other), "tuned": distances(tuned, other)},
+        memorised=verbatim(tuned_replies, material.training_turns),
+        base_memorised=verbatim(base_replies, material.training_turns),
+        seconds=seconds,
+    )
+
+
+def _chats(name: str, job: Job):
+    """The base and the tuned model of ``job``, each able to ``stream`` a reply."""
+    if job.backend == "local":
+        from gpt_is_you.providers.local import adapter_folder
+        from gpt_is_you.providers.local.generate import LocalChat
+
+        context = int(job.settings.get("max_seq_len", 1024))
+        base = LocalChat(job.base_model, None, context=context)
+        tuned = LocalChat(
+            job.base_model, adapter_folder(model_folder(name), job.id), context=context
+        )
+        return base, tuned
+    from gpt_is_you.providers.openai import OpenAIProvider
+
+    provider = OpenAIProvider(job.backend)
+    return provider.chat_model(name, job.base_model), provider.chat_model(name)
+
+
+def _replies(
+    material: HeldOut, base_chat, tuned_chat, settings: EvalSettings, progress: Progress | None
+) -> tuple[list[str], list[str]]:
+    base, tuned = [], []
+    total = 2 * len(material.prompts)
+    for number, prompt in enumerate(material.prompts):
+        sampling = settings.sampling(number)
+        for chat, out in ((tuned_chat, tuned), (base_chat, base)):
+            out.append("".join(chat.stream(list(prompt.messages), sampling)).strip())
+            if progress is not None:
+                progress(len(base) + len(tuned), total)
+    return base, tuned
+
+
+def _scores(job: Job, metrics: dict[str, list[tuple[int, float]]]):
+    """(base, tuned) validation scores as the job recorded them."""
+    losses = metrics.get(jobs.VALID_LOSS, [])
+    accuracy = dict(metrics.get(jobs.VALID_ACCURACY, []))
+    if not losses:
+        return None, None
+    first, last = losses[0], losses[-1]
+    tuned = Scores.of(last[1], accuracy.get(last[0]))
+    # A local job scores the untouched base at step 0; a remote one starts past it.
+    base = Scores.of(first[1], accuracy.get(first[0])) if first[0] == 0 else None
+    return base, tuned
+
+
+def _context(prompt: Prompt, speakers: tuple[str | None, str]) -> tuple[str, ...]:
+    other, persona = speakers
+    lines = []
+    for message in prompt.messages[1:]:
+        speaker = persona if message["role"] == "assistant" else other
+        lines.append(f"{speaker}: {message['content']}" if speaker else str(message["content"]))
+    return tuple(lines[-SHOWN_CONTEXT:])

@@ -1,0 +1,174 @@
+"""The persona-fidelity report: its held-out material, its assembly on crafted replies, and
+the whole of `gpt-is-you eval` on the tiny model."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gpt_is_you import cli_train
+from gpt_is_you.cli import main
+from gpt_is_you.dataset.examples import ASSISTANT, TRAIN, USER, VALID, Example, Turn
+from gpt_is_you.evaluation.prompts import held_out
+from gpt_is_you.evaluation.report import Scores, _scores, build
+from gpt_is_you.evaluation.settings import EvalSettings
+from gpt_is_you.store import evaluations, jobs
+from gpt_is_you.store.jobs import Job
+from gpt_is_you.store.models import open_model
+
+SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+T0 = datetime(2024, 1, 1, 9, 0)
+
+
+def _turn(role: str, text: str, weight: int = 1) -> Turn:
+    speaker = "Sam" if role == ASSISTANT else "Robin"
+    return Turn(role, speaker, tuple(text.split("\n")), T0, T0 + timedelta(minutes=1), (0,), weight)
+
+
+def _example(split: str, *turns: Turn) -> Example:
+    return Example(0, 0, split, "You are Sam.", turns, False)
+
+
+EXAMPLES = [
+    _example(TRAIN, _turn(USER, "hi"), _turn(ASSISTANT, "yo\nsure thing mate")),
+    _example(
+        VALID,
+        _turn(ASSISTANT, "morning!!"),  # opens the session: no prompt before it
+        _turn(USER, "you up?"),
+        _turn(ASSISTANT, "barely lol", weight=0),  # context only: not asked
+        _turn(USER, "coffee?"),
+        _turn(ASSISTANT, "omw"),
+    ),
+    _example(VALID, _turn(USER, "dinner at 8?"), _turn(ASSISTANT, "yes!! see you there")),
+]
+
+
+def test_held_out_prompts_come_from_the_validation_split_only():
+    material = held_out(EXAMPLES, count=10, seed=0)
+    assert sorted(p.real for p in material.prompts) == ["omw", "yes!! see you there"]
+    omw = next(p for p in material.prompts if p.real == "omw")
+    assert [m["role"] for m in omw.messages] == ["system", "assistant", "user", "assistant", "user"]
+    assert all("weight" not in m for m in omw.messages)  # asked as a chat, not as training data
+    assert omw.messages[-1]["content"] == "coffee?"
+    assert sorted(material.persona_turns) == ["morning!!", "omw", "yes!! see you there"]
+    assert sorted(material.other_turns) == ["coffee?", "dinner at 8?", "you up?"]
+    assert material.training_turns == ("yo\nsure thing mate",)
+
+
+def test_held_out_prompts_are_a_repeatable_sample():
+    one = held_out(EXAMPLES, count=1, seed=3)
+    assert len(one.prompts) == 1
+    assert held_out(EXAMPLES, count=1, seed=3) == one
+    assert len(held_out(EXAMPLES, count=0, seed=0).prompts) == 0
+
+
+def _job(**changes) -> Job:
+    values = dict(
+        id=1,
+        backend="local",
+        base_model="default",
+        state=jobs.SUCCEEDED,
+        settings={},
+        step=3,
+        total_steps=3,
+        checkpoint_step=3,
+        created_at="2024-01-01T09:00:00",
+        updated_at="2024-01-01T09:00:00",
+        finished_at="2024-01-01T09:00:00",
+        error=None,
+        pid=None,
+        remote_id=None,
+    )
+    return Job(**(values | changes))
+
+
+def test_the_base_is_scored_at_step_0_and_the_tuned_model_at_the_end():
+    metrics = {
+        jobs.VALID_LOSS: [(0, 5.0), (20, 4.0), (38, 3.5)],
+        jobs.VALID_ACCURACY: [(0, 0.2), (38, 0.4)],
+    }
+    base, tuned = _scores(_job(), metrics)
+    assert base == Scores(5.0, math.exp(5.0), 0.2)
+    assert tuned == Scores(3.5, math.exp(3.5), 0.4)
+    # A remote job's metrics start past step 0: the base was not scored.
+    base, tuned = _scores(_job(backend="openai"), {jobs.VALID_LOSS: [(5, 1.2)]})
+    assert base is None and tuned == Scores(1.2, math.exp(1.2), None)
+    assert _scores(_job(), {}) == (None, None)
+
+
+def test_a_tuned_model_that_writes_like_the_persona_scores_above_zero():
+    material = held_out(EXAMPLES, count=10, seed=0)
+    assistant = (
+        "Certainly! I would be happy to help you with that. Here are a few suggestions "
+        "that you might find useful for your evening plans."
+    )
+    report = build(
+        "sam",
+        _job(),
+        EvalSettings(prompts=10),
+        material,
+        base_replies=[assistant] * len(material.prompts),
+        tuned_replies=["omw!!", "yes\nsee you"][: len(material.prompts)],
+        scores=(Scores.of(5.0, 0.2), Scores.of(3.5, 0.4)),
+        speakers=("Robin", "Sam"),
+    )
+    assert report.closeness.score > 0
+    assert "words" in report.closeness.closer
+    assert report.memorised.copied_replies == 0
+    assert len(report.samples) == len(material.prompts)
+    assert report.samples[0].context[-1].startswith("Robin: ")
+    data = report.to_json()
+    assert json.loads(json.dumps(data)) == data
+    assert set(data["style"]) == {"persona", "other", "base", "tuned"}
+    assert set(data["to_other"]) == {"base", "tuned"}
+
+
+@pytest.fixture
+def sam(home, capsys, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setattr(cli_train, "POLL_SECONDS", 0.05)
+    assert main(["new", "sam", "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
+    capsys.readouterr()
+    return "sam"
+
+
+def test_eval_of_an_untrained_model_is_one_line(sam, capsys):
+    assert main(["eval", "sam"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gpt-is-you: sam is not trained yet") and err.count("\n") == 1
+
+
+def test_the_whole_report_on_the_tiny_model(sam, capsys, tiny_base):
+    assert (
+        main(["train", "sam", "--base", str(tiny_base), "--max-steps", "2", "--max-seq-len", "256"])
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["eval", "sam", "--prompts", "3", "--max-tokens", "4", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["model"] == "sam" and report["backend"] == "local"
+    assert report["scores"]["base"]["loss"] > 0 and report["scores"]["tuned"]["loss"] > 0
+    assert len(report["samples"]) == 3
+    for sample in report["samples"]:
+        assert sample["real"] and sample["context"]
+        assert isinstance(sample["base"], str) and isinstance(sample["tuned"], str)
+    assert report["style"]["persona"]["replies"] > 3  # every held-out persona turn
+    assert report["style"]["tuned"]["replies"] == 3
+    assert -1 <= report["closeness"]["score"] <= 1
+    assert report["memorisation"]["tuned"]["replies"] == 3
+
+    # Stored with its settings; a second run with another seed is kept beside it.
+    assert main(["eval", "sam", "--prompts", "2", "--max-tokens", "3", "--seed", "7"]) == 0
+    text = capsys.readouterr().out
+    assert "persona fidelity of job 1" in text and "Score " in text
+    assert "validation loss" in text and "Word-for-word copies" in text
+    with open_model("sam") as db:
+        runs = evaluations.read_all(db)
+    assert [run.settings["seed"] for run in runs] == [7, 0]
+    assert main(["eval", "sam", "--list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 2 and "seed 7" in listed[0]
