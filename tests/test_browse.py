@@ -130,13 +130,32 @@ def test_stats_add_up_the_examples(bruno):
     assert stats.warnings == ()
 
 
+def _back_to_version(db, version: int) -> None:
+    """Take a database back to the schema of ``version``, its data kept: whatever later
+    migrations added (tables, indexes, columns) is dropped."""
+    import sqlite3
+
+    old = sqlite3.connect(":memory:")
+    for step in schema.MIGRATIONS[:version]:
+        old.executescript(step)
+    wanted = {row[0] for row in old.execute("SELECT name FROM sqlite_master")}
+    columns = {
+        table: {row[1] for row in old.execute(f"PRAGMA table_info({table})")}
+        for (table,) in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    for kind, name in db.execute("SELECT type, name FROM sqlite_master").fetchall():
+        if name not in wanted and kind in ("index", "table") and not name.startswith("sqlite_"):
+            db.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+    for table, kept in columns.items():
+        for row in db.execute(f"PRAGMA table_info({table})").fetchall():
+            if row[1] not in kept:
+                db.execute(f"ALTER TABLE {table} DROP COLUMN {row[1]}")
+    db.execute(f"PRAGMA user_version = {version}")
+
+
 def test_migration_4_counts_the_turns_of_existing_examples(bruno):
     with open_model(bruno) as db:
-        db.executescript(
-            "DROP INDEX examples_for_stats; ALTER TABLE examples DROP COLUMN turns; "
-            "DROP TABLE remote_objects; DROP INDEX events_by_remote_id; "
-            "ALTER TABLE events DROP COLUMN remote_id; PRAGMA user_version = 3;"
-        )
+        _back_to_version(db, 3)
     with open_model(bruno) as db:  # opening migrates
         assert db.execute("PRAGMA user_version").fetchone()[0] == schema.VERSION
         turns = dict(db.execute("SELECT id, turns FROM examples"))

@@ -20,10 +20,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from gpt_is_you.evaluation.memorisation import Memorisation, verbatim
-from gpt_is_you.evaluation.style import Closeness, StyleProfile, compare, distances, profile
-
 from gpt_is_you.evaluation.prompts import HeldOut, Prompt, held_out
 from gpt_is_you.evaluation.settings import EvalSettings
+from gpt_is_you.evaluation.style import Closeness, StyleProfile, compare, distances, profile
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.conversations import chat_job, read_persona
