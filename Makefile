@@ -26,7 +26,8 @@ format: $(VENV)/.test
 # The benchmarks (docs/benchmarks.md): on a 500,000-message export, our reader against
 # whatstk and chat-miner, then the whole of `gpt-is-you new`; LoRA training against TRL's
 # SFTTrainer; chat speed on the CPU; the app: cold start with 50 models, the examples
-# preview opening 100,000 examples, key presses while a reply streams.
+# preview opening 100,000 examples, key presses while a reply streams; the persona-fidelity
+# report on the sample chat after the default training.
 bench: $(VENV)/.bench
 	$(BIN)/python bench/generate_whatsapp.py
 	$(BIN)/python bench/bench_import.py
@@ -36,6 +37,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/bench_start.py
 	$(BIN)/python bench/bench_preview.py
 	$(BIN)/python bench/bench_tui_keys.py
+	$(BIN)/python bench/bench_eval.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
