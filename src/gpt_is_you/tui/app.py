@@ -105,6 +105,11 @@ class GptIsYouApp(App[None]):
 
         self._open(ChatScreen(model), replace)
 
+    def open_evaluation(self, model: str, *, replace: bool = False) -> None:
+        from gpt_is_you.tui.screens.evaluation import EvaluationScreen
+
+        self._open(EvaluationScreen(model), replace)
+
     def _open(self, screen: Screen, replace: bool) -> None:
         if replace:
             self.switch_screen(screen)

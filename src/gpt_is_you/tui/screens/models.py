@@ -52,6 +52,8 @@ learns, the examples built from it, and its training runs and conversations.
 
 - **Enter** or **o** opens the examples it will learn from.
 - **t** trains it (or shows its running job), **c** chats with it once trained.
+- **e** evaluates it once trained: how close it writes to the person on chats it
+  never saw, beside the base model.
 - **n** imports a new chat export.
 - Training goes on when you leave the app; the **state** column follows it.
 """
@@ -67,6 +69,13 @@ learns, the examples built from it, and its training runs and conversations.
         ),
         Binding("t", "train", "Train", id="models.train", tooltip="Train the model, or watch it."),
         Binding("c", "chat", "Chat", id="models.chat", tooltip="Chat with the trained model."),
+        Binding(
+            "e",
+            "evaluate",
+            "Evaluate",
+            id="models.evaluate",
+            tooltip="Whether the trained model writes like the person: its evaluations.",
+        ),
         Binding("r", "rename", "Rename", id="models.rename", tooltip="Give the model a new name."),
         Binding(
             "d",
@@ -152,7 +161,7 @@ learns, the examples built from it, and its training runs and conversations.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Keys that act on a model are shown only when there is one to act on.
-        if action in {"open", "train", "chat", "rename", "duplicate", "delete"}:
+        if action in {"open", "train", "chat", "evaluate", "rename", "duplicate", "delete"}:
             return bool(self._models)
         return True
 
@@ -179,6 +188,10 @@ learns, the examples built from it, and its training runs and conversations.
     def action_chat(self) -> None:
         if model := self._selected():
             self.app.open_chat(model.name)
+
+    def action_evaluate(self) -> None:
+        if model := self._selected():
+            self.app.open_evaluation(model.name)
 
     def action_rename(self) -> None:
         if (model := self._selected()) is None:

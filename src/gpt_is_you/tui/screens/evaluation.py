@@ -1,0 +1,564 @@
+"""Persona fidelity of one model: does it write like the person, on chats it never saw?
+
+The screen shows one evaluation report at a time, drawn from the JSON the store keeps
+(``evaluation/report.py``, ``Report.to_json``), so that a run just finished and one
+stored a month ago look the same: validation scores of the base and the tuned model,
+the style measures against the persona, the summary score, word-for-word copies of
+training turns, and the sampled replies beside the real ones. Earlier runs are listed
+above it; picking one shows it.
+
+``r`` runs a new evaluation in a thread worker (it generates two replies per held-out
+prompt: minutes on a CPU). Its progress comes back as messages; leaving the screen or
+``x`` cancels the worker, and the generation stops at the next reply without storing
+anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.message import Message
+from textual.validation import Integer
+from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from gpt_is_you.evaluation.settings import EvalSettings
+from gpt_is_you.store import evaluations
+from gpt_is_you.store.errors import ModelError
+from gpt_is_you.store.evaluations import StoredEvaluation
+from gpt_is_you.store.models import open_model
+from gpt_is_you.tui.screens.base import AppScreen
+from gpt_is_you.tui.widgets.dialogs import FormDialog
+
+Report = Mapping[str, Any]  # the JSON of ``Report.to_json``
+
+# Wall time per held-out prompt with the default local base on this project's CPU: the
+# base model often writes all 100 tokens of its reply at about 17 tokens a second, the
+# tuned one a short turn (docs/benchmarks.md, chat). Only for the estimate shown before
+# the first run; later estimates come from the latest run's own time.
+SECONDS_PER_PROMPT = 8.0
+
+RUN_GROUP = "evaluation-run"
+RUN_COLUMNS = ("when", "job", "prompts", "seed", "score")
+NO_VALUE = "—"
+
+EMPTY = """\
+[b]No evaluation of {model} yet.[/]
+
+An evaluation asks the base model and the tuned model to answer conversations from the
+held-out validation sessions, which training never saw, and puts their replies beside
+what the person really wrote. It measures how close each comes to the person's style
+(length, bubbles, emoji, capitals, punctuation, openers, vocabulary, language), sums it
+up in one score, and checks that the tuned model does not copy its training chats word
+for word.
+
+Press [b]r[/] to evaluate ({estimate}); [b]F2[/] sets the number of prompts and the seed.
+The command line does the same: [$text-accent]gpt-is-you eval {model}[/]"""
+
+
+def read_runs(model: str) -> list[StoredEvaluation]:
+    """Every stored evaluation of ``model``, the latest first."""
+    with open_model(model) as db:
+        return evaluations.read_all(db)
+
+
+def estimate(prompts: int, seconds_per_prompt: float = SECONDS_PER_PROMPT) -> str:
+    minutes = max(1, round(prompts * seconds_per_prompt / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"about {minutes} {unit} on a CPU for {prompts} prompts"
+
+
+class EvaluationScreen(AppScreen):
+    AUTO_FOCUS = "#eval-runs"
+    HELP = """\
+## Evaluation
+
+Whether the model learned the voice, measured on conversations it never trained
+on (the held-out validation sessions): the tuned model and the base model answer
+the same prompts, and their replies are compared with what the person really wrote.
+
+- **Scores**: validation loss, perplexity and token accuracy on the person's real
+  turns, for the base and the tuned model (lower loss is better).
+- **Style**: each measure for the person, the base and the tuned model, and each
+  model's distance to the person (0 is the same, 1 as far as it goes); the closer
+  one is highlighted. The **score** is the mean of base distance minus tuned
+  distance: above 0, the tuned model is closer to the person.
+- **Copies**: replies and bubbles that repeat a training turn word for word.
+- **Samples**: the last lines of each conversation, then the real, tuned and base
+  replies side by side.
+
+Keys:
+- **r** runs a new evaluation (two replies per prompt: minutes on a CPU).
+- **F2** sets how many prompts, and the seed that picks them.
+- **x** stops a running evaluation (nothing is stored).
+- **Up/Down** in the list of runs shows an earlier run; **Tab** moves to the report.
+- **Esc** goes back (a running evaluation stops).
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "r",
+            "run",
+            "Evaluate",
+            id="evaluation.run",
+            tooltip="Run a new evaluation on held-out prompts (it is stored with the others).",
+        ),
+        Binding(
+            "f2",
+            "settings",
+            "Settings",
+            id="evaluation.settings",
+            tooltip="How many held-out prompts, and the seed that picks them.",
+        ),
+        Binding(
+            "x",
+            "stop",
+            "Stop",
+            id="evaluation.stop",
+            tooltip="Stop the running evaluation (nothing is stored).",
+        ),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="evaluation.back",
+            tooltip="Back to the previous screen (a running evaluation stops).",
+        ),
+    ]
+
+    class Progressed(Message):
+        """Replies written so far, posted by the worker."""
+
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+
+    def __init__(self, model: str) -> None:
+        super().__init__()
+        self.model = model
+        self.sub_title = f"Evaluation · {model}"
+        self.settings = EvalSettings()
+        self._evaluation: Worker | None = None
+        self._shown: int | None = None  # the id of the run on screen
+        # One small read, so that the first paint shows the latest report. The model may
+        # have been removed since the list was drawn: on_mount says so.
+        self._missing: ModelError | None = None
+        try:
+            self._runs = read_runs(model)
+        except ModelError as error:
+            self._runs, self._missing = [], error
+
+    # Layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        table: DataTable[str] = DataTable(id="eval-runs", cursor_type="row", zebra_stripes=True)
+        for column in RUN_COLUMNS:
+            table.add_column(column, key=column)
+        yield table
+        yield Static(id="eval-next")
+        with Vertical(id="eval-running"):
+            yield Static(id="eval-running-text")
+            yield ProgressBar(id="eval-progress", show_eta=False)
+        with VerticalScroll(id="eval-report"):
+            yield Static(id="eval-empty")
+            with Vertical(id="eval-parts"):
+                yield Static(id="eval-head")
+                yield Static(id="eval-scores", classes="eval-part")
+                yield Static(id="eval-style", classes="eval-part")
+                yield Static(id="eval-summary", classes="eval-part")
+                yield Static(id="eval-copies", classes="eval-part")
+                yield Static(id="eval-samples")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self._missing is not None:
+            self.app.pop_screen()
+            self.app.show_error(self._missing)
+            return
+        self.query_one("#eval-running").display = False
+        self._list_runs(self._runs)
+
+    # Earlier runs ---------------------------------------------------------------------
+
+    def _list_runs(self, runs: list[StoredEvaluation]) -> None:
+        """Fill the list of runs and show the latest."""
+        self._runs = runs
+        table = self.query_one("#eval-runs", DataTable)
+        table.clear()
+        for run in runs:
+            table.add_row(*_run_row(run), key=str(run.id))
+        table.display = bool(runs)
+        self._show_next()
+        if runs:
+            table.move_cursor(row=0)
+            self._show(runs[0])
+        else:
+            self._show(None)
+
+    @on(DataTable.RowHighlighted, "#eval-runs")
+    def _run_picked(self, event: DataTable.RowHighlighted) -> None:
+        run = next((r for r in self._runs if str(r.id) == event.row_key.value), None)
+        if run is not None and run.id != self._shown:
+            self._show(run)
+
+    # The report -----------------------------------------------------------------------
+
+    def _show(self, run: StoredEvaluation | None) -> None:
+        self._shown = run.id if run else None
+        empty = self.query_one("#eval-empty", Static)
+        empty.display = run is None
+        self.query_one("#eval-parts").display = run is not None
+        if run is None:
+            empty.update(
+                EMPTY.format(model=escape(self.model), estimate=estimate(self.settings.prompts))
+            )
+            return
+        report = run.report
+        # The Rich tables do not read Textual's variables: the theme's colour, looked up.
+        highlight = self.app.theme_variables.get("text-success", "green")
+        self.query_one("#eval-head", Static).update(head(report, run.created_at))
+        self.query_one("#eval-scores", Static).update(scores_table(report))
+        self.query_one("#eval-style", Static).update(style_table(report, highlight))
+        self.query_one("#eval-summary", Static).update(summary(report))
+        self.query_one("#eval-copies", Static).update(copies(report))
+        self.query_one("#eval-samples", Static).update(samples(report, highlight))
+        self.query_one("#eval-report", VerticalScroll).scroll_home(animate=False)
+
+    def _show_next(self) -> None:
+        """What r will do, under the list of runs."""
+        s = self.settings
+        line = f"r runs {s.prompts} held-out prompts, seed {s.seed}"
+        if self._runs:
+            latest = self._runs[0].report
+            asked = max(1, len(latest.get("samples", ())))
+            per_prompt = float(latest.get("seconds", 0)) / asked
+            if per_prompt > 0:
+                line += f" ({estimate(s.prompts, per_prompt).replace(' on a CPU', '')} here)"
+        self.query_one("#eval-next", Static).update(f"[dim]{line} · F2 changes them[/]")
+
+    # Settings -------------------------------------------------------------------------
+
+    def action_settings(self) -> None:
+        def chosen(settings: EvalSettings | None) -> None:
+            if settings is not None:
+                self.settings = settings
+                self._show_next()
+                if self._shown is None:
+                    self._show(None)  # the estimate follows the number of prompts
+
+        self.app.push_screen(EvalSettingsDialog(self.settings), chosen)
+
+    # Running --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("run", "settings"):
+            return self._evaluation is None
+        if action == "stop":
+            return self._evaluation is not None
+        return True
+
+    def action_run(self) -> None:
+        if self._evaluation is not None:
+            return
+        self.query_one("#eval-running").display = True
+        self.query_one("#eval-next").display = False
+        self.query_one("#eval-running-text", Static).update("Loading the base and the tuned model…")
+        self.query_one("#eval-progress", ProgressBar).update(total=None, progress=0)
+        self._evaluation = self._evaluate(self.settings)
+        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=RUN_GROUP)
+    def _evaluate(self, settings: EvalSettings) -> list[StoredEvaluation]:
+        # Imported here, and looked up on its module, so that tests can put in a fake.
+        from gpt_is_you.evaluation import report
+
+        worker = get_current_worker()
+
+        def progress(done: int, total: int) -> None:
+            if worker.is_cancelled:
+                # The screen is gone or the user stopped it: raising here ends the
+                # generation at this reply, and nothing is stored.
+                raise _Stopped
+            self.post_message(self.Progressed(done, total))
+
+        # A ProviderError (not trained yet, no held-out sessions) becomes the app's dialog.
+        report.evaluate(self.model, settings, progress)
+        return read_runs(self.model)
+
+    @on(Progressed)
+    def _progressed(self, message: Progressed) -> None:
+        if self._evaluation is None:
+            return  # a message from a run stopped meanwhile
+        self.query_one("#eval-progress", ProgressBar).update(
+            total=message.total, progress=message.done
+        )
+        self.query_one("#eval-running-text", Static).update(
+            f"Writing replies: {message.done} of {message.total} "
+            "(the tuned and the base model answer each prompt)"
+        )
+
+    @on(Worker.StateChanged)
+    def _run_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._evaluation or not event.worker.is_finished:
+            return
+        self._evaluation = None
+        self.query_one("#eval-running").display = False
+        self.query_one("#eval-next").display = True
+        self.refresh_bindings()
+        if event.state == WorkerState.SUCCESS:
+            self._list_runs(event.worker.result)
+            score = self._runs[0].report["closeness"]["score"] if self._runs else None
+            if score is not None:
+                self.notify(f"Score {score:+.2f}. Stored with the earlier runs.", title="Evaluated")
+        elif event.state == WorkerState.CANCELLED:
+            self.notify("The evaluation was stopped; nothing was stored.", title="Stopped")
+        # An error is shown by AppScreen as a dialog.
+
+    def action_stop(self) -> None:
+        if self._evaluation is not None:
+            self._evaluation.cancel()
+
+    def action_back(self) -> None:
+        # Leaving cancels this screen's workers; the generation stops at its next reply.
+        self.action_stop()
+        self.app.pop_screen()
+
+
+class _Stopped(Exception):
+    """Raised in the worker's thread to end a cancelled evaluation early."""
+
+
+class EvalSettingsDialog(FormDialog[EvalSettings | None]):
+    """How many held-out prompts, and the seed that draws them; dismisses with the new
+    settings, or None when cancelled."""
+
+    _FIELDS = (
+        ("prompts", "Held-out prompts (two replies each)", Integer(minimum=1, maximum=10_000)),
+        ("seed", "Seed (picks the prompts, samples the replies)", Integer(minimum=0)),
+    )
+
+    def __init__(self, settings: EvalSettings) -> None:
+        super().__init__()
+        self._settings = settings
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="eval-settings-box"):
+            yield Static("Evaluation settings", classes="dialog-title")
+            for name, label, validator in self._FIELDS:
+                with Horizontal(classes="eval-setting-row"):
+                    yield Static(label, classes="eval-setting-label")
+                    yield Input(
+                        str(getattr(self._settings, name)),
+                        id=f"eval-{name}",
+                        validators=[validator],
+                        classes="eval-setting-input",
+                    )
+            yield Static("", id="eval-settings-problem", classes="dialog-body")
+            yield from self.buttons()
+
+    def _finish(self) -> None:
+        values: dict[str, int] = {}
+        for name, label, validator in self._FIELDS:
+            field = self.query_one(f"#eval-{name}", Input)
+            text = field.value.strip()
+            if not validator.validate(text).is_valid:
+                self.query_one("#eval-settings-problem", Static).update(
+                    f"{label.split(' (')[0]}: {escape(text) or 'nothing'} is not a whole "
+                    "number in range."
+                )
+                field.focus()
+                return
+            values[name] = int(text)
+        self.dismiss(replace(self._settings, **values))
+
+
+# Drawing a report (from its JSON) ---------------------------------------------------------
+
+
+def _run_row(run: StoredEvaluation) -> tuple[str, ...]:
+    score = run.report.get("closeness", {}).get("score")
+    return (
+        run.created_at.replace("T", " ")[:16],
+        NO_VALUE if run.job_id is None else str(run.job_id),
+        str(run.settings.get("prompts", NO_VALUE)),
+        str(run.settings.get("seed", NO_VALUE)),
+        NO_VALUE if score is None else f"{score:+.2f}",
+    )
+
+
+def head(report: Report, created_at: str) -> str:
+    settings = report.get("settings", {})
+    asked, got = settings.get("prompts"), len(report.get("samples", ()))
+    prompts = f"{got} held-out prompts"
+    if asked is not None and asked != got:
+        prompts += f" (of {asked} asked: all there were)"
+    return (
+        f"[b]{escape(str(report['model']))}[/] · job {report['job_id']} · "
+        f"{escape(str(report['backend']))} · base {escape(str(report['base_model']))}\n"
+        f"[dim]{prompts} · seed {settings.get('seed', NO_VALUE)} · "
+        f"{float(report.get('seconds', 0)):.0f} s · {created_at.replace('T', ' ')[:16]}[/]"
+    )
+
+
+def scores_table(report: Report) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("on the held-out turns", min_width=20)
+    table.add_column("base", justify="right", min_width=9)
+    table.add_column("tuned", justify="right", min_width=9)
+    scores = report.get("scores", {})
+    base, tuned = scores.get("base"), scores.get("tuned")
+    for label, key in (
+        ("validation loss", "loss"),
+        ("perplexity", "perplexity"),
+        ("token accuracy", "accuracy"),
+    ):
+        table.add_row(label, _score(base, key), _score(tuned, key))
+    return table
+
+
+def _score(scores: Mapping[str, Any] | None, key: str) -> str:
+    value = scores.get(key) if scores else None
+    if value is None:
+        return NO_VALUE
+    if key == "accuracy":
+        return f"{value:.1%}"
+    return f"{value:.3f}" if value < 1000 else f"{value:,.0f}"
+
+
+def style_table(report: Report, highlight: str) -> Table:
+    """Each measure for the persona, the base and the tuned model, and each model's
+    distance to the persona, the closer one highlighted."""
+    closeness = report["closeness"]
+    style = report["style"]
+    closer, farther = set(closeness.get("closer", ())), set(closeness.get("farther", ()))
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        caption="distance to the persona: 0 is the same, 1 as far as a measure goes",
+        caption_justify="left",
+    )
+    table.add_column("style of the replies", min_width=20)
+    for who in ("persona", "base", "tuned"):
+        table.add_column(who, justify="right", max_width=18, no_wrap=True, overflow="ellipsis")
+    table.add_column("base dist.", justify="right")
+    table.add_column("tuned dist.", justify="right")
+    for row in closeness["measures"]:
+        measure = row["measure"]
+        base_distance = Text(f"{row['base']:.2f}")
+        tuned_distance = Text(f"{row['tuned']:.2f}")
+        if measure in closer:
+            tuned_distance.stylize(f"bold {highlight}")
+        elif measure in farther:
+            base_distance.stylize(f"bold {highlight}")
+        table.add_row(
+            row.get("label", measure),
+            *(_measure(style.get(who, {}), measure) for who in ("persona", "base", "tuned")),
+            base_distance,
+            tuned_distance,
+        )
+    return table
+
+
+_SHARES = ("capitals", "end_punctuation", "questions", "exclamations")
+
+
+def _measure(profile: Mapping[str, Any], measure: str) -> str:
+    """One measure of a style profile, written short."""
+    value = profile.get(measure)
+    if value is None:
+        return NO_VALUE
+    if measure in ("openers", "vocabulary"):
+        return ", ".join(str(word) for word, _ in value[:2]) or NO_VALUE
+    if measure in _SHARES:
+        return f"{value:.0%}"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def summary(report: Report) -> str:
+    """The score line, and the distance of each model to the other person's turns."""
+    closeness = report["closeness"]
+    labels = {row["measure"]: row.get("label", row["measure"]) for row in closeness["measures"]}
+    score = float(closeness["score"])
+    colour = "$text-success" if score > 0 else "$text-error" if score < 0 else "$text-muted"
+    farther = closeness.get("farther", ())
+    line = (
+        f"[b {colour}]Score {score:+.2f}[/]: closer to the persona than the base on "
+        f"{len(closeness.get('closer', ()))} of {len(closeness['measures'])} measures"
+    )
+    if farther:
+        line += "; farther on " + ", ".join(escape(labels.get(m, m)) for m in farther)
+    to_other = report.get("to_other", {})
+    if to_other:
+        line += (
+            "\nMean distance to the other person's turns: "
+            f"base {_mean(to_other.get('base', {})):.2f}, "
+            f"tuned {_mean(to_other.get('tuned', {})):.2f}"
+        )
+    return line
+
+
+def _mean(values: Mapping[str, float]) -> float:
+    return sum(values.values()) / len(values) if values else 0.0
+
+
+def copies(report: Report) -> str:
+    """Replies and bubbles that repeat a training turn word for word."""
+    memorisation = report.get("memorisation", {})
+    parts = []
+    for who in ("tuned", "base"):
+        found = memorisation.get(who)
+        if found is None:
+            parts.append(f"{who}: not checked")
+            continue
+        parts.append(
+            f"{who} {found['copied_replies']} of {found['replies']} replies, "
+            f"{found['copied_bubbles']} of {found['bubbles']} bubbles"
+        )
+    text = "Copies of training turns, word for word: " + "; ".join(parts)
+    examples = (memorisation.get("tuned") or {}).get("examples", ())
+    for example in examples[:3]:
+        text += f"\n[dim]  tuned copied: “{escape(_one_line(example))}”[/]"
+    return text
+
+
+def _one_line(text: str) -> str:
+    return " / ".join(line for line in text.splitlines() if line.strip())
+
+
+def samples(report: Report, highlight: str) -> RenderableType:
+    """Each sample: the last lines of the conversation, then the real, tuned and base
+    replies side by side."""
+    shown: list[RenderableType] = []
+    found: Sequence[Mapping[str, Any]] = report.get("samples", ())
+    for number, sample in enumerate(found, 1):
+        context = Text()
+        context.append(f"Sample {number} of {len(found)}", style="bold")
+        for line in sample.get("context", ()):
+            context.append("\n  " + line.replace("\n", "\n    "), style="dim")
+        table = Table(box=box.ROUNDED, expand=True, show_lines=False, padding=(0, 1))
+        table.add_column("real", ratio=1, header_style="bold")
+        table.add_column("tuned", ratio=1, header_style=f"bold {highlight}")
+        table.add_column("base", ratio=1, header_style="bold dim")
+        table.add_row(
+            *(Text(str(sample.get(who, "")) or NO_VALUE) for who in ("real", "tuned", "base"))
+        )
+        shown += [context, table]
+    if not shown:
+        shown.append(Text("No samples.", style="dim"))
+    return Group(*shown)

@@ -1,0 +1,289 @@
+"""The evaluation screen, opened from the models list and driven with keys.
+
+Reports are built by the real ``evaluation.report.build`` from the sample chat's held-out
+material and crafted replies (no model writes them), then stored as ``evaluate`` stores
+them; a new run goes through a fake ``evaluate`` that reports progress as the real one
+does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from fake_jobs import FakeClock, use_clock
+from gpt_is_you.cli import main
+from gpt_is_you.evaluation import report as reports
+from gpt_is_you.evaluation.prompts import held_out
+from gpt_is_you.evaluation.report import Report, Scores, build
+from gpt_is_you.evaluation.settings import EvalSettings
+from gpt_is_you.store import evaluations, jobs
+from gpt_is_you.store.models import iter_examples, open_model
+from gpt_is_you.tui.app import GptIsYouApp
+from gpt_is_you.tui.screens.evaluation import EvaluationScreen, scores_table
+from gpt_is_you.tui.screens.models import ModelsScreen
+from gpt_is_you.tui.widgets.dialogs import ErrorDialog
+
+SIZE = (120, 40)
+SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+MODEL = "Sam"
+
+TUNED = ["haha yes\nomw", "nah not tonight", "lol same", "ok see you there!!", "wait what"]
+ASSISTANT = (
+    "Certainly! I would be happy to help you with that. Here are a few suggestions "
+    "that you might find useful."
+)
+
+
+@pytest.fixture
+def clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A data directory with one untrained model of Sam, and the store's clock fixed."""
+    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path))
+    monkeypatch.setenv("GPT_IS_YOU_CONFIG", str(tmp_path / "config"))
+    assert main(["new", MODEL, "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
+    fixed = FakeClock()
+    use_clock(monkeypatch, fixed)
+    monkeypatch.setattr(evaluations, "now", fixed)
+    return fixed
+
+
+def trained() -> jobs.Job:
+    """A job that finished training (none ran: the reports here are crafted)."""
+    with open_model(MODEL) as db:
+        job_id = jobs.create_job(db, backend="local", base_model="default", settings={})
+        jobs.set_state(db, job_id, jobs.SUCCEEDED)
+        return jobs.read_job(db, job_id)
+
+
+def crafted(job: jobs.Job, prompts: int, seed: int) -> Report:
+    """A report on the sample's held-out prompts: the tuned model writes short chat turns
+    (one of them a training turn, copied), the base model writes like an assistant."""
+    with open_model(MODEL) as db:
+        examples = [example for _, example, _ in iter_examples(db)]
+    material = held_out(examples, prompts, seed)
+    count = len(material.prompts)
+    copied = next(t for t in material.training_turns if len(t.split()) >= 5)
+    tuned = [copied if i == 1 else TUNED[i % len(TUNED)] for i in range(count)]
+    return build(
+        MODEL,
+        job,
+        EvalSettings(prompts=prompts, seed=seed),
+        material,
+        base_replies=[ASSISTANT] * count,
+        tuned_replies=tuned,
+        scores=(Scores.of(3.2, 0.31), Scores.of(2.1, 0.45)),
+        speakers=("Robin Hale", "Sam Okafor"),
+        seconds=42.0,
+    )
+
+
+def store(report: Report) -> None:
+    with open_model(MODEL) as db:
+        evaluations.save(db, report.job_id, asdict(report.settings), report.to_json())
+
+
+def text(pilot: Pilot, selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector, Static).render())
+
+
+async def until(pilot: Pilot, condition: Callable[[], object], timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the screen never showed it")
+
+
+async def open_evaluation(pilot: Pilot) -> EvaluationScreen:
+    """From the models list, the way a user goes: the model's row is selected, e opens."""
+    await pilot.press("e")
+    await until(pilot, lambda: isinstance(pilot.app.screen, EvaluationScreen))
+    await pilot.pause()
+    return pilot.app.screen
+
+
+def samples_text(pilot: Pilot) -> str:
+    # Wide, so that no line of the conversation wraps.
+    console = Console(width=400, file=io.StringIO(), record=True)
+    console.print(pilot.app.screen.query_one("#eval-samples", Static).content)
+    return console.export_text()
+
+
+def test_a_stored_run_shows_and_an_earlier_one_is_picked(clock: FakeClock) -> None:
+    job = trained()
+    first = crafted(job, prompts=4, seed=0)
+    store(first)
+    clock.tick(3600)
+    latest = crafted(job, prompts=3, seed=7)
+    store(latest)
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_evaluation(pilot)
+            runs = app.screen.query_one("#eval-runs", DataTable)
+            assert runs.row_count == 2
+            score = f"{latest.closeness.score:+.2f}"
+            assert runs.get_row_at(0) == ["2025-03-14 10:30", "1", "3", "7", score]
+            assert not app.screen.query_one("#eval-empty").display
+
+            head = text(pilot, "#eval-head")
+            assert "Sam · job 1 · local · base default" in head
+            assert "3 held-out prompts · seed 7 · 42 s · 2025-03-14 10:30" in head
+            assert "Score " + score in text(pilot, "#eval-summary")
+            assert "Mean distance to the other person's turns" in text(pilot, "#eval-summary")
+            copies = text(pilot, "#eval-copies")
+            assert "tuned 1 of 3 replies" in copies and "base 0 of 3 replies" in copies
+            shown = samples_text(pilot)
+            assert "Sample 3 of 3" in shown
+            assert all(s.context[-1].split("\n")[0] in shown for s in latest.samples)
+            for header in ("real", "tuned", "base"):
+                assert header in shown
+
+            await pilot.press("down")  # the earlier run
+            await until(pilot, lambda: "seed 0" in text(pilot, "#eval-head"))
+            assert "4 held-out prompts" in text(pilot, "#eval-head")
+            assert "Sample 4 of 4" in samples_text(pilot)
+
+            await pilot.press("escape")
+            assert isinstance(app.screen, ModelsScreen)
+
+    asyncio.run(scenario())
+
+
+def test_the_figures_of_the_tables() -> None:
+    """Loss and perplexity as numbers, accuracy as a share, — where a score is missing."""
+    report = {
+        "scores": {"base": None, "tuned": {"loss": 2.1, "perplexity": 8.17, "accuracy": 0.45}}
+    }
+    console = Console(width=60, file=io.StringIO(), record=True)
+    console.print(scores_table(report))
+    lines = console.export_text().splitlines()
+    assert any(line.split() == ["validation", "loss", "—", "2.100"] for line in lines)
+    assert any(line.split() == ["perplexity", "—", "8.170"] for line in lines)
+    assert any(line.split() == ["token", "accuracy", "—", "45.0%"] for line in lines)
+
+
+def test_r_runs_an_evaluation_with_the_settings_chosen(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = trained()
+    store(crafted(job, prompts=4, seed=0))
+    asked: list[EvalSettings] = []
+    go_on = threading.Event()
+
+    def fake_evaluate(name, settings, progress):
+        asked.append(settings)
+        progress(1, 4)
+        assert go_on.wait(5)
+        for done in (2, 3, 4):
+            progress(done, 4)
+        clock.tick(60)
+        report = crafted(job, settings.prompts, settings.seed)
+        store(report)
+        return report
+
+    monkeypatch.setattr(reports, "evaluate", fake_evaluate)
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_evaluation(pilot)
+            await pilot.press("f2")
+            await until(pilot, lambda: app.screen.query("#eval-prompts"))
+            await pilot.press("ctrl+u", "3", "tab", "ctrl+u", "5", "enter")
+            await until(pilot, lambda: app.screen is screen)
+            assert "r runs 3 held-out prompts, seed 5" in text(pilot, "#eval-next")
+
+            await pilot.press("r")
+            await until(pilot, lambda: "1 of 4" in text(pilot, "#eval-running-text"))
+            assert app.screen.query_one("#eval-running").display
+            assert not screen.check_action("run", ())  # one run at a time
+            go_on.set()
+            runs = screen.query_one("#eval-runs", DataTable)
+            await until(pilot, lambda: runs.row_count == 2)
+            assert not app.screen.query_one("#eval-running").display
+            assert "seed 5" in text(pilot, "#eval-head")  # the new run is shown
+            assert runs.cursor_row == 0
+
+    asyncio.run(scenario())
+    assert asked == [EvalSettings(prompts=3, seed=5)]
+
+
+def test_an_untrained_model_says_so_in_a_dialog(clock: FakeClock) -> None:
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_evaluation(pilot)
+            assert not screen.query_one("#eval-runs").display
+            empty = text(pilot, "#eval-empty")
+            assert "No evaluation of Sam yet." in empty
+            assert "Press r to evaluate (about 7 minutes on a CPU for 50 prompts)" in empty
+
+            await pilot.press("r")  # the real evaluate: it refuses before loading a model
+            await until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, ErrorDialog)
+                    and "not trained yet" in text(pilot, ".dialog-body")
+                ),
+            )
+            await pilot.press("escape")
+            assert app.screen is screen
+            assert screen.check_action("run", ())  # it can be tried again
+
+    asyncio.run(scenario())
+
+
+def test_leaving_while_it_runs_stops_it_and_stores_nothing(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trained()
+    ended: list[BaseException] = []
+
+    def endless_evaluate(name, settings, progress):
+        try:
+            for done in range(1, 10_000):
+                progress(done, 10_000)
+                threading.Event().wait(0.01)
+        except BaseException as stopped:
+            ended.append(stopped)
+            raise
+        raise AssertionError("never stopped")
+
+    monkeypatch.setattr(reports, "evaluate", endless_evaluate)
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_evaluation(pilot)
+            await pilot.press("r")
+            await until(pilot, lambda: "Writing replies" in text(pilot, "#eval-running-text"))
+            await pilot.press("escape")
+            assert isinstance(app.screen, ModelsScreen)
+            await until(pilot, lambda: ended)
+            await pilot.pause(0.1)
+            assert isinstance(app.screen, ModelsScreen)  # no dialog, no crash
+
+    asyncio.run(scenario())
+    assert len(ended) == 1
+    with open_model(MODEL) as db:
+        assert evaluations.read_all(db) == []
+
+
+def test_evaluation_snapshot(clock: FakeClock, snap_compare) -> None:
+    store(crafted(trained(), prompts=4, seed=0))
+
+    async def opened(pilot: Pilot) -> None:
+        await open_evaluation(pilot)
+
+    assert snap_compare(GptIsYouApp(), terminal_size=SIZE, run_before=opened)
