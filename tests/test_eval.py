@@ -114,7 +114,6 @@ def test_a_tuned_model_that_writes_like_the_persona_scores_above_zero():
         base_replies=[assistant] * len(material.prompts),
         tuned_replies=["omw!!", "yes\nsee you"][: len(material.prompts)],
         scores=(Scores.of(5.0, 0.2), Scores.of(3.5, 0.4)),
-        speakers=("Robin", "Sam"),
     )
     assert report.closeness.score > 0
     assert "words" in report.closeness.closer

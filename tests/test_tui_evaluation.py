@@ -81,7 +81,6 @@ def crafted(job: jobs.Job, prompts: int, seed: int) -> Report:
         base_replies=[ASSISTANT] * count,
         tuned_replies=tuned,
         scores=(Scores.of(3.2, 0.31), Scores.of(2.1, 0.45)),
-        speakers=("Robin Hale", "Sam Okafor"),
         seconds=42.0,
     )
 
@@ -227,7 +226,7 @@ def test_an_untrained_model_says_so_in_a_dialog(clock: FakeClock) -> None:
             assert not screen.query_one("#eval-runs").display
             empty = text(pilot, "#eval-empty")
             assert "No evaluation of Sam yet." in empty
-            assert "Press r to evaluate (about 7 minutes on a CPU for 50 prompts)" in empty
+            assert "Press r to evaluate (about 4 minutes on a CPU for 50 prompts)" in empty
 
             await pilot.press("r")  # the real evaluate: it refuses before loading a model
             await until(

@@ -15,6 +15,7 @@ from gpt_is_you.dataset.examples import ASSISTANT, TRAIN, USER, VALID, Example
 class Prompt:
     messages: tuple[dict[str, object], ...]  # system, then the turns before the real one
     real: str  # what the persona really wrote next
+    lines: tuple[str, ...]  # the turns before, "Name: text", as a person reads them
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ def held_out(examples: Iterable[Example], count: int, seed: int) -> HeldOut:
             elif turn.weight:
                 persona.append(turn.text)
                 if i > 0:  # a turn that opens a session has no prompt to answer
-                    candidates.append(Prompt(tuple(messages[: i + 1]), turn.text))
+                    before = tuple(f"{t.speaker}: {t.text}" for t in example.turns[:i])
+                    candidates.append(Prompt(tuple(messages[: i + 1]), turn.text, before))
     chosen = random.Random(seed).sample(candidates, min(count, len(candidates)))
     return HeldOut(tuple(chosen), tuple(persona), tuple(other), tuple(training))
 

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from gpt_is_you.evaluation.memorisation import Memorisation, verbatim
-from gpt_is_you.evaluation.prompts import HeldOut, Prompt, held_out
+from gpt_is_you.evaluation.prompts import HeldOut, held_out
 from gpt_is_you.evaluation.settings import EvalSettings
 from gpt_is_you.evaluation.style import Closeness, StyleProfile, compare, distances, profile
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.store import evaluations, jobs
-from gpt_is_you.store.conversations import chat_job, read_persona
+from gpt_is_you.store.conversations import chat_job
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import iter_examples, model_folder, open_model
 
@@ -112,7 +112,6 @@ def evaluate(
         job = chat_job(db)
         if job is None:
             raise ProviderError(f"{name} is not trained yet: run `gpt-is-you train {name}`")
-        persona = read_persona(db)
         examples = [example for _, example, _ in iter_examples(db)]
         metrics = jobs.read_metrics(db, job.id)
     material = held_out(examples, settings.prompts, settings.seed)
@@ -131,8 +130,6 @@ def evaluate(
         base_replies,
         tuned_replies,
         scores=_scores(job, metrics),
-        # In a group chat the others' lines carry their names already.
-        speakers=(None if persona.group else persona.me or "Them", persona.name),
         seconds=time.monotonic() - started,
     )
     with open_model(name) as db:
@@ -149,7 +146,6 @@ def build(
     tuned_replies: list[str],
     *,
     scores: tuple[Scores | None, Scores | None],
-    speakers: tuple[str | None, str],
     seconds: float = 0.0,
 ) -> Report:
     """The report from the replies written (the measuring, apart from the generating)."""
@@ -164,7 +160,7 @@ def build(
         base_scores=scores[0],
         tuned_scores=scores[1],
         samples=tuple(
-            Sample(_context(p, speakers), p.real, b, t)
+            Sample(p.lines[-SHOWN_CONTEXT:], p.real, b, t)
             for p, b, t in zip(material.prompts, base_replies, tuned_replies, strict=True)
         ),
         persona=persona,
@@ -222,12 +218,3 @@ def _scores(job: Job, metrics: dict[str, list[tuple[int, float]]]):
     # A local job scores the untouched base at step 0; a remote one starts past it.
     base = Scores.of(first[1], accuracy.get(first[0])) if first[0] == 0 else None
     return base, tuned
-
-
-def _context(prompt: Prompt, speakers: tuple[str | None, str]) -> tuple[str, ...]:
-    other, persona = speakers
-    lines = []
-    for message in prompt.messages[1:]:
-        speaker = persona if message["role"] == "assistant" else other
-        lines.append(f"{speaker}: {message['content']}" if speaker else str(message["content"]))
-    return tuple(lines[-SHOWN_CONTEXT:])

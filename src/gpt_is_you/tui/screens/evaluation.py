@@ -43,11 +43,10 @@ from gpt_is_you.tui.widgets.dialogs import FormDialog
 
 Report = Mapping[str, Any]  # the JSON of ``Report.to_json``
 
-# Wall time per held-out prompt with the default local base on this project's CPU: the
-# base model often writes all 100 tokens of its reply at about 17 tokens a second, the
-# tuned one a short turn (docs/benchmarks.md, chat). Only for the estimate shown before
-# the first run; later estimates come from the latest run's own time.
-SECONDS_PER_PROMPT = 8.0
+# Wall time per held-out prompt with the default local base on a 2-core CPU, measured:
+# 50 prompts took 256 s (bench/bench_eval.py, docs/benchmarks.md). Only for the estimate
+# shown before the first run; later estimates come from the latest run's own time.
+SECONDS_PER_PROMPT = 5.1
 
 RUN_GROUP = "evaluation-run"
 RUN_COLUMNS = ("when", "job", "prompts", "seed", "score")
