@@ -453,3 +453,21 @@ def test_connect_can_make_deleting_files_the_default(sam, server, capsys):
     assert "uploaded files after a job: always" in capsys.readouterr().out
     assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
     assert remote_leftovers("sam")["openai"].files == ()
+
+
+def test_eval_of_a_remote_model_uses_the_jobs_own_validation_scores(sam, server, capsys):
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
+    capsys.readouterr()
+    server.replies = ["omw", "Certainly! Here is a detailed answer to your question."]
+    assert main(["eval", "sam", "--prompts", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["backend"] == "openai" and report["scores"]["base"] is None
+    with open_model("sam") as db:
+        last_valid = jobs.read_metrics(db, _job().id)[jobs.VALID_LOSS][-1][1]
+    assert report["scores"]["tuned"]["loss"] == last_valid
+    assert len(report["samples"]) == 3
+    asked = {
+        json.loads(r.body)["model"] for r in server.requests if r.path.endswith("/chat/completions")
+    }
+    fine_tuned = server.jobs[_job().remote_id]["fine_tuned_model"]
+    assert asked == {fine_tuned, "gpt-4.1-mini-2025-04-14"}  # the tuned model and its base
