@@ -28,6 +28,7 @@ from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.chat import ChatInput, ChatScreen
 from gpt_is_you.tui.widgets.bubbles import MessageList, Turn
 from gpt_is_you.tui.widgets.dialogs import ErrorDialog
+from pilot_helpers import until
 
 SIZE = (110, 34)
 MODEL = "Sam"
@@ -94,14 +95,6 @@ def run(app: ChatApp, scenario: Callable) -> None:
             await scenario(pilot)
 
     asyncio.run(go())
-
-
-async def until(pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out"
-        await pilot.pause(0.02)
 
 
 async def send(pilot, text: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import io
 import threading
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.evaluation import EvaluationScreen, scores_table
 from gpt_is_you.tui.screens.models import ModelsScreen
 from gpt_is_you.tui.widgets.dialogs import ErrorDialog
+from pilot_helpers import text, until
 
 SIZE = (120, 40)
 SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
@@ -88,18 +88,6 @@ def crafted(job: jobs.Job, prompts: int, seed: int) -> Report:
 def store(report: Report) -> None:
     with open_model(MODEL) as db:
         evaluations.save(db, report.job_id, asdict(report.settings), report.to_json())
-
-
-def text(pilot: Pilot, selector: str) -> str:
-    return str(pilot.app.screen.query_one(selector, Static).render())
-
-
-async def until(pilot: Pilot, condition: Callable[[], object], timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the screen never showed it")
 
 
 async def open_evaluation(pilot: Pilot) -> EvaluationScreen:

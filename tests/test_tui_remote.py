@@ -36,6 +36,7 @@ from gpt_is_you.tui.screens.training import TrainingScreen
 from gpt_is_you.tui.widgets.api_key import ApiKeyDialog
 from gpt_is_you.tui.widgets.bubbles import MessageList, Turn
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog
+from pilot_helpers import until
 
 SIZE = (120, 40)
 MODEL = "Sam"
@@ -112,13 +113,6 @@ def run(app: GptIsYouApp, scenario: Callable) -> None:
             await scenario(pilot)
 
     asyncio.run(go())
-
-
-async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.02)
 
 
 async def dialog_up(pilot, kind: type[Screen]) -> None:

@@ -26,6 +26,7 @@ from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.training import TrainingScreen
 from gpt_is_you.tui.widgets.chart import LineChart, Series
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog
+from pilot_helpers import text, until
 
 SIZE = (120, 40)
 SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
@@ -51,19 +52,6 @@ def trainer(clock: FakeClock) -> FakeTrainer:
 
 def app_with(trainer: FakeTrainer) -> GptIsYouApp:
     return GptIsYouApp(providers={"local": trainer})
-
-
-def text(pilot: Pilot, selector: str) -> str:
-    return str(pilot.app.screen.query_one(selector, Static).render())
-
-
-async def until(pilot: Pilot, condition: Callable[[], object], timeout: float = 5.0) -> None:
-    """Let the app run until ``condition`` holds (the screen polls the store)."""
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the screen never showed it")
 
 
 async def open_training(pilot: Pilot) -> TrainingScreen:

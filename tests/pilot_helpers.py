@@ -1,0 +1,22 @@
+"""What the app tests share: waiting for the app, and reading what a widget shows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+
+async def until(pilot: Pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Let the app run (its workers, its polling) until ``condition`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the screen never showed it"
+        await pilot.pause(0.02)
+
+
+def text(pilot: Pilot, selector: str) -> str:
+    """What a Static on the current screen renders."""
+    return str(pilot.app.screen.query_one(selector, Static).render())
