@@ -186,7 +186,7 @@ def test_r_runs_an_evaluation_with_the_settings_chosen(
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_evaluation(pilot)
             await pilot.press("f2")
-            await until(pilot, lambda: app.screen.query("#eval-prompts"))
+            await until(pilot, lambda: app.screen.query("#setting-prompts"))
             await pilot.press("ctrl+u", "3", "tab", "ctrl+u", "5", "enter")
             await until(pilot, lambda: app.screen is screen)
             assert "r runs 3 held-out prompts, seed 5" in text(pilot, "#eval-next")

@@ -16,7 +16,6 @@ anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich import box
@@ -26,11 +25,11 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
 from textual.validation import Integer
-from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gpt_is_you.evaluation.settings import EvalSettings
@@ -39,7 +38,7 @@ from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.evaluations import StoredEvaluation
 from gpt_is_you.store.models import open_model
 from gpt_is_you.tui.screens.base import AppScreen
-from gpt_is_you.tui.widgets.dialogs import FormDialog
+from gpt_is_you.tui.widgets.dialogs import SettingsDialog
 
 Report = Mapping[str, Any]  # the JSON of ``Report.to_json``
 
@@ -340,48 +339,15 @@ class _Stopped(Exception):
     """Raised in the worker's thread to end a cancelled evaluation early."""
 
 
-class EvalSettingsDialog(FormDialog[EvalSettings | None]):
+class EvalSettingsDialog(SettingsDialog[EvalSettings | None]):
     """How many held-out prompts, and the seed that draws them; dismisses with the new
     settings, or None when cancelled."""
 
-    _FIELDS = (
+    TITLE = "Evaluation settings"
+    FIELDS = (
         ("prompts", "Held-out prompts (two replies each)", Integer(minimum=1, maximum=10_000)),
         ("seed", "Seed (picks the prompts, samples the replies)", Integer(minimum=0)),
     )
-
-    def __init__(self, settings: EvalSettings) -> None:
-        super().__init__()
-        self._settings = settings
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box", id="eval-settings-box"):
-            yield Static("Evaluation settings", classes="dialog-title")
-            for name, label, validator in self._FIELDS:
-                with Horizontal(classes="eval-setting-row"):
-                    yield Static(label, classes="eval-setting-label")
-                    yield Input(
-                        str(getattr(self._settings, name)),
-                        id=f"eval-{name}",
-                        validators=[validator],
-                        classes="eval-setting-input",
-                    )
-            yield Static("", id="eval-settings-problem", classes="dialog-body")
-            yield from self.buttons()
-
-    def _finish(self) -> None:
-        values: dict[str, int] = {}
-        for name, label, validator in self._FIELDS:
-            field = self.query_one(f"#eval-{name}", Input)
-            text = field.value.strip()
-            if not validator.validate(text).is_valid:
-                self.query_one("#eval-settings-problem", Static).update(
-                    f"{label.split(' (')[0]}: {escape(text) or 'nothing'} is not a whole "
-                    "number in range."
-                )
-                field.focus()
-                return
-            values[name] = int(text)
-        self.dismiss(replace(self._settings, **values))
 
 
 # Drawing a report (from its JSON) ---------------------------------------------------------

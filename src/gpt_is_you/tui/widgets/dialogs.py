@@ -7,13 +7,16 @@ from a worker.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
+from textual.validation import Integer, Validator
 from textual.widgets import Button, Checkbox, Input, Static
 
 from gpt_is_you.tui.screens.base import AppModal
@@ -132,6 +135,51 @@ class FormDialog(AppModal[T]):
 
     def _finish(self) -> None:
         raise NotImplementedError
+
+
+class SettingsDialog(FormDialog[T]):
+    """Numbers of a frozen dataclass, one field each, checked by its validator; dismisses
+    with the dataclass changed, or None when cancelled."""
+
+    TITLE: ClassVar[str]
+    FIELDS: ClassVar[tuple[tuple[str, str, Validator], ...]]  # (field, label, validator)
+
+    def __init__(self, current: T) -> None:
+        super().__init__()
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box settings-box"):
+            yield Static(self.TITLE, classes="dialog-title")
+            for field, label, validator in self.FIELDS:
+                with Horizontal(classes="setting-row"):
+                    yield Static(label, classes="setting-label")
+                    yield Input(
+                        str(getattr(self._current, field)),
+                        id=_field_id(field),
+                        validators=[validator],
+                        classes="setting-input",
+                    )
+            yield Static("", id="setting-problem", classes="dialog-body")
+            yield from self.buttons()
+
+    def _finish(self) -> None:
+        values: dict[str, float | int] = {}
+        for field, label, validator in self.FIELDS:
+            field_input = self.query_one(f"#{_field_id(field)}", Input)
+            text = field_input.value.strip()
+            if not validator.validate(text).is_valid:
+                self.query_one("#setting-problem", Static).update(
+                    f"{label.split(' (')[0]}: {escape(text) or 'nothing'} is out of range."
+                )
+                field_input.focus()
+                return
+            values[field] = int(text) if isinstance(validator, Integer) else float(text)
+        self.dismiss(replace(self._current, **values))
+
+
+def _field_id(field: str) -> str:
+    return f"setting-{field.replace('_', '-')}"
 
 
 class TextPrompt(FormDialog[str | None]):
