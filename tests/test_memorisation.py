@@ -61,8 +61,8 @@ def test_nothing_generated():
     assert (result.replies, result.reply_rate, result.bubble_rate) == (0, 0.0, 0.0)
 
 
-def test_json_round_trips():
+def test_json_is_plain():
     result = verbatim(["see you tomorrow at the station"], TRAINING)
     data = json.loads(json.dumps(result.to_json()))
     assert data["bubble_rate"] == 1.0
-    assert Memorisation.from_json(data) == result
+    assert data["copied_bubbles"] == result.copied_bubbles

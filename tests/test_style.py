@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from gpt_is_you.evaluation.style import (
     LABELS,
     MEASURES,
-    Closeness,
     StyleProfile,
     compare,
     count_emoji,
@@ -248,10 +247,10 @@ def test_small_differences_are_neither_closer_nor_farther():
     assert closeness.closer == closeness.farther == ()
 
 
-def test_json_round_trips():
+def test_profiles_and_closeness_are_plain_json():
     p = profile(["Hey! 😂 how are you?", "ok\nsee you"])
-    assert StyleProfile.from_json(json.loads(json.dumps(p.to_json()))) == p
-    closeness = compare(PERSONA, BASE, p)
-    data = json.loads(json.dumps(closeness.to_json()))
-    assert data["measures"][0]["label"] == "length in words"
-    assert Closeness.from_json(data) == closeness
+    data = p.to_json()
+    assert json.loads(json.dumps(data)) == data
+    assert data["openers"][0] == ["hey", 0.5]
+    closeness = json.loads(json.dumps(compare(PERSONA, BASE, p).to_json()))
+    assert closeness["measures"][0]["label"] == "length in words"

@@ -17,7 +17,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from gpt_is_you.store.conversations import bubbles
 
@@ -308,22 +307,6 @@ class StyleProfile:
             "language": self.language,
         }
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> StyleProfile:
-        return cls(
-            replies=int(data["replies"]),
-            words=float(data["words"]),
-            bubbles=float(data["bubbles"]),
-            emoji=float(data["emoji"]),
-            capitals=float(data["capitals"]),
-            end_punctuation=float(data["end_punctuation"]),
-            questions=float(data["questions"]),
-            exclamations=float(data["exclamations"]),
-            openers=tuple((str(w), float(share)) for w, share in data["openers"]),
-            vocabulary=tuple((str(w), int(n)) for w, n in data["vocabulary"]),
-            language=str(data["language"]),
-        )
-
 
 def profile(replies: Sequence[str]) -> StyleProfile:
     """The style of ``replies``, each a turn whose bubbles are joined by newlines."""
@@ -441,18 +424,6 @@ class Closeness:
             "closer": list(self.closer),
             "farther": list(self.farther),
         }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Closeness:
-        return cls(
-            measures=tuple(
-                (str(row["measure"]), float(row["base"]), float(row["tuned"]))
-                for row in data["measures"]
-            ),
-            score=float(data["score"]),
-            closer=tuple(data["closer"]),
-            farther=tuple(data["farther"]),
-        )
 
 
 def compare(persona: StyleProfile, base: StyleProfile, tuned: StyleProfile) -> Closeness:

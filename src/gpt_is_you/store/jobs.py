@@ -213,14 +213,6 @@ def add_remote_event(
     return cursor.rowcount == 1
 
 
-def has_remote_event(db: sqlite3.Connection, job_id: int, remote_id: str) -> bool:
-    return bool(
-        db.execute(
-            "SELECT 1 FROM events WHERE job_id = ? AND remote_id = ?", (job_id, remote_id)
-        ).fetchone()
-    )
-
-
 def read_events(db: sqlite3.Connection, job_id: int, after: int = 0) -> list[tuple[int, Event]]:
     rows = db.execute(
         "SELECT id, time, level, message FROM events WHERE job_id = ? AND id > ? ORDER BY id",
