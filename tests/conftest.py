@@ -189,3 +189,26 @@ def reap_workers():
 def no_system_keyring(monkeypatch):
     """Tests never read or write the keyring of the machine they run on."""
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
+
+@pytest.fixture
+def snap_compare(snap_compare):
+    """pytest-textual-snapshot's snap_compare, its screenshot taken with steady cursors
+    (pilot_helpers.steady_cursors) after the test's own steps and key presses."""
+    import inspect
+
+    from pilot_helpers import steady_cursors
+
+    def compare(app, *, press=(), run_before=None, **options) -> bool:
+        async def steady(pilot) -> None:
+            if run_before is not None:
+                done = run_before(pilot)
+                if inspect.isawaitable(done):
+                    await done
+            await pilot.press(*press)
+            steady_cursors(pilot)
+            await pilot.pause()
+
+        return snap_compare(app, run_before=steady, **options)
+
+    return compare

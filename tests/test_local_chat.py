@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from conftest import SYSTEM, USER_LINES, YO_SURE, load_tiny
+from gpt_is_you.providers.local import generate
 from gpt_is_you.providers.local.generate import LocalChat, bubbles
 from gpt_is_you.providers.local.train import ADAPTER
 from gpt_is_you.providers.settings import Sampling
@@ -12,10 +14,33 @@ from gpt_is_you.providers.settings import Sampling
 GREEDY = Sampling(temperature=0, max_tokens=40)
 
 
-@pytest.fixture(scope="module")
-def chat(yo_sure_run, tiny_base):
+# Every test here runs with the bfloat16 copies for written tokens (the CPU default) and
+# without (float32 throughout): a host whose bfloat16 rounds otherwise must not change
+# what the tests see.
+QUANTIZE, PRECISIONS = [True, False], ["bfloat16-writing", "float32"]
+WRITING = pytest.mark.parametrize("quantize", QUANTIZE, ids=PRECISIONS)
+
+
+@pytest.fixture(scope="module", params=QUANTIZE, ids=PRECISIONS)
+def chat(request, yo_sure_run, tiny_base):
     folder, _, _ = yo_sure_run
-    return LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256)
+    return LocalChat(
+        base=str(tiny_base), adapter=folder / ADAPTER, context=256, quantize=request.param
+    )
+
+
+@pytest.fixture
+def drawn(monkeypatch) -> list:
+    """Every logits vector a token was drawn from, in order."""
+    seen = []
+    sample = generate._sample
+
+    def spy(logits, sampling, generator):
+        seen.append(logits.clone())
+        return sample(logits, sampling, generator)
+
+    monkeypatch.setattr(generate, "_sample", spy)
+    return seen
 
 
 def _ask(text: str) -> list[dict[str, object]]:
@@ -46,10 +71,17 @@ def test_without_the_adapter_the_base_model_does_not_say_it(chat, tiny_base):
     assert "".join(base.stream(_ask("hey"), GREEDY)) != YO_SURE
 
 
-def test_sampling_with_a_seed_is_repeatable(chat):
+def test_sampling_with_a_seed_is_repeatable(chat, drawn):
+    """A reply written again comes from the first one's cache: every token must be drawn
+    from the very same numbers as the first time, on any processor."""
     sampling = Sampling(temperature=1.5, top_p=0.9, max_tokens=12, seed=7)
     first = "".join(chat.stream(_ask("hey"), sampling))
+    fresh = drawn[:]
+    drawn.clear()
     assert "".join(chat.stream(_ask("hey"), sampling)) == first
+    assert len(drawn) == len(fresh)
+    for cached, read in zip(drawn, fresh, strict=True):
+        assert torch.equal(cached, read)
 
 
 def test_bubbles_split_a_reply_into_messages():
@@ -89,21 +121,22 @@ def test_a_short_prompt_is_kept_whole(chat):
     )
 
 
+@WRITING
 def test_a_follow_up_reuses_the_cached_conversation_and_writes_the_same_tokens(
-    yo_sure_run, tiny_base
+    yo_sure_run, tiny_base, drawn, quantize
 ):
-    """The next message of a conversation is read on top of the cache of the last reply;
-    the logits must be those of reading the whole prompt afresh."""
+    """The next message of a conversation is read on top of the cache of the last prompt;
+    the logits must be those of reading the whole prompt afresh (to float32's rounding:
+    the two read it in pieces of other sizes; bfloat16's would be a thousand times more)."""
     folder, _, _ = yo_sure_run
     sampling = Sampling(temperature=1.0, top_p=1.0, max_tokens=12, seed=3)
-    warm = LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256)
+    warm = LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256, quantize=quantize)
     first = "".join(warm.stream(_ask("hey"), GREEDY))
     follow_up = [
         *_ask("hey"),
         {"role": "assistant", "content": first},
         {"role": "user", "content": "ok"},
     ]
-    prompt_length = len(warm.prompt(follow_up, 12))
     read = []
     forward = warm.model.forward
 
@@ -112,8 +145,12 @@ def test_a_follow_up_reuses_the_cached_conversation_and_writes_the_same_tokens(
         return forward(*args, **kwargs)
 
     warm.model.forward = spy
+    drawn.clear()
     reply = "".join(warm.stream(follow_up, sampling))
-    cold = LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256)
+    warm_first = drawn[0]
+    drawn.clear()
+    cold = LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256, quantize=quantize)
     assert "".join(cold.stream(follow_up, sampling)) == reply
-    # It read only what the cache lacked: the reply's end, the new message, the header.
-    assert 0 < read[0] < prompt_length // 2
+    torch.testing.assert_close(warm_first, drawn[0], rtol=1e-4, atol=1e-4)
+    # It read only what the cache lacked: the reply, the new message, the header.
+    assert read[0] == len(warm.prompt(follow_up, 12)) - len(warm.prompt(_ask("hey"), 40))

@@ -36,14 +36,6 @@ SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
 NINE = datetime(2024, 1, 13, 9, 0)
 
 
-class SteadyChat(ChatScreen):
-    """The chat with a cursor that does not blink: a snapshot must not depend on when it
-    is taken."""
-
-    def on_mount(self) -> None:
-        self.query_one(ChatInput).cursor_blink = False
-
-
 class ChatApp(GptIsYouApp):
     """The app with the chat of MODEL open over an empty screen, at a fixed time."""
 
@@ -56,7 +48,7 @@ class ChatApp(GptIsYouApp):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.push_screen(SteadyChat(MODEL, clock=lambda: NINE))
+        self.push_screen(ChatScreen(MODEL, clock=lambda: NINE))
 
     def open_training(self, model: str, *, replace: bool = False) -> None:
         self.trainings.append(model)

@@ -26,7 +26,7 @@ from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.training import TrainingScreen
 from gpt_is_you.tui.widgets.chart import LineChart, Series
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog
-from pilot_helpers import text, until
+from pilot_helpers import steady_cursors, text, until
 
 SIZE = (120, 40)
 SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
@@ -343,3 +343,20 @@ def test_failed_snapshot(trainer: FakeTrainer, snap_compare) -> None:
         await open_training(pilot)
 
     assert snap_compare(app_with(trainer), terminal_size=SIZE, run_before=opened)
+
+
+def test_a_screenshot_does_not_depend_on_the_cursors_blink(trainer: FakeTrainer) -> None:
+    """What the snapshots rely on (conftest's snap_compare steadies every cursor): the
+    setup form looks the same whichever half of a blink its focused input was in."""
+
+    async def screenshot(hidden: bool) -> str:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            screen = await open_training(pilot)
+            await until(pilot, lambda: isinstance(pilot.app.focused, Input))
+            for widget in screen.query(Input):
+                widget._cursor_visible = not hidden  # where the blink timer may have left it
+            steady_cursors(pilot)
+            await pilot.pause()
+            return pilot.app.export_screenshot()
+
+    assert asyncio.run(screenshot(hidden=True)) == asyncio.run(screenshot(hidden=False))

@@ -45,14 +45,18 @@ class LocalChat:
 
             model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
         self.model = model.to(self.device).eval()
+        # Set while the loop feeds back the tokens it wrote: the one time a layer may read
+        # its bfloat16 copy (see _for_decoding).
+        self._writing = _Switch()
         if quantize:
-            self.model = _for_decoding(self.model, self.device)
+            self.model = _for_decoding(self.model, self.device, self._writing)
         self.tokenizer = tokenizer
         self.context = min(context, getattr(model.config, "max_position_embeddings", context))
         ends = {tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>")}
         ends |= set(_as_list(getattr(model.generation_config, "eos_token_id", None)))
         self.stop_ids = {i for i in ends if isinstance(i, int) and i >= 0}
-        self._held = None  # (ids in the cache, the cache) after the last reply
+        # The last prompt's ids, the cache that read them, and its next token's logits.
+        self._held = None
 
     def prompt(self, messages: Sequence[dict[str, object]], room: int) -> list[int]:
         """The prompt's ids: the system message and as many of the latest turns as fit."""
@@ -77,49 +81,64 @@ class LocalChat:
         generator = None
         if sampling.seed is not None:
             generator = torch.Generator().manual_seed(sampling.seed)
-        cache, reused = self._reuse(ids)
-        fed = list(ids[:reused])
+        cache, reused, logits = self._reuse(ids)
         written: list[int] = []
         shown = ""
-        with torch.inference_mode():
-            step_input = torch.tensor([ids[reused:]], device=self.device)
-            for _ in range(room):
-                out = self.model(input_ids=step_input, cache=cache, logits_to_keep=1)
-                fed += step_input[0].tolist()
-                self._held = (fed, cache)
-                token = _sample(out.logits[0, -1].float(), sampling, generator)
-                if stop and token in self.stop_ids:
-                    break
-                written.append(token)
-                text = self.tokenizer.decode(written, skip_special_tokens=True)
-                # A character split over several tokens shows up once it is whole.
-                if len(text) > len(shown) and not text.endswith("\ufffd"):
-                    yield text[len(shown) :]
-                    shown = text
-                step_input = torch.tensor([[token]], device=self.device)
+        try:
+            with torch.inference_mode():
+                step_input = torch.tensor([ids[reused:]], device=self.device)
+                for _ in range(room):
+                    if logits is None:
+                        self._writing.on = bool(written)
+                        out = self.model(input_ids=step_input, cache=cache, logits_to_keep=1)
+                        logits = out.logits[0, -1].float()
+                        if not written:
+                            self._held = (ids, cache, logits)
+                    token = _sample(logits, sampling, generator)
+                    logits = None
+                    if stop and token in self.stop_ids:
+                        break
+                    written.append(token)
+                    text = self.tokenizer.decode(written, skip_special_tokens=True)
+                    # A character split over several tokens shows up once it is whole.
+                    if len(text) > len(shown) and not text.endswith("\ufffd"):
+                        yield text[len(shown) :]
+                        shown = text
+                    step_input = torch.tensor([[token]], device=self.device)
+        finally:
+            self._writing.on = False  # whoever uses the model next reads a prompt
         text = self.tokenizer.decode(written, skip_special_tokens=True)
         if len(text) > len(shown):
             yield text[len(shown) :]
 
     def _reuse(self, ids: list[int]):
-        """The cache of the last reply cut to what it shares with ``ids``, and its length.
+        """The cache of the last prompt cut to what it shares with ``ids``, its length, and
+        the logits of the next token when ``ids`` is that very prompt (a reply written
+        again), else None.
 
-        In a conversation each prompt begins with the previous one and its reply, so the
-        model reads only the newest message: the first token comes sooner.
+        In a conversation each prompt begins with the previous one, so the model reads only
+        the previous reply and the newest message: the first token comes sooner. Only what
+        was read as a prompt is kept: the reply's own tokens were read through the bfloat16
+        copies (see _for_decoding), and a reply must not depend on whether its prompt was
+        cached (a seed repeats a reply exactly).
         """
         from transformers import DynamicCache
 
         if self._held is not None:
-            fed, cache = self._held
+            held, cache, logits = self._held
             shared = 0
-            for a, b in zip(fed, ids[:-1], strict=False):  # one id at least left to read
+            for a, b in zip(held, ids, strict=False):
                 if a != b:
                     break
                 shared += 1
+            if shared == len(held) == len(ids):
+                cache.crop(shared - cache.get_seq_length())  # the reply's tokens go
+                return cache, shared, logits
+            shared = min(shared, len(ids) - 1)  # one id at least left to read
             if shared:
-                cache.crop(shared - len(fed))
-                return cache, shared
-        return DynamicCache(config=self.model.config), 0
+                cache.crop(shared - cache.get_seq_length())
+                return cache, shared, None
+        return DynamicCache(config=self.model.config), 0, None
 
 
 def _sample(logits, sampling: Sampling, generator) -> int:
@@ -138,25 +157,34 @@ def _sample(logits, sampling: Sampling, generator) -> int:
     return int(torch.multinomial(probs, 1, generator=generator))
 
 
-def _for_decoding(model, device: str):
+def _for_decoding(model, device: str, writing: _Switch):
     """The model as it runs fastest on this device.
 
     On a CPU, writing one token at a time is bound by memory traffic: every token reads
     every weight. Each linear layer keeps a bfloat16 copy of its weight, half the bytes,
-    for inputs of a few tokens, and its float32 weight for the prompt, where bfloat16 is
-    slower on CPUs without bfloat16 instructions. (8-bit integer layers that also
-    quantize the activations were faster still, but changed the likeliest token at
-    most positions: this model's activations have outliers.)
+    for the tokens the model writes (while ``writing`` is on), and its float32 weight for
+    the prompt, where bfloat16 is slower on CPUs without bfloat16 instructions. The
+    prompt is read in float32 however short it is: how a CPU rounds bfloat16 differs from
+    host to host, and a prompt read either way would give a seed two replies. (8-bit
+    integer layers that also quantize the activations were faster still, but changed the
+    likeliest token at most positions: this model's activations have outliers.)
     """
     if device != "cpu":
         return model
     import torch
 
+    linear = _two_precision_linear()
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
             if type(child) is torch.nn.Linear:
-                setattr(parent, name, _two_precision_linear()(child))
+                setattr(parent, name, linear(child, writing))
     return model
+
+
+class _Switch:
+    """A flag that every layer of one model reads."""
+
+    on = False
 
 
 @functools.cache
@@ -164,22 +192,20 @@ def _two_precision_linear():
     import torch
 
     class TwoPrecisionLinear(torch.nn.Module):
-        def __init__(self, linear) -> None:
+        def __init__(self, linear, writing: _Switch) -> None:
             super().__init__()
             self.weight = linear.weight
             self.bias = linear.bias
             self.half = linear.weight.detach().to(torch.bfloat16)
+            self.writing = writing
 
         def forward(self, x):
-            if x.shape[:-1].numel() > FEW_TOKENS:
+            if not self.writing.on:
                 return torch.nn.functional.linear(x, self.weight, self.bias)
             out = torch.nn.functional.linear(x.to(torch.bfloat16), self.half).to(x.dtype)
             return out if self.bias is None else out + self.bias
 
     return TwoPrecisionLinear
-
-
-FEW_TOKENS = 4
 
 
 def _as_list(value) -> list:
