@@ -16,8 +16,11 @@ def check_destination(path: Path) -> None:
     folders are made for the user: a mistyped path would go unnoticed)."""
     if path.is_dir():
         raise StorageError(f"{path} is a folder: give the name of a file in it", MISSING)
-    if not path.parent.is_dir():
-        raise StorageError(f"{path.parent}: no such folder; create it first", MISSING)
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise StorageError(f"{folder} is not a folder", MISSING)
+    if not folder.is_dir():
+        raise StorageError(f"{folder}: no such folder; create it first", MISSING)
 
 
 def write_private(path: Path, text: str) -> None:

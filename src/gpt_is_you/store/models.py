@@ -144,21 +144,14 @@ def model_folder(name: str) -> Path:
     same folder name. A model that cannot be read goes by its folder's name (``models``
     lists it so), which is how it is deleted.
     """
-    missing = ModelError(f"no model named {shorten(name)}; `gpt-is-you models` lists them")
-    try:
-        folder = models_dir() / slugify(name)
-    except ModelError:
-        raise missing from None
-    if not (folder / DB_NAME).is_file():
-        raise missing
+    folder = _folder_of(name)
     try:
         listed = listed_name(folder)
     except UnreadableModelError:
         if name.casefold() == folder.name:
             return folder
         raise
-    if listed.casefold() != name.casefold():
-        raise missing
+    _same(listed, name)
     return folder
 
 
@@ -181,14 +174,35 @@ def _listed_name(db: sqlite3.Connection, folder: Path) -> str:
     return name if slugify(name) == folder.name else folder.name
 
 
+def _folder_of(name: str) -> Path:
+    """The folder a model named ``name`` would be in, when a model is there."""
+    try:
+        folder = models_dir() / slugify(name)
+    except ModelError:
+        folder = None
+    if folder is None or not (folder / DB_NAME).is_file():
+        raise _no_model(name)
+    return folder
+
+
+def _same(listed: str, name: str) -> None:
+    if listed.casefold() != name.casefold():
+        raise _no_model(name)
+
+
+def _no_model(name: str) -> ModelError:
+    return ModelError(f"no model named {shorten(name)}; `gpt-is-you models` lists them")
+
+
 @contextlib.contextmanager
 def open_model(name: str) -> Iterator[sqlite3.Connection]:
-    """The database of the model named ``name``; SQLite's refusals in the block come out
-    as one line that names the model's folder."""
-    folder = model_folder(name)
+    """The database of the model named ``name`` (found as ``model_folder`` finds it);
+    SQLite's refusals in the block come out as one line that names the model's folder."""
+    folder = _folder_of(name)
     with faults(folder):
         db = connect(folder / DB_NAME)
         try:
+            _same(_listed_name(db, folder), name)
             yield db
         finally:
             db.close()
