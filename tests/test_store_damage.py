@@ -17,7 +17,8 @@ from gpt_is_you.store import schema
 from gpt_is_you.store.errors import NEWER, UnreadableModelError
 from gpt_is_you.store.models import DB_NAME, list_models, open_model
 from gpt_is_you.tui.app import GptIsYouApp
-from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog
+from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog, TextPrompt
+from pilot_helpers import until
 
 FIXTURE = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
 
@@ -163,6 +164,26 @@ def test_a_damaged_model_in_the_app_is_listed_explained_and_deleted(home):
     asyncio.run(scenario())
     assert not folder.exists()
     assert [m.name for m in list_models()] == ["Anna"]
+
+
+@pytest.mark.parametrize("key", ["enter", "t", "c", "e", "d", "r"])
+def test_a_model_damaged_while_the_app_shows_it_is_a_dialog(home, key):
+    folder = _new("Bruno")
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=(100, 30)) as pilot:
+            # The list on screen shows it as it was until it is read again (every 2 s):
+            # either way, a dialog says what is wrong.
+            _truncate(folder / DB_NAME)
+            await pilot.press(key)
+            if isinstance(app.screen, TextPrompt):  # r: the new name, then the rename
+                await pilot.press(*"Anna", "enter")
+            await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
+            body = str(app.screen.query_one(".dialog-body").render())
+            assert "is damaged" in body and str(folder) in body
+
+    asyncio.run(scenario())
 
 
 def test_the_app_starts_when_the_models_folder_cannot_be_read(home, monkeypatch):

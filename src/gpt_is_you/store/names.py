@@ -46,5 +46,7 @@ def slugify(name: str) -> str:
 
 
 def shorten(name: str) -> str:
-    """``name`` quoted for a message, cut when it would make the line unreadable."""
-    return repr(name if len(name) <= 40 else f"{name[:40]}…")
+    """``name`` quoted for a message (escapes and all: it may hold anything), cut when it
+    would make the line unreadable."""
+    shown = repr(name)
+    return shown if len(shown) <= 50 else f"{shown[:48]}…{shown[0]}"

@@ -200,9 +200,9 @@ learns, the examples built from it, and its training runs and conversations.
         model = self._selected()
         if model is not None and not model.readable:
             self.app.show_error(
-                f"{model.name} cannot be opened: {model.problem}.\n\nIts folder is "
-                f"{model.path}. Deleting it (x) frees its name.",
-                title=f"{model.name} is {model.state}",
+                f"{model.name} ({model.path}) is {model.state}: {model.problem}.\n\n"
+                "Deleting it (x) frees its name.",
+                title="Cannot open",
             )
             return None
         return model
@@ -252,7 +252,12 @@ learns, the examples built from it, and its training runs and conversations.
             if answer is not None:
                 self._duplicate(model.name, *answer)
 
-        self.app.push_screen(DuplicateDialog(model.name), chosen)
+        try:
+            dialog = DuplicateDialog(model.name)  # reads the model's settings
+        except USER_ERRORS as e:  # damaged or deleted since the list was read
+            self.app.show_error(e)
+            return
+        self.app.push_screen(dialog, chosen)
 
     @work(thread=True, exit_on_error=False, group="models-change")
     def _duplicate(self, source: str, name: str, options: dict[str, object]) -> None:
