@@ -99,7 +99,7 @@ def connect(path: Path) -> sqlite3.Connection:
             try:
                 migrate(db)
             except sqlite3.OperationalError as e:
-                if e.sqlite_errorcode != sqlite3.SQLITE_ERROR:
+                if e.sqlite_errorcode & 0xFF != sqlite3.SQLITE_ERROR:
                     raise
                 raise UnreadableModelError(folder, f"its tables are not a model's ({e})") from e
         except BaseException:
