@@ -82,7 +82,7 @@ class FakeTrainer:
 
     def cancel(self, model: str) -> Job:
         with open_model(model) as db:
-            job = request_cancel(db, model)
+            job = request_cancel(db, model)[0]  # the latest of the active jobs
             # The worker would stop after its step; this one stops at once.
             jobs.add_event(db, job.id, f"cancelled at step {job.step}; `train --resume` continues")
             jobs.set_state(db, job.id, jobs.CANCELLED)

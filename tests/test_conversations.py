@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import stat
-from pathlib import Path
 
 import pytest
 
@@ -95,19 +93,3 @@ def test_markdown_names_the_model_and_shows_each_bubble():
         "\n**You** · 2024-01-13 09:01\n\ntell me more\n"
         "\n**Sam Okafor (model)** · 2024-01-13 09:01\n\nwell\n\n_(stopped)_\n"
     )
-
-
-def test_a_private_file_is_written_whole_with_mode_0600(tmp_path: Path):
-    path = tmp_path / "chat.md"
-    path.write_text("old", encoding="utf-8")
-    path.chmod(0o644)
-    conv.write_private(path, "# new\n")
-    assert path.read_text(encoding="utf-8") == "# new\n"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert [p.name for p in tmp_path.iterdir()] == ["chat.md"]  # no temporary file left
-
-
-def test_a_file_that_cannot_be_written_leaves_nothing(tmp_path: Path):
-    with pytest.raises(FileNotFoundError):
-        conv.write_private(tmp_path / "missing" / "chat.md", "x")
-    assert list(tmp_path.iterdir()) == []

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 
 from conftest import new_model, write_export
+from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import LocalProvider, adapter_folder
 from gpt_is_you.providers.settings import TrainSettings
@@ -222,3 +225,29 @@ def test_start_refuses_while_a_job_is_running_and_a_missing_base_at_once(home, e
         provider.start("sam", _settings(tiny_base))
     with pytest.raises(ProviderError, match="no GGUF file"):
         provider.start("sam", TrainSettings(base=str(home / "missing.gguf")))
+
+
+def test_everything_under_a_trained_models_folder_is_private(home, export, tiny_base, reap_workers):
+    new_model("sam", export)
+    # Started from a shell whose umask lets others read what it makes, as most do.
+    umask = os.umask(0o022)
+    try:
+        settings = replace(_settings(tiny_base), max_steps=3, checkpoint_every=2)
+        job = LocalProvider().start("sam", settings)
+        reap_workers.add(job.pid)
+        assert main(["export", "sam", "--format", "sharegpt"]) == 0
+    finally:
+        os.umask(umask)
+    done = _wait_end("sam", job.id)
+    assert done.state == jobs.SUCCEEDED, _log("sam", done)
+    folder = model_folder("sam")
+    job_dir = jobs.job_folder(folder, job.id)
+    assert (job_dir / "checkpoint.pt").is_file() and (job_dir / "worker.log").is_file()
+    assert any(adapter_folder(folder, job.id).iterdir())
+    assert (folder / "exports").is_dir()
+    wrong = {
+        str(path.relative_to(folder)): oct(mode)
+        for path in [folder, *folder.rglob("*")]
+        if (mode := stat.S_IMODE(path.stat().st_mode)) != (0o700 if path.is_dir() else 0o600)
+    }
+    assert wrong == {}

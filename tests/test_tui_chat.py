@@ -364,6 +364,23 @@ def test_export_writes_the_conversation_as_markdown(trained, tmp_path, monkeypat
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_an_export_into_a_missing_folder_says_so_in_a_dialog(trained, tmp_path):
+    app = ChatApp(ScriptedChat(["yo\nsure"]))
+    missing = tmp_path / "nope" / "chat.md"
+
+    async def scenario(pilot):
+        await send(pilot, "hi")
+        await replied(pilot)
+        await pilot.press("ctrl+s", "ctrl+a", "ctrl+k", *str(missing), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        body = str(app.screen.query_one(".dialog-body").render())
+        assert body == f"{missing.parent}: no such folder; create it first"
+
+    run(app, scenario)
+    assert not missing.parent.exists()
+
+
 def test_sampling_settings_are_used_by_the_next_reply(trained):
     provider = ScriptedChat(["ok"])
     app = ChatApp(provider)

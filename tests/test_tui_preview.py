@@ -257,6 +257,8 @@ def test_x_excludes_and_includes_the_selected_example(home):
 
 
 def test_e_exports_a_file(home, tmp_path):
+    (tmp_path / "out").mkdir()
+
     async def scenario(pilot: Pilot) -> None:
         await open_preview(pilot)
         await pilot.press("e", "escape")  # cancelled: nothing written
@@ -286,7 +288,7 @@ def test_an_export_that_cannot_be_written_says_why(home, tmp_path):
         await pilot.press("e", "tab", *"f/x", "enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ErrorDialog)
-        assert "could not write" in str(pilot.app.screen.query(Static)[1].render())
+        assert "f is not a folder" in str(pilot.app.screen.query(Static)[1].render())
 
     run(scenario)
 

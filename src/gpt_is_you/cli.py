@@ -330,8 +330,10 @@ def _print_summary(summary) -> None:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from gpt_is_you.store.models import free_folder
     from gpt_is_you.store.new import prepare
 
+    free_folder(args.name)  # a bad or taken name fails before the export is read
     prepared = prepare(
         args.export,
         persona=args.persona,
@@ -468,20 +470,33 @@ def _models(args: argparse.Namespace) -> int:
         print("No models yet. Create one with: gpt-is-you new NAME --from EXPORT --persona WHO")
     else:
         for m in models:
-            print(
-                f"{m.name}\t{m.persona}\t{m.source}\t{m.train} train / {m.valid} valid\t{m.state}"
-            )
+            if m.readable:
+                print(
+                    f"{m.name}\t{m.persona}\t{m.source}\t{m.train} train / {m.valid} valid\t"
+                    f"{m.state}"
+                )
+            else:
+                print(f"{m.name}\t\t\t\t{m.state}: {m.problem} ({m.path})")
     return 0
 
 
 def _rm(args: argparse.Namespace) -> int:
     from gpt_is_you.providers.openai import remote_leftovers
-    from gpt_is_you.store.models import open_model, refuse_if_training, remove_model
+    from gpt_is_you.store.errors import UnreadableModelError
+    from gpt_is_you.store.models import model_folder, open_model, refuse_if_training, remove_model
 
-    with open_model(args.name) as db:  # a missing or training model fails here, before asking
-        refuse_if_training(db, args.name)
-    leftovers = remote_leftovers(args.name)
+    folder = model_folder(args.name)  # a missing model fails here, before asking
     question = f"Delete the model {args.name!r} and everything stored with it"
+    try:
+        with open_model(args.name) as db:  # and a training one
+            refuse_if_training(db, args.name)
+        leftovers = remote_leftovers(args.name)
+    except UnreadableModelError as e:
+        # Nothing in it can be read, what it left at a service included: it goes as it is.
+        leftovers = {}
+        question = f"Delete the {e.state} model {args.name!r} in {folder} ({e.problem})"
+        if args.remote:
+            print(f"{PROG}: what it left at a service, if anything, stays there", file=sys.stderr)
     if args.remote and leftovers:
         names = ", ".join(f"{what} at {backend}" for backend, what in leftovers.items())
         question += f", and {names}"

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 from gpt_is_you.store import jobs
+from gpt_is_you.store.faults import faults
 
 
 def spawn(db, folder: Path, job_id: int, module: str) -> subprocess.Popen:
     """Run ``python -m module FOLDER JOB`` in a session of its own, so that it outlives its
     parent, logging to the job's ``worker.log``."""
     job_dir = jobs.job_folder(folder, job_id)
-    job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with (job_dir / "worker.log").open("ab") as log:
+    with faults(folder, files=True):
+        # Each level made private here: ``mkdir(parents=True)`` would give the parents
+        # the umask's mode, and a log may quote the user's chats.
+        for level in (job_dir.parent, job_dir):
+            level.mkdir(mode=0o700, exist_ok=True)
+        log_fd = os.open(job_dir / "worker.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with open(log_fd, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", module, str(folder), str(job_id)],
             stdin=subprocess.DEVNULL,

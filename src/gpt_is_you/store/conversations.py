@@ -8,11 +8,8 @@ terminal chat and the app's chat both read and write them here.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from gpt_is_you.store.jobs import SUCCEEDED, Job, now, read_job
 
@@ -197,17 +194,3 @@ def to_markdown(persona: Persona, title: str, history: list[ChatLine]) -> str:
         if line.stopped:
             out += ["", "_(stopped)_"]
     return "\n".join(out) + "\n"
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all, readable by its owner only (0600)."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # made 0600
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

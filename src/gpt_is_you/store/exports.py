@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from gpt_is_you.dataset.checks import check_chat_example, prepare_data_advice
 from gpt_is_you.dataset.examples import TRAIN, VALID
 from gpt_is_you.dataset.export import jsonl, prompt_completion_pairs, records
-from gpt_is_you.paths import models_dir
 from gpt_is_you.store.errors import ModelError
-from gpt_is_you.store.models import open_model, read_examples, slugify
+from gpt_is_you.store.faults import faults
+from gpt_is_you.store.files import check_destination, write_private
+from gpt_is_you.store.models import model_folder, open_model, read_examples
 
 
 @dataclass(frozen=True)
@@ -34,32 +33,21 @@ def export_model(name: str, fmt: str, output: str | None) -> Exported:
         if problems:
             raise ModelError("the examples fail OpenAI's format checks: " + "; ".join(problems[:5]))
     if output:
-        train = Path(output)
+        train = Path(output).expanduser()
         valid = train.with_name(train.name.removesuffix(".jsonl") + ".valid.jsonl")
     else:
-        folder = models_dir() / slugify(name) / "exports"
-        folder.mkdir(mode=0o700, exist_ok=True)
+        folder = model_folder(name) / "exports"
+        with faults(folder, files=True):
+            folder.mkdir(mode=0o700, exist_ok=True)
         train, valid = folder / f"{fmt}.train.jsonl", folder / f"{fmt}.valid.jsonl"
+    for path in (train, valid):  # both, before either is written
+        check_destination(path)
     written = []
     for path, split in ((train, TRAIN), (valid, VALID)):
         lines = list(jsonl(records((e for e in examples if e.split == split), fmt)))
-        _write_atomically(path, lines)
+        write_private(path, "".join(lines))
         written.append((path, len(lines)))
     advice: list[str] = []
     if fmt == "prompt-completion":
         advice = prepare_data_advice(list(prompt_completion_pairs(examples)))
     return Exported(tuple(written), tuple(advice))
-
-
-def _write_atomically(path: Path, lines: list[str]) -> None:
-    """Write a private file whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.writelines(lines)
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

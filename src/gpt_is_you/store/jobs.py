@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -92,21 +94,71 @@ _COLUMNS = (
 
 
 def read_job(db: sqlite3.Connection, job_id: int | None = None) -> Job | None:
-    """A job (the latest when ``job_id`` is None), seen as interrupted if its worker died."""
+    """A job (the latest when ``job_id`` is None). Every local job whose worker died is
+    seen as interrupted first, whatever its place in the list."""
+    unrecorded = _notice_gone(db)
     if job_id is None:
         row = db.execute(f"SELECT {_COLUMNS} FROM jobs ORDER BY id DESC LIMIT 1").fetchone()
     else:
         row = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
     if row is None:
         return None
-    job = _job(row)
-    # A remote job goes on without its watcher (the provider starts another); a local one
-    # ends with its worker.
-    if job.backend == "local" and job.active and _worker_gone(job.pid, row[-1]):
-        set_state(db, job.id, INTERRUPTED, error="the training process stopped unexpectedly")
-        add_event(db, job.id, "the training process is gone; `train --resume` continues it")
-        return read_job(db, job.id)
-    return job
+    return _seen(_job(row), unrecorded)
+
+
+def active_jobs(db: sqlite3.Connection) -> list[Job]:
+    """Every job still queued or running, latest first (dead workers noticed first)."""
+    unrecorded = _notice_gone(db)
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM jobs WHERE state IN (?, ?) ORDER BY id DESC", ACTIVE
+    ).fetchall()
+    return [_job(row) for row in rows if row[0] not in unrecorded]
+
+
+_GONE = "the training process stopped unexpectedly"
+_GONE_EVENT = "the training process is gone; `train --resume` continues it"
+
+
+def _notice_gone(db: sqlite3.Connection) -> set[int]:
+    """Record every active local job whose worker died as interrupted. Returns the ones
+    a read-only store could not record, which readers see as interrupted all the same.
+
+    A remote job goes on without its watcher (the provider starts another); a local one
+    ends with its worker.
+    """
+    rows = db.execute(
+        "SELECT id, pid, heartbeat_at, updated_at FROM jobs "
+        "WHERE backend = 'local' AND state IN (?, ?)",
+        ACTIVE,
+    ).fetchall()
+    unrecorded = set()
+    for job_id, pid, heartbeat_at, updated_at in rows:
+        # A job with no worker yet (never a heartbeat) is judged by its last change: it
+        # gets one as it starts, or it never will.
+        if not _worker_gone(pid, heartbeat_at or updated_at):
+            continue
+        try:
+            with transaction(db):
+                stamp = now()
+                # Whoever sees it first records it, once.
+                changed = db.execute(
+                    "UPDATE jobs SET state = ?, error = ?, updated_at = ?, finished_at = ? "
+                    "WHERE id = ? AND state IN (?, ?)",
+                    (INTERRUPTED, _GONE, stamp, stamp, job_id, *ACTIVE),
+                ).rowcount
+                if changed:
+                    add_event(db, job_id, _GONE_EVENT)
+        except sqlite3.OperationalError as e:
+            if e.sqlite_errorcode & 0xFF != sqlite3.SQLITE_READONLY:
+                raise
+            unrecorded.add(job_id)
+    return unrecorded
+
+
+def _seen(job: Job, unrecorded: set[int]) -> Job:
+    if job.id not in unrecorded:
+        return job
+    return replace(job, state=INTERRUPTED, error=_GONE, finished_at=job.updated_at)
 
 
 def set_state(db: sqlite3.Connection, job_id: int, state: str, *, error: str | None = None) -> None:
@@ -149,7 +201,7 @@ def set_progress(
 ) -> None:
     """Record a step's metrics and the job's position in one transaction."""
     stamp = now()
-    with _transaction(db):
+    with transaction(db):
         db.executemany(
             "INSERT OR REPLACE INTO metrics (job_id, step, name, value) VALUES (?, ?, ?, ?)",
             [(job_id, step, name, float(value)) for name, value in metrics.items()],
@@ -163,7 +215,7 @@ def set_progress(
 
 def record_metrics(db: sqlite3.Connection, job_id: int, rows: dict[int, dict[str, float]]) -> None:
     """Record metrics of many steps at once (a remote job's results file)."""
-    with _transaction(db):
+    with transaction(db):
         db.executemany(
             "INSERT OR REPLACE INTO metrics (job_id, step, name, value) VALUES (?, ?, ?, ?)",
             [
@@ -180,7 +232,7 @@ def set_checkpoint(db: sqlite3.Connection, job_id: int, step: int) -> None:
 
 def forget_after(db: sqlite3.Connection, job_id: int, step: int) -> None:
     """Drop metrics past ``step``: a resumed job computes them again from its checkpoint."""
-    with _transaction(db):
+    with transaction(db):
         db.execute("DELETE FROM metrics WHERE job_id = ? AND step > ?", (job_id, step))
         db.execute("UPDATE jobs SET step = ? WHERE id = ?", (step, job_id))
 
@@ -276,12 +328,18 @@ def pid_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
-class _transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind, value, tb) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken at once (``BEGIN IMMEDIATE``) so that what the block
+    reads stays true until it commits; inside another one, part of that one."""
+    if db.in_transaction:
+        yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.in_transaction:  # SQLite ends some failed transactions itself
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

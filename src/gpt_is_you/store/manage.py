@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gpt_is_you.chats.summary import summarize
 from gpt_is_you.store.errors import ModelError
+from gpt_is_you.store.faults import faults
 from gpt_is_you.store.models import (
     DB_NAME,
     connect,
@@ -20,16 +21,16 @@ from gpt_is_you.store.models import (
     read_chat,
     read_target,
     refuse_if_training,
-    slugify,
     write_setting,
 )
+from gpt_is_you.store.names import check_name, shorten, slugify
 from gpt_is_you.store.new import TARGETS, Prepared, Source, prepare, store
 
 
 def rename_model(old: str, new: str) -> None:
     """Give ``old`` the name ``new``: its folder moves to the new name's slug, with its
     jobs, adapters and conversations (nothing stores the folder's path)."""
-    new = new.strip()
+    new = check_name(new)
     folder = model_folder(old)
     slug = slugify(new)
     with open_model(old) as db:
@@ -43,11 +44,14 @@ def rename_model(old: str, new: str) -> None:
             # model took the name since the check above.
             folder.rename(moved)
         except OSError as e:
-            raise ModelError(f"cannot rename {old!r} to {new!r}: {e.strerror}") from None
+            raise ModelError(
+                f"cannot rename {shorten(old)} to {shorten(new)}: {e.strerror}"
+            ) from None
     try:
         db = connect(moved / DB_NAME)
         try:
-            write_setting(db, "name", new)
+            with faults(moved):
+                write_setting(db, "name", new)
         finally:
             db.close()
     except BaseException:

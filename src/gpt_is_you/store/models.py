@@ -8,13 +8,14 @@ into place when complete, so a crash leaves either a whole model or none.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
-import re
 import shlex
 import shutil
 import sqlite3
-import unicodedata
+import stat
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
@@ -27,15 +28,29 @@ from gpt_is_you.chats import Chat, Message
 from gpt_is_you.chats.collector import collector_paused
 from gpt_is_you.dataset.examples import ASSISTANT, USER, Example, Turn
 from gpt_is_you.paths import models_dir
-from gpt_is_you.store.errors import ModelError
-from gpt_is_you.store.jobs import RUNNING, SUCCEEDED, Job, pid_alive, read_job
-from gpt_is_you.store.schema import migrate
+from gpt_is_you.store.errors import (
+    FULL,
+    NEWER,
+    READ_ONLY,
+    ModelError,
+    StorageError,
+    UnreadableModelError,
+)
+from gpt_is_you.store.faults import faults
+from gpt_is_you.store.jobs import RUNNING, SUCCEEDED, Job, active_jobs, pid_alive, read_job
+from gpt_is_you.store.names import check_name, shorten, slugify
+from gpt_is_you.store.schema import VERSION, migrate
 
 if TYPE_CHECKING:  # the builder loads only when a model is made or rebuilt
     from gpt_is_you.dataset.build import BuildSettings, Dataset
 
 DB_NAME = "model.db"
+# Hidden folders beside the models: one being made (``.new-<slug>-<random>-<pid>``) or
+# being deleted (``.new-<slug>-removed-<pid>``). The pid comes last, so that a folder
+# whose process is gone (killed) can be told from one still at work.
 _TEMP_PREFIX = ".new-"
+# The state of a model whose store another process holds, or the disk failed on.
+UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True)
@@ -49,47 +64,148 @@ class ModelSummary:
     train: int
     valid: int
     created_at: str
-    state: str  # no examples, ready, queued, training 45%, trained, failed, cancelled, interrupted
+    # no examples, ready, queued, training 45%, trained, failed, cancelled, interrupted;
+    # damaged, newer version (made by a newer gpt-is-you) or unavailable: see ``problem``
+    state: str
     backend: str  # of the latest job; "" before any
     last_activity: str  # the latest of creation and the latest job's last update
+    path: str  # the model's folder
+    problem: str = ""  # why a damaged, newer or unavailable model cannot be opened
+
+    @property
+    def readable(self) -> bool:
+        return not self.problem
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
 
 
-def slugify(name: str) -> str:
-    """A folder name for a model: lowercase ASCII letters, digits and dashes."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    if not slug:
-        raise ModelError(f"{name!r} cannot name a model: use letters or digits")
-    return slug[:64]
-
-
 def connect(path: Path) -> sqlite3.Connection:
-    # A training worker writes while the CLI or the app reads: wait for a lock, not fail.
-    db = sqlite3.connect(path, isolation_level=None, timeout=30)
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA foreign_keys = ON")
-    migrate(db)
+    """Open a model's database, brought up to date; read-only (and never changed) when
+    its folder or file cannot be written, so that a read-only data folder still reads."""
+    folder = path.parent
+    with faults(folder, files=True):
+        if path.stat().st_size == 0:
+            raise UnreadableModelError(folder, "its model.db is empty")
+        if not (os.access(folder, os.W_OK) and os.access(path, os.W_OK)):
+            return _connect_read_only(path)
+        # A training worker writes while the CLI or the app reads: wait for a lock, not fail.
+        db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
+            # Read before anything is written: a file of another program stays as it is.
+            _check_version(db, folder, writable=True)
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            try:
+                migrate(db)
+            except sqlite3.OperationalError as e:
+                if e.sqlite_errorcode & 0xFF != sqlite3.SQLITE_ERROR:
+                    raise
+                raise UnreadableModelError(folder, f"its tables are not a model's ({e})") from e
+        except BaseException:
+            db.close()
+            raise
     return db
 
 
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    # Nobody can write here. With no write-ahead log left over, the file holds everything
+    # and is read as it is, which needs no lock file (none can be made in this folder).
+    left_over = path.with_name(f"{path.name}-wal").exists()
+    mode = "mode=ro" if left_over else "mode=ro&immutable=1"
+    db = sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True, isolation_level=None)
+    try:
+        _check_version(db, path.parent, writable=False)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _check_version(db: sqlite3.Connection, folder: Path, *, writable: bool) -> None:
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version == 0:  # every model is made at the latest version: this is not one
+        raise UnreadableModelError(folder, "its model.db holds no model")
+    if version > VERSION:
+        problem = f"its store is version {version}; this gpt-is-you reads up to {VERSION}"
+        raise UnreadableModelError(folder, problem, NEWER)
+    if version < VERSION and not writable:
+        raise StorageError(
+            f"the model in {folder} needs its store brought up to date, and the folder is "
+            "read-only: make it writable, then try again",
+            READ_ONLY,
+        )
+
+
 def model_folder(name: str) -> Path:
-    """The folder of an existing model (its database, job folders, adapters)."""
-    folder = models_dir() / slugify(name)
-    if not (folder / DB_NAME).is_file():
-        raise ModelError(f"no model named {name!r}; `gpt-is-you models` lists them")
+    """The folder of the model named ``name`` (without regard to case).
+
+    Only the model whose name is ``name`` is found, never another whose name makes the
+    same folder name. A model that cannot be read goes by its folder's name (``models``
+    lists it so), which is how it is deleted.
+    """
+    folder = _folder_of(name)
+    try:
+        listed = listed_name(folder)
+    except UnreadableModelError:
+        if name.casefold() == folder.name:
+            return folder
+        raise
+    _same(listed, name)
     return folder
+
+
+def listed_name(folder: Path) -> str:
+    """The name a model's folder is listed and found by."""
+    db = connect(folder / DB_NAME)
+    try:
+        with faults(folder):
+            return _listed_name(db, folder)
+    finally:
+        db.close()
+
+
+def _listed_name(db: sqlite3.Connection, folder: Path) -> str:
+    name = read_setting(db, "name")
+    if not isinstance(name, str):
+        raise UnreadableModelError(folder, "its model.db holds no model's name")
+    # A rename moves the folder, then writes the name: a crash between the two leaves a
+    # name that no longer finds the folder, and the folder's name is the one that does.
+    return name if slugify(name) == folder.name else folder.name
+
+
+def _folder_of(name: str) -> Path:
+    """The folder a model named ``name`` would be in, when a model is there."""
+    try:
+        folder = models_dir() / slugify(name)
+    except ModelError:
+        folder = None
+    if folder is None or not (folder / DB_NAME).is_file():
+        raise _no_model(name)
+    return folder
+
+
+def _same(listed: str, name: str) -> None:
+    if listed.casefold() != name.casefold():
+        raise _no_model(name)
+
+
+def _no_model(name: str) -> ModelError:
+    return ModelError(f"no model named {shorten(name)}; `gpt-is-you models` lists them")
 
 
 @contextlib.contextmanager
 def open_model(name: str) -> Iterator[sqlite3.Connection]:
-    db = connect(model_folder(name) / DB_NAME)
-    try:
-        yield db
-    finally:
-        db.close()
+    """The database of the model named ``name`` (found as ``model_folder`` finds it);
+    SQLite's refusals in the block come out as one line that names the model's folder."""
+    folder = _folder_of(name)
+    with faults(folder):
+        db = connect(folder / DB_NAME)
+        try:
+            _same(_listed_name(db, folder), name)
+            yield db
+        finally:
+            db.close()
 
 
 def create_model(
@@ -103,50 +219,114 @@ def create_model(
 ) -> Path:
     """Store a new model; its folder appears only once everything is written.
     ``target`` (local or openai) is what its examples were built for."""
-    slug = slugify(name)
-    root = _private_dir(models_dir())
-    target_folder = free_folder(name)
-    _remove_abandoned(root, slug)
-    temp = root / f"{_TEMP_PREFIX}{slug}-{os.getpid()}"
-    shutil.rmtree(temp, ignore_errors=True)
-    temp.mkdir(mode=0o700)
+    name = check_name(name)
+    root = models_dir()
     try:
-        path = temp / DB_NAME
-        db = sqlite3.connect(path, isolation_level=None)
-        try:
-            # Nobody else can see the folder yet and a crash throws it away: no journal
-            # and no syncing while it fills, one sync of the whole file before the rename.
-            db.execute("PRAGMA journal_mode = OFF")
-            db.execute("PRAGMA synchronous = OFF")
-            migrate(db)
-            with collector_paused():
-                _write(db, name, chat, source_sha256, dataset, tokens, target)
-            db.execute("PRAGMA journal_mode = WAL")
-        finally:
-            db.close()
-        with path.open("rb+") as f:
-            os.fsync(f.fileno())
-        for file in temp.iterdir():
-            file.chmod(0o600)
-        temp.rename(target_folder)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
+        with faults(root, files=True):
+            _private_dir(root)
+            remove_abandoned(root)
+            target_folder = free_folder(name)
+            temp = Path(
+                tempfile.mkdtemp(
+                    prefix=f"{_TEMP_PREFIX}{target_folder.name}-",
+                    suffix=f"-{os.getpid()}",
+                    dir=root,
+                )
+            )
+            try:
+                _fill(temp, name, chat, source_sha256, dataset, tokens, target)
+                _move_into_place(temp, target_folder, name)
+            except BaseException:
+                shutil.rmtree(temp, ignore_errors=True)
+                raise
+    except StorageError as e:
+        if e.reason != FULL:
+            raise
+        raise StorageError(_too_full(root, chat), FULL) from e
     return target_folder
 
 
+def _fill(
+    temp: Path,
+    name: str,
+    chat: Chat,
+    source_sha256: str,
+    dataset: Dataset,
+    tokens: list[int | None],
+    target: str,
+) -> None:
+    path = temp / DB_NAME
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        # Nobody else can see the folder yet and a crash throws it away: no journal
+        # and no syncing while it fills, one sync of the whole file before the rename.
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        migrate(db)
+        with collector_paused():
+            _write(db, name, chat, source_sha256, dataset, tokens, target)
+        db.execute("PRAGMA journal_mode = WAL")
+    finally:
+        db.close()
+    with path.open("rb+") as f:
+        os.fsync(f.fileno())
+    for file in temp.iterdir():
+        file.chmod(0o600)
+
+
+def _move_into_place(temp: Path, folder: Path, name: str) -> None:
+    try:
+        # Fails, rather than replacing, when another ``new`` of the name finished first.
+        temp.rename(folder)
+    except OSError as e:
+        if e.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+        free_folder(name)  # says which model took the folder
+        raise ModelError(f"a model named {shorten(name)} exists already") from None
+
+
+def _too_full(root: Path, chat: Chat) -> str:
+    """The line for a disk too full for a new model: where, and how much it needs."""
+    # Measured: a model's database takes its messages' text plus about 60 bytes a message
+    # (time, kind, ids, its share of the examples), on top of SQLite's empty tables.
+    need = 64 * 1024 + sum(
+        len(m.text.encode()) + len((m.sender or "").encode()) + 60 for m in chat.messages
+    )
+    free = shutil.disk_usage(root).free
+    return (
+        f"not enough space in {root}: the model needs about {_megabytes(need)}, "
+        f"{_megabytes(free)} is free; nothing was written"
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
+
+
 def free_folder(name: str) -> Path:
-    """Where a model named ``name`` would go, refused when another model is there."""
-    folder = models_dir() / slugify(name)
-    if folder.exists():
-        raise ModelError(f"a model named {name!r} exists already; choose another name or `rm` it")
-    return folder
+    """Where a model named ``name`` would go, refused when the name breaks a rule
+    (``check_name``) or a model is there already (two names that make the same folder
+    name cannot both exist)."""
+    folder = models_dir() / slugify(check_name(name))
+    if not folder.exists():
+        return folder
+    try:
+        other = listed_name(folder) if (folder / DB_NAME).is_file() else name
+    except ModelError:
+        other = folder.name
+    if other.casefold() == name.casefold():
+        raise ModelError(
+            f"a model named {shorten(name)} exists already; choose another name or `rm` it"
+        )
+    raise ModelError(
+        f"{shorten(name)} would be kept in the folder of the model {shorten(other)} "
+        f"({folder.name}); choose a name that differs in its letters or digits"
+    )
 
 
 def refuse_if_training(db: sqlite3.Connection, name: str) -> None:
     """A running job's worker writes into the model's folder: it must not move or vanish."""
-    job = read_job(db)
-    if job is not None and job.active:
+    if active_jobs(db):
         raise ModelError(
             f"{name} is training; stop it first with `gpt-is-you train {shlex.quote(name)} "
             "--cancel`"
@@ -154,38 +334,75 @@ def refuse_if_training(db: sqlite3.Connection, name: str) -> None:
 
 
 def list_models() -> list[ModelSummary]:
+    """Every model, in folder order; one that cannot be read is listed with its problem."""
     root = models_dir()
-    if not root.is_dir():
-        return []
+    with faults(root, files=True):
+        folders = sorted(root.iterdir()) if root.is_dir() else []
     summaries = []
-    for folder in sorted(root.iterdir()):
+    for folder in folders:
         if folder.name.startswith(".") or not (folder / DB_NAME).is_file():
             continue
         try:
             summaries.append(_read_summary(folder))
-        except sqlite3.Error:
-            if not folder.exists():  # deleted while we looked: not a model any more
+        except ModelError as e:
+            if not (folder / DB_NAME).exists():  # deleted while we looked
                 continue
-            raise
+            summaries.append(_unreadable(folder, e))
     return summaries
 
 
 def _read_summary(folder: Path) -> ModelSummary:
     db = connect(folder / DB_NAME)
     try:
-        return _summary(db, folder.name)
+        with faults(folder):
+            return _summary(db, folder)
     finally:
         db.close()
 
 
+def _unreadable(folder: Path, e: ModelError) -> ModelSummary:
+    if isinstance(e, UnreadableModelError):
+        state, problem = e.state, e.problem
+    else:
+        state, problem = UNAVAILABLE, str(e)
+    try:
+        changed = datetime.fromtimestamp((folder / DB_NAME).stat().st_mtime)
+        activity = changed.isoformat(timespec="seconds")
+    except OSError:
+        activity = ""
+    return ModelSummary(
+        name=folder.name,
+        slug=folder.name,
+        persona="",
+        source="",
+        format="",
+        messages=0,
+        train=0,
+        valid=0,
+        created_at="",
+        state=state,
+        backend="",
+        last_activity=activity,
+        path=str(folder),
+        problem=problem,
+    )
+
+
 def remove_model(name: str) -> None:
-    with open_model(name) as db:
-        refuse_if_training(db, name)
+    """Delete the model named ``name``: refused while it trains; a damaged one (nothing in
+    it can be read, a job included) goes as it is."""
     folder = model_folder(name)
-    # Renamed first, so that a crash half-way leaves no half model behind.
+    try:
+        with open_model(name) as db:
+            refuse_if_training(db, name)
+    except UnreadableModelError:
+        pass
+    # Renamed first, so that a crash half-way leaves no half model behind; the next
+    # ``new`` removes what a killed one left.
     trash = folder.with_name(f"{_TEMP_PREFIX}{folder.name}-removed-{os.getpid()}")
-    folder.rename(trash)
-    shutil.rmtree(trash)
+    with faults(folder, files=True):
+        folder.rename(trash)
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def read_examples(db: sqlite3.Connection) -> list[tuple[int, Example, int | None]]:
@@ -275,16 +492,20 @@ def read_build_settings(db: sqlite3.Connection) -> BuildSettings:
 
 
 def _private_dir(models: Path) -> Path:
-    """The models folder, and the data folder around it, readable by the user alone."""
+    """The models folder, and the data folder around it, readable by the user alone (a
+    folder the user made read-only stays so: only others' access is taken away)."""
     for folder in (models.parent, models):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder.chmod(0o700)
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if mode & 0o077:
+            folder.chmod(mode & 0o700)
     return models
 
 
-def _remove_abandoned(root: Path, slug: str) -> None:
-    """Temporary folders left by a ``new`` that was killed (its process is gone)."""
-    for folder in root.glob(f"{_TEMP_PREFIX}{slug}-*"):
+def remove_abandoned(root: Path) -> None:
+    """Hidden folders left by a ``new`` or an ``rm`` that was killed (whatever model
+    they were for): those whose process is gone."""
+    for folder in root.glob(f"{_TEMP_PREFIX}*"):
         pid = folder.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
@@ -398,7 +619,8 @@ def _example(
     return Example(session, part, split, data["system"], tuple(turns), data["group"])
 
 
-def _summary(db: sqlite3.Connection, slug: str) -> ModelSummary:
+def _summary(db: sqlite3.Connection, folder: Path) -> ModelSummary:
+    name = _listed_name(db, folder)
     source = db.execute("SELECT name, format FROM sources ORDER BY id DESC LIMIT 1").fetchone()
     job = read_job(db)
     created = str(read_setting(db, "created_at"))
@@ -408,12 +630,9 @@ def _summary(db: sqlite3.Connection, slug: str) -> ModelSummary:
             "AND NOT excluded GROUP BY split"
         ).fetchall()
     )
-    name = str(read_setting(db, "name"))
     return ModelSummary(
-        # A rename moves the folder, then writes the name: a crash between the two leaves
-        # a name that no longer finds the folder, and the slug is the name that does.
-        name=name if slugify(name) == slug else slug,
-        slug=slug,
+        name=name,
+        slug=folder.name,
         persona=str(read_setting(db, "persona")),
         source=source[0] if source else "",
         format=source[1] if source else "",
@@ -424,6 +643,7 @@ def _summary(db: sqlite3.Connection, slug: str) -> ModelSummary:
         state=_state(job, bool(splits)),
         backend=job.backend if job else "",
         last_activity=max(created, job.updated_at) if job else created,
+        path=str(folder),
     )
 
 

@@ -18,7 +18,8 @@ from gpt_is_you.dataset.examples import TRAIN, VALID
 from gpt_is_you.dataset.persona import pick_participant
 from gpt_is_you.paths import models_dir
 from gpt_is_you.store.errors import ModelError
-from gpt_is_you.store.models import create_model, slugify
+from gpt_is_you.store.models import create_model
+from gpt_is_you.store.names import check_name, slugify
 
 # What a model is built for decides the token limit and whether to redact by default.
 TARGETS = {
@@ -206,7 +207,6 @@ def _source_hash(path: Path) -> str:
 
 def store(name: str, prepared: Prepared) -> Path:
     """Save a prepared model under ``name``; returns its folder."""
-    slugify(name)  # a bad name fails before anything is written
     return create_model(
         name,
         chat=prepared.chat,
@@ -222,7 +222,7 @@ def unused_name(base: str) -> str:
     model's folder has (the app proposes the persona's first name this way)."""
     base = " ".join(base.split())[:40]  # short enough that a number always fits the slug
     try:
-        slugify(base)
+        check_name(base)
     except ModelError:
         base = "model"  # a name of emoji or other script has no slug of its own
     name, number = base, 1

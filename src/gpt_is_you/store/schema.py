@@ -154,13 +154,9 @@ VERSION = len(MIGRATIONS)
 
 
 def migrate(db: sqlite3.Connection) -> None:
-    """Bring ``db`` to VERSION. Refuses a database made by a newer gpt-is-you."""
+    """Bring ``db`` to VERSION. A database made by a newer gpt-is-you is refused before
+    (``models.connect``): this one cannot know what to do with it."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > VERSION:
-        raise RuntimeError(
-            f"this model was made by a newer gpt-is-you (schema {version}, this one knows "
-            f"{VERSION}); update gpt-is-you to open it"
-        )
     for number in range(version, VERSION):
         # One transaction per step: a step that fails leaves the version before it.
         try:

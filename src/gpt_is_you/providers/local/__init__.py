@@ -7,7 +7,7 @@ import signal
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from gpt_is_you.providers.base import refuse_if_running, request_cancel
+from gpt_is_you.providers.base import begin_job, refuse_if_running, request_cancel
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import base_model
 from gpt_is_you.providers.process import spawn
@@ -29,33 +29,37 @@ class LocalProvider:
         base_model.resolve(settings.base, convert=False)  # a missing base fails here, at once
         folder = model_folder(model)
         with open_model(model) as db:
-            refuse_if_running(db, model)
-            if not db.execute("SELECT 1 FROM examples WHERE NOT excluded LIMIT 1").fetchone():
-                raise ProviderError(f"{model} has no examples to train on")
-            job_id = jobs.create_job(
-                db, backend=self.name, base_model=settings.base, settings=settings.to_json()
+            return begin_job(
+                db,
+                model,
+                folder,
+                WORKER,
+                backend=self.name,
+                base_model=settings.base,
+                settings=settings.to_json(),
             )
-            spawn(db, folder, job_id, WORKER)
-            return jobs.read_job(db, job_id)
 
     def resume(self, model: str) -> Job:
         folder = model_folder(model)
         with open_model(model) as db:
-            refuse_if_running(db, model)
-            job = jobs.read_job(db)
-            if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
-                raise ProviderError(f"{model} has no interrupted or cancelled job to resume")
-            jobs.forget_after(db, job.id, job.checkpoint_step or 0)
-            jobs.set_state(db, job.id, jobs.QUEUED)
-            spawn(db, folder, job.id, WORKER)
+            # One transaction, as a start is: two resumes at once make one worker.
+            with jobs.transaction(db):
+                refuse_if_running(db, model)
+                job = jobs.read_job(db)
+                if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
+                    raise ProviderError(f"{model} has no interrupted or cancelled job to resume")
+                jobs.forget_after(db, job.id, job.checkpoint_step or 0)
+                jobs.set_state(db, job.id, jobs.QUEUED)
+                spawn(db, folder, job.id, WORKER)
             return jobs.read_job(db, job.id)
 
     def cancel(self, model: str) -> Job:
         with open_model(model) as db:
-            job = request_cancel(db, model)
+            active = request_cancel(db, model)
+        for job in active:
             if job.pid and jobs.pid_alive(job.pid):
                 os.kill(job.pid, signal.SIGTERM)
-            return job
+        return active[0]
 
     def status(self, model: str) -> Job | None:
         with open_model(model) as db:

@@ -103,4 +103,7 @@ def _beat(model_folder: Path, job_id: int, done: threading.Event) -> None:
 
 
 if __name__ == "__main__":
+    # What this process writes (checkpoints, the adapter peft and torch save) is the
+    # user's data: private (0700/0600) whatever umask the app or shell that started it had.
+    os.umask(0o077)
     sys.exit(run(Path(sys.argv[1]), int(sys.argv[2])))

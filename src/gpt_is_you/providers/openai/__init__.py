@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from gpt_is_you.dataset.cost import CostEstimate, estimate
-from gpt_is_you.providers.base import refuse_if_running, request_cancel
+from gpt_is_you.providers.base import begin_job, refuse_if_running, request_cancel
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.openai.connection import connection as _connection
 from gpt_is_you.providers.process import spawn
@@ -115,39 +115,44 @@ class OpenAIProvider:
             raise ProviderError(f"{field.replace('_', ' ')} {message}")
         _connection(self.name)  # no key: fail here, not in the watcher
         with open_model(model) as db:
-            refuse_if_running(db, model)
-            if not db.execute("SELECT 1 FROM examples WHERE NOT excluded LIMIT 1").fetchone():
-                raise ProviderError(f"{model} has no examples to train on")
             suffix = settings.suffix or _suffix(str(read_setting(db, "name") or model))
             chosen = {**settings.to_json(), "suffix": suffix, "request": uuid.uuid4().hex}
-            job_id = jobs.create_job(
-                db, backend=self.name, base_model=settings.base, settings=chosen
+            return begin_job(
+                db,
+                model,
+                model_folder(model),
+                WATCHER,
+                backend=self.name,
+                base_model=settings.base,
+                settings=chosen,
             )
-            spawn(db, model_folder(model), job_id, WATCHER)
-            return jobs.read_job(db, job_id)
 
     def resume(self, model: str) -> Job:
         """Watch the model's job again: one interrupted (the watcher died, or lost the
         service), or one that failed before the service had it (it is tried again)."""
         with open_model(model) as db:
-            refuse_if_running(db, model)
-            job = jobs.read_job(db)
-            if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
-                raise ProviderError(f"{model} has no interrupted {self.name} job to resume")
-            if job.state != jobs.INTERRUPTED and job.remote_id:
-                raise ProviderError(
-                    f"{model}'s job ended at {_connection(self.name).service} ({job.state}); "
-                    f"`gpt-is-you train {model} --backend {self.name}` starts a new one"
-                )
-            jobs.set_state(db, job.id, jobs.QUEUED if not job.remote_id else jobs.RUNNING)
-            spawn(db, model_folder(model), job.id, WATCHER)
+            # One transaction, as a start is: two resumes at once make one watcher.
+            with jobs.transaction(db):
+                refuse_if_running(db, model)
+                job = jobs.read_job(db)
+                if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
+                    raise ProviderError(f"{model} has no interrupted {self.name} job to resume")
+                if job.state != jobs.INTERRUPTED and job.remote_id:
+                    raise ProviderError(
+                        f"{model}'s job ended at {_connection(self.name).service} "
+                        f"({job.state}); `gpt-is-you train {model} --backend {self.name}` "
+                        "starts a new one"
+                    )
+                jobs.set_state(db, job.id, jobs.QUEUED if not job.remote_id else jobs.RUNNING)
+                spawn(db, model_folder(model), job.id, WATCHER)
             return jobs.read_job(db, job.id)
 
     def cancel(self, model: str) -> Job:
         import openai
 
         with open_model(model) as db:
-            job = request_cancel(db, model)
+            active = request_cancel(db, model)
+        for job in active:
             if job.remote_id:
                 conn = _connection(self.name)
                 try:
@@ -158,7 +163,7 @@ class OpenAIProvider:
                     from gpt_is_you.providers.openai.errors import explain
 
                     raise explain(e, conn) from None
-            return job
+        return active[0]
 
     def status(self, model: str) -> Job | None:
         """The latest job; an active one whose watcher is gone gets a new watcher."""
@@ -245,11 +250,16 @@ def remote_leftovers(model: str) -> dict[str, Leftovers]:
 
 def watch_again(db, model: str, job: Job) -> bool:
     """Start a watcher for an active remote job that has none (after a restart)."""
-    if job.active and jobs.watcher_gone(db, job.id):
+    if not job.active:
+        return False
+    # Checked again and started in one transaction: two readers at once start one watcher.
+    with jobs.transaction(db):
+        current = jobs.read_job(db, job.id)
+        if not (current.active and jobs.watcher_gone(db, job.id)):
+            return False
         spawn(db, model_folder(model), job.id, WATCHER)
         jobs.add_event(db, job.id, "watching the job again")
-        return True
-    return False
+    return True
 
 
 def _check_access(conn) -> None:

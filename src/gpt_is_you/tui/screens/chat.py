@@ -45,6 +45,8 @@ from gpt_is_you.store.conversations import (
     Persona,
     bubbles,
 )
+from gpt_is_you.store.errors import StorageError
+from gpt_is_you.store.files import write_private
 from gpt_is_you.store.jobs import Job, read_job
 from gpt_is_you.store.models import list_models, open_model, slugify
 from gpt_is_you.tui.screens.base import AppScreen
@@ -693,13 +695,9 @@ You are talking to a **model** trained on one person's messages, not to the pers
                 conversations.lines(db, conversation),
             )
         try:
-            conversations.write_private(path, text)
-        except OSError as e:
-            self.app.show_error(
-                f"{path} could not be written: {e.strerror or e}. "
-                "Choose a folder that exists and that you can write to.",
-                title="Export",
-            )
+            write_private(path, text)
+        except StorageError as e:  # a missing or read-only folder, a full disk
+            self.app.show_error(e, title="Export")
             return
         self.notify(str(path), title="Conversation exported", markup=False)
 

@@ -37,8 +37,10 @@ REFRESH_SECONDS = 2.0
 
 
 def _row(m: ModelSummary) -> tuple[str, ...]:
-    size = f"{m.train + m.valid:,} ex · {m.messages:,} msg" if m.train else "no examples"
     activity = m.last_activity.replace("T", " ")[:16]
+    if not m.readable:
+        return (m.name, "–", "–", "–", "–", m.state, activity)
+    size = f"{m.train + m.valid:,} ex · {m.messages:,} msg" if m.train else "no examples"
     return (m.name, m.persona, m.source, size, m.backend or "–", m.state, activity)
 
 
@@ -96,11 +98,17 @@ learns, the examples built from it, and its training runs and conversations.
     def __init__(self) -> None:
         super().__init__()
         self._models: list[ModelSummary] = []
+        self._problem = ""  # the last reason the list could not be read, shown once
 
     def compose(self) -> ComposeResult:
         yield Header()
         # A few small SQLite reads per model: quick enough for the first paint (benchmarked).
-        self._models = list_models()
+        # A model that cannot be read is listed as such; a data folder that cannot be
+        # read at all is an error dialog once the screen is up, never a traceback.
+        try:
+            self._models = list_models()
+        except USER_ERRORS as e:
+            self._problem = str(e)
         table: DataTable[str] = DataTable(id="models", cursor_type="row", zebra_stripes=True)
         for column in COLUMNS:
             # A long file name is cut rather than pushing the state off a narrow terminal.
@@ -117,13 +125,23 @@ learns, the examples built from it, and its training runs and conversations.
     def on_mount(self) -> None:
         self._show(self._models)
         self.set_interval(REFRESH_SECONDS, self._reload)
+        if self._problem:
+            self.app.show_error(self._problem, title="Models")
 
     def on_screen_resume(self) -> None:
         self._reload()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="models-list")
     def _reload(self) -> None:
-        models = list_models()
+        try:
+            models = list_models()
+        except USER_ERRORS as e:
+            # Read again every few seconds: the same problem is shown once, not each time.
+            if str(e) != self._problem:
+                self._problem = str(e)
+                self.app.call_from_thread(self.app.show_error, e, "Models")
+            return
+        self._problem = ""
         for model in models:
             if model.backend not in ("", "local") and _active(model.state):
                 # The job runs at the service; after a restart its watcher is started again.
@@ -177,24 +195,36 @@ learns, the examples built from it, and its training runs and conversations.
     def action_new(self) -> None:
         self.app.open_wizard()
 
+    def _readable(self) -> ModelSummary | None:
+        """The selected model, when it can be opened; else a dialog says why not."""
+        model = self._selected()
+        if model is not None and not model.readable:
+            self.app.show_error(
+                f"{model.name} ({model.path}) is {model.state}: {model.problem}.\n\n"
+                "Deleting it (x) frees its name.",
+                title="Cannot open",
+            )
+            return None
+        return model
+
     def action_open(self) -> None:
-        if model := self._selected():
+        if model := self._readable():
             self.app.open_preview(model.name)
 
     def action_train(self) -> None:
-        if model := self._selected():
+        if model := self._readable():
             self.app.open_training(model.name)
 
     def action_chat(self) -> None:
-        if model := self._selected():
+        if model := self._readable():
             self.app.open_chat(model.name)
 
     def action_evaluate(self) -> None:
-        if model := self._selected():
+        if model := self._readable():
             self.app.open_evaluation(model.name)
 
     def action_rename(self) -> None:
-        if (model := self._selected()) is None:
+        if (model := self._readable()) is None:
             return
 
         def renamed(new: str | None) -> None:
@@ -214,7 +244,7 @@ learns, the examples built from it, and its training runs and conversations.
         self.app.call_from_thread(self._reload)
 
     def action_duplicate(self) -> None:
-        if (model := self._selected()) is None:
+        if (model := self._readable()) is None:
             return
         from gpt_is_you.tui.screens.duplicate import DuplicateDialog
 
@@ -222,7 +252,12 @@ learns, the examples built from it, and its training runs and conversations.
             if answer is not None:
                 self._duplicate(model.name, *answer)
 
-        self.app.push_screen(DuplicateDialog(model.name), chosen)
+        try:
+            dialog = DuplicateDialog(model.name)  # reads the model's settings
+        except USER_ERRORS as e:  # damaged or deleted since the list was read
+            self.app.show_error(e)
+            return
+        self.app.push_screen(dialog, chosen)
 
     @work(thread=True, exit_on_error=False, group="models-change")
     def _duplicate(self, source: str, name: str, options: dict[str, object]) -> None:
@@ -246,15 +281,23 @@ learns, the examples built from it, and its training runs and conversations.
 
         from gpt_is_you.tui.widgets.api_key import SERVICES
 
-        try:
-            leftovers = _remote_leftovers(model.name)
-        except USER_ERRORS as e:  # removed meanwhile, from the command line say
-            self.app.show_error(e)
-            return
-        body = (
-            f"This deletes {model.name}: its copy of the chat, its examples, its training "
-            "runs and its conversations. Your export file stays where it is."
-        )
+        if not model.readable:
+            # Nothing in it can be read, what it left at a service included.
+            leftovers: dict = {}
+            body = (
+                f"This deletes the folder {model.path}, which cannot be read "
+                f"({model.problem}). Your export file stays where it is."
+            )
+        else:
+            try:
+                leftovers = _remote_leftovers(model.name)
+            except USER_ERRORS as e:  # removed meanwhile, from the command line say
+                self.app.show_error(e)
+                return
+            body = (
+                f"This deletes {model.name}: its copy of the chat, its examples, its training "
+                "runs and its conversations. Your export file stays where it is."
+            )
         check = None
         if leftovers:
             where = "/".join(SERVICES.get(backend, backend) for backend in leftovers)

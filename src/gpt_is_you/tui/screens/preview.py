@@ -26,7 +26,6 @@ from textual.worker import get_current_worker
 from gpt_is_you.dataset.examples import TRAIN, VALID, Example
 from gpt_is_you.store import browse
 from gpt_is_you.store.browse import ExampleRow, Findings, Selection, Stats
-from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.models import open_model
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dataset_export import DatasetExportDialog, ExportRequest
@@ -242,10 +241,8 @@ from, and what they add up to. Look before you train.
         from gpt_is_you.store.exports import export_model
 
         path = str(Path(request.path).expanduser()) if request.path else None
-        try:
-            exported = export_model(self.model, request.format, path)
-        except OSError as e:  # a folder that does not exist, a file we may not write
-            raise ModelError(f"could not write {e.filename or path}: {e.strerror}") from e
+        # A missing or read-only folder, a full disk: one line from the store, in a dialog.
+        exported = export_model(self.model, request.format, path)
         written = ", ".join(f"{lines:,} lines to {file}" for file, lines in exported.files)
         notify = partial(self.app.call_from_thread, self.app.notify, markup=False)
         notify(f"Wrote {written}.", title=f"Exported ({request.format})")
