@@ -257,7 +257,7 @@ def test_a_bad_remote_setting_is_named_by_its_field(server):
         await pilot.press("tab", "tab", "tab", "tab", "9", "9", "9", "enter")  # batch size 999
         await pilot.pause()
         assert str(screen.query_one("#remote-batch-size-hint").render()) == (
-            "Batch size must be 1 to 256"
+            "Batch size must be a whole number between 1 and 256 (got 999)"
         )
         assert pilot.app.focused.id == "remote-batch-size"
         assert isinstance(pilot.app.screen, TrainingScreen)

@@ -111,7 +111,7 @@ def test_a_bad_value_is_named_by_its_field_and_nothing_starts(trainer: FakeTrain
             await open_training(pilot)
             await pilot.press("tab", "tab", "tab", "5", "enter")  # learning rate 5
             await pilot.pause()
-            assert text(pilot, "#lr-hint") == "Learning rate must be between 0 and 1"
+            assert text(pilot, "#lr-hint") == "Learning rate must be above 0 and below 1 (got 5)"
             assert pilot.app.focused.id == "lr"
             assert pilot.app.screen.query_one("#lr", Input).has_class("-invalid")
             await pilot.press("backspace", "0", ".", "0", "1")  # typing clears the message
