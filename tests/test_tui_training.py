@@ -212,6 +212,24 @@ def test_a_failed_job_shows_its_error(trainer: FakeTrainer) -> None:
     asyncio.run(scenario())
 
 
+def test_a_job_that_stored_numbers_out_of_range_gives_the_defaults(trainer: FakeTrainer) -> None:
+    # An older version let `--epochs nan` through: such a job's settings are not offered.
+    with open_model(MODEL) as db:
+        stored = SETTINGS.to_json() | {"epochs": float("nan"), "lr": 0.01}
+        job = jobs.create_job(db, backend="local", base_model="default", settings=stored)
+        jobs.set_state(db, job, jobs.FAILED, error="epochs must be above 0 and at most 100")
+
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            screen = await open_training(pilot)
+            assert "Training failed: epochs must be" in text(pilot, "#job-error")
+            await pilot.press("n")  # a new run: the settings, as the defaults have them
+            assert screen.query_one("#epochs", Input).value == "1"
+            assert screen.query_one("#lr", Input).value == f"{SETTINGS.lr:g}"
+
+    asyncio.run(scenario())
+
+
 def test_a_trained_model_offers_chat(trainer: FakeTrainer, monkeypatch) -> None:
     trainer.start(MODEL, SETTINGS)
     run_steps(trainer, range(1, 101))
