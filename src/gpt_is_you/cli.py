@@ -15,6 +15,7 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from gpt_is_you import cli_eval, cli_train
+from gpt_is_you.dataset.settings import BuildSettings
 from gpt_is_you.user_errors import USER_ERRORS
 
 PROG = "gpt-is-you"
@@ -143,8 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
     """The dataset settings of ``new``, and of ``duplicate`` (``keep``), where an option
     left out keeps the source model's setting instead of taking the default."""
-
-    from gpt_is_you.dataset.build import BuildSettings
 
     limits = BuildSettings.LIMITS
 

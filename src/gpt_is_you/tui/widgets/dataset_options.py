@@ -19,8 +19,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static
 
-from gpt_is_you.dataset.build import BuildSettings
 from gpt_is_you.dataset.errors import SettingsError
+from gpt_is_you.dataset.settings import BuildSettings
 from gpt_is_you.store.new import TARGETS
 
 TARGET_CHOICES = (("this computer (local)", "local"), ("OpenAI", "openai"))
