@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -148,7 +149,11 @@ def test_a_job_whose_stored_settings_are_bad_fails_with_one_line(sam):
     stored = TrainSettings().to_json() | {"epochs": float("nan")}
     with open_model("sam") as db:
         job_id = jobs.create_job(db, backend="local", base_model="default", settings=stored)
-    assert worker.run(model_folder("sam"), job_id) == 1
+    previous = signal.getsignal(signal.SIGTERM)  # run() sets the worker's own
+    try:
+        assert worker.run(model_folder("sam"), job_id) == 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     with open_model("sam") as db:
         job = jobs.read_job(db, job_id)
     assert job.state == jobs.FAILED
