@@ -14,7 +14,8 @@ checkpoints, models, chat completions and legacy completions, each streamed or n
 A fine-tuning job moves one stage each time it is retrieved, so a test that polls sees
 the whole life cycle in a few calls without waiting. Faults are scripted: ``fail`` (an
 error status), ``drop`` (the request is carried out, then the connection closes with no
-answer), ``cut_stream_after`` (a stream ends mid-reply). docs/testing.md lists what each
+answer), ``cut_stream_after`` (a stream breaks mid-reply), ``end_stream_after`` (a stream
+ends cleanly but early: no finish reason, no ``[DONE]``). docs/testing.md lists what each
 behaviour imitates and where the API reference documents it.
 
 Standard library only; one lock guards all state, so tests may read the public dicts
@@ -186,7 +187,8 @@ class _Reply:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     events: list[bytes] | None = None  # the SSE payloads of a stream
-    cut_after: int | None = None
+    cut_after: int | None = None  # the connection breaks before this event
+    end_after: int | None = None  # the stream ends, cleanly, before this event
     drop: bool = False
 
 
@@ -237,8 +239,17 @@ class FakeOpenAI:
     """The fake server; a context manager that starts it on 127.0.0.1 (a free port) and
     stops it on exit. See the module docstring."""
 
-    def __init__(self, *, api_key: str = "sk-fake-test-key-0123456789", steps: int = 6) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str = "sk-fake-test-key-0123456789",
+        steps: int = 6,
+        basic_auth: tuple[str, str] | None = None,
+    ) -> None:
         self.api_key = api_key
+        # A server of one's own behind a proxy that asks for a user and a password (the
+        # client writes them into the URL): they stand in for the key.
+        self.basic_auth = basic_auth
         self.steps = steps
         self.lock = threading.RLock()
         self.requests: list[Recorded] = []
@@ -250,6 +261,7 @@ class FakeOpenAI:
         self.models: dict[str, dict[str, Any]] = {}
         self.replies: list[str] = list(DEFAULT_REPLIES)
         self.cut_stream_after: int | None = None
+        self.end_stream_after: int | None = None
         self.fail_validation = False
         self.model_not_found_times = 0
         self.chunk_delay = 0.0  # seconds between streamed chunks
@@ -379,6 +391,10 @@ class FakeOpenAI:
             target.api == "azure-v1" and "authorization" in headers and "api-key" not in headers
         ):
             auth = headers.get("authorization", "")
+            if self.basic_auth and auth == "Basic " + base64.b64encode(
+                ":".join(self.basic_auth).encode()
+            ).decode("ascii"):
+                return
             if not auth.startswith("Bearer ") or not auth[7:].strip():
                 raise _error(
                     401,
@@ -864,9 +880,11 @@ class FakeOpenAI:
         self._replies_given += 1
         return reply
 
-    def _take_cut(self) -> int | None:
-        cut, self.cut_stream_after = self.cut_stream_after, None
-        return cut
+    def _stream_reply(self, chunks: list[dict[str, Any]]) -> _Reply:
+        """The chunks as a stream, cut or ended early once when that was scripted."""
+        reply = _stream_reply(chunks, self.cut_stream_after, self.end_stream_after)
+        self.cut_stream_after = self.end_stream_after = None
+        return reply
 
     def _chat(self, target: _Target, body: dict[str, Any]) -> _Reply:
         model = self._check_model(target, body.get("model"), "chat")
@@ -904,7 +922,7 @@ class FakeOpenAI:
         chunks.append(chunk({}, finish))
         if include_usage:
             chunks.append({**head, "choices": [], "usage": usage})
-        return _stream_reply(chunks, self._take_cut())
+        return self._stream_reply(chunks)
 
     def _completion(self, target: _Target, body: dict[str, Any]) -> _Reply:
         model = self._check_model(target, body.get("model"), "completion")
@@ -936,7 +954,7 @@ class FakeOpenAI:
             return {**head, "choices": [choice]}
 
         chunks = [chunk(piece) for piece in pieces(text)] + [chunk("", finish)]
-        return _stream_reply(chunks, self._take_cut())
+        return self._stream_reply(chunks)
 
 
 def _model_not_found(name: str) -> ApiError:
@@ -994,12 +1012,15 @@ def _json_reply(value: Any, status: int = 200, headers: dict[str, str] | None = 
     return _Reply(status, json.dumps(value).encode(), headers=dict(headers or {}))
 
 
-def _stream_reply(chunks: list[dict[str, Any]], cut_after: int | None) -> _Reply:
+def _stream_reply(
+    chunks: list[dict[str, Any]], cut_after: int | None, end_after: int | None
+) -> _Reply:
     events = [b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks]
     events.append(b"data: [DONE]\n\n")
     return _Reply(
         events=events,
         cut_after=cut_after,
+        end_after=end_after,
         content_type="text/event-stream; charset=utf-8",
         headers=_rate_headers(),
     )
@@ -1138,15 +1159,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("transfer-encoding", "chunked")
         self.send_header("cache-control", "no-cache")
         self.end_headers()
-        self._stream(reply.events, reply.cut_after)
+        self._stream(reply.events, reply.cut_after, reply.end_after)
 
-    def _stream(self, events: Iterable[bytes], cut_after: int | None) -> None:
+    def _stream(
+        self, events: Iterable[bytes], cut_after: int | None, end_after: int | None
+    ) -> None:
         delay = self.server.fake.chunk_delay
         for index, event in enumerate(events):
             if index == cut_after:
                 # Gone mid-reply: no closing chunk, so the client sees a broken body.
                 self.close_connection = True
                 return
+            if index == end_after:
+                break  # a body that ends well, but before the reply did
             if delay and index:
                 time.sleep(delay)
             self.wfile.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")

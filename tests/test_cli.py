@@ -123,3 +123,53 @@ def test_help_lists_parse(capsys):
         main(["--help"])
     assert e.value.code == 0
     assert "parse" in capsys.readouterr().out
+
+
+def _refused(capsys, argv: list[str]) -> str:
+    """The one line a bad argument gets, with exit status 2 as the arguments are read."""
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    return lines[0]
+
+
+SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (
+            ["--merge-window", "nan"],
+            "--merge-window: must be between 0 and 1,440 minutes (got nan)",
+        ),
+        (
+            ["--session-gap", "1e30"],
+            "--session-gap: must be above 0 and at most 8,760 hours (got 1e+30)",
+        ),
+        (
+            ["--min-chars", "-5"],
+            "--min-chars: must be a whole number between 0 and 10,000 characters (got -5)",
+        ),
+        (["--validation-share", "1"], "--validation-share: must be at least 0 and below 1 (got 1)"),
+        (
+            ["--max-tokens", "0"],
+            "--max-tokens: must be a whole number between 16 and 131,072 tokens (got 0)",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["new", "duplicate"])
+def test_bad_dataset_numbers_are_refused_as_the_arguments_are_read(
+    home, capsys, command, option, message
+):
+    if command == "new":
+        argv = ["new", "sam", "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]
+    else:
+        argv = ["duplicate", "sam", "sam again", "--yes"]
+    line = _refused(capsys, [*argv, *option])
+    assert line.startswith(f"gpt-is-you {command}: argument ") and message in line
+    assert not (home / "models").exists() or not any((home / "models").iterdir())

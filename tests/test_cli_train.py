@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from gpt_is_you import cli_train
 from gpt_is_you.cli import main
 from gpt_is_you.providers.local.generate import bubbles
+from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import conversations, jobs
 from gpt_is_you.store.models import open_model
 
@@ -58,22 +60,104 @@ def test_status_resume_and_cancel_of_an_untrained_model(sam, capsys):
     assert "no running job" in _one_line(capsys.readouterr().err)
 
 
+def _refused(capsys, argv: list[str]) -> str:
+    """The one line a bad argument gets: exit status 2 as the arguments are read."""
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
+    return lines[0]
+
+
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        (["--lr", "5"], "--lr must be between 0 and 1"),
-        (["--lr", "0"], "--lr must be between 0 and 1"),
-        (["--epochs", "0"], "--epochs must be above 0"),
-        (["--max-steps", "0"], "--max-steps must be at least 1"),
-        (["--lora-rank", "0"], "--lora-rank must be at least 1"),
-        (["--max-seq-len", "8"], "--max-seq-len must be at least 16"),
+        (["--lr", "5"], "--lr: must be above 0 and below 1 (got 5)"),
+        (["--lr", "0"], "--lr: must be above 0 and below 1 (got 0)"),
+        (["--epochs", "0"], "--epochs: must be above 0 and at most 100 (got 0)"),
+        (["--epochs", "nan"], "--epochs: must be above 0 and at most 100 (got nan)"),
+        (["--epochs", "inf"], "--epochs: must be above 0 and at most 100 (got inf)"),
+        (["--max-steps", "0"], "--max-steps: must be a whole number between 1 and 1,000,000"),
+        (["--lora-rank", "0"], "--lora-rank: must be a whole number between 1 and 256 (got 0)"),
+        (["--lora-rank", "1000000"], "--lora-rank: must be a whole number between 1 and 256"),
+        (["--max-seq-len", "8"], "--max-seq-len: must be a whole number between 16 and 32,768"),
+        (["--max-seq-len", "100000000"], "between 16 and 32,768 tokens (got 100,000,000)"),
+        (["--seed", "-1"], "--seed: must be a whole number between 0 and 2,147,483,647"),
+        (["--batch-size", "0"], "--batch-size: must be a whole number between 1 and 256"),
+        (["--lr-multiplier", "nan"], "--lr-multiplier: must be above 0 and at most 10 (got nan)"),
     ],
 )
 def test_bad_settings_are_refused_before_anything_starts(sam, capsys, tiny_base, option, message):
-    assert main(["train", "sam", "--base", str(tiny_base), *option]) == 2
-    assert message in _one_line(capsys.readouterr().err)
+    line = _refused(capsys, ["train", "sam", "--base", str(tiny_base), *option])
+    assert line.startswith("gpt-is-you train: argument ") and message in line
     with open_model("sam") as db:
         assert jobs.read_job(db) is None
+
+
+def test_remote_epochs_must_be_whole(sam, capsys):
+    # --epochs is read as a local run's (any number of passes); a remote job takes whole ones.
+    assert main(["train", "sam", "--backend", "openai", "--epochs", "2.5", "--yes"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line.endswith(
+        "--epochs of a remote job must be a whole number between 1 and 50 (got 2.5)"
+    )
+    with open_model("sam") as db:
+        assert jobs.read_job(db) is None
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--temperature", "9"], "--temperature: must be between 0 and 2 (got 9)"),
+        (["--temperature", "nan"], "--temperature: must be between 0 and 2 (got nan)"),
+        (["--top-p", "-1"], "--top-p: must be above 0 and at most 1 (got -1)"),
+        (["--top-p", "0"], "--top-p: must be above 0 and at most 1 (got 0)"),
+        (["--max-tokens", "-5"], "--max-tokens: must be a whole number between 1 and 4,096"),
+        (["--seed", "x"], "--seed: must be a whole number between 0 and 2,147,483,647 (got 'x')"),
+    ],
+)
+def test_bad_sampling_is_refused_before_any_model_loads(sam, capsys, option, message):
+    # Refused as the arguments are read: before "not trained yet", before any model loads.
+    line = _refused(capsys, ["chat", "sam", "-m", "hi", *option])
+    assert line.startswith("gpt-is-you chat: argument ") and message in line
+    with open_model("sam") as db:
+        assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--prompts", "0"], "--prompts: must be a whole number between 1 and 10,000 (got 0)"),
+        (["--temperature", "-1"], "--temperature: must be between 0 and 2 (got -1)"),
+        (["--max-tokens", "0"], "--max-tokens: must be a whole number between 1 and 4,096"),
+        (["--seed", "1e3"], "--seed: must be a whole number between 0 and 2,147,483,647"),
+    ],
+)
+def test_bad_evaluation_settings_are_refused(sam, capsys, option, message):
+    line = _refused(capsys, ["eval", "sam", *option])
+    assert line.startswith("gpt-is-you eval: argument ") and message in line
+
+
+def test_a_job_whose_stored_settings_are_bad_fails_with_one_line(sam):
+    """An older version let ``--epochs nan`` into a job: its worker fails it with the
+    settings' own line, not a traceback."""
+    from gpt_is_you.providers.local import worker
+    from gpt_is_you.store.models import model_folder
+
+    stored = TrainSettings().to_json() | {"epochs": float("nan")}
+    with open_model("sam") as db:
+        job_id = jobs.create_job(db, backend="local", base_model="default", settings=stored)
+    previous = signal.getsignal(signal.SIGTERM)  # run() sets the worker's own
+    try:
+        assert worker.run(model_folder("sam"), job_id) == 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    with open_model("sam") as db:
+        job = jobs.read_job(db, job_id)
+    assert job.state == jobs.FAILED
+    assert job.error == "epochs must be above 0 and at most 100 (got nan)"
 
 
 def test_a_missing_base_is_refused(sam, capsys, tmp_path):

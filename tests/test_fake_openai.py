@@ -442,3 +442,36 @@ def test_stopping_with_an_open_connection_is_quick():
         sdk = make_client(fake)
         sdk.models.list()  # leaves a keep-alive connection open
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_stream_ended_early_but_cleanly(server, legacy):
+    # The body ends well (no broken connection) but before the finish reason and [DONE]:
+    # the SDK ends its iteration without an error.
+    server.replies = ["a reply long enough to be ended in the middle"]
+    server.end_stream_after = 3
+    with make_client(server, strict=not legacy) as sdk:
+        if legacy:
+            server.add_model(LEGACY_FT)
+            stream = sdk.completions.create(model=LEGACY_FT, prompt="x", stream=True)
+        else:
+            stream = sdk.chat.completions.create(
+                model=CHAT, messages=[{"role": "user", "content": "x"}], stream=True
+            )
+        chunks = list(stream)
+    assert len(chunks) == 3
+    assert all(c.choices[0].finish_reason is None for c in chunks)
+    assert server.end_stream_after is None  # once
+
+
+def test_basic_auth_in_the_url_stands_in_for_the_key():
+    with FakeOpenAI(basic_auth=("sam", "pa55word")) as fake:
+        url = fake.url.replace("http://", "http://sam:pa55word@")
+        with openai.OpenAI(base_url=url, api_key="none", max_retries=0) as sdk:
+            assert sdk.models.retrieve("gpt-4.1").id == "gpt-4.1"
+        wrong = fake.url.replace("http://", "http://sam:wrong@")
+        with (
+            openai.OpenAI(base_url=wrong, api_key="none", max_retries=0) as sdk,
+            pytest.raises(openai.AuthenticationError),
+        ):
+            sdk.models.list()

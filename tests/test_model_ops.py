@@ -292,13 +292,16 @@ def test_duplicate_command_errors_are_one_line(home, capsys):
     for argv in (
         ["duplicate", "Nobody", "Copy"],
         ["duplicate", "Bruno", "bruno"],
-        ["duplicate", "Bruno", "Copy", "--validation-share", "1"],
         # Uploading their messages is a new question for the persona; no terminal to ask.
         ["duplicate", "Bruno", "Copy", "--target", "openai"],
     ):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.startswith("gpt-is-you: ") and err.count("\n") == 1, err
+    with pytest.raises(SystemExit) as refused:  # a number out of range: refused by argparse
+        main(["duplicate", "Bruno", "Copy", "--validation-share", "1"])
+    assert refused.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1
     assert [m.name for m in list_models()] == ["Bruno"]
     assert main(["duplicate", "Bruno", "Copy", "--target", "openai", "--yes"]) == 0
     assert "estimated cost on" in capsys.readouterr().out

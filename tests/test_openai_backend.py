@@ -471,3 +471,96 @@ def test_eval_of_a_remote_model_uses_the_jobs_own_validation_scores(sam, server,
     }
     fine_tuned = server.jobs[_job().remote_id]["fine_tuned_model"]
     assert asked == {fine_tuned, "gpt-4.1-mini-2025-04-14"}  # the tuned model and its base
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini-2024-07-18", "babbage-002"])
+def test_a_stream_that_ends_too_early_is_a_cut_reply(sam, server, capsys, model):
+    # The server closes the stream cleanly, but with no finish reason and no [DONE]: the
+    # part that came is kept and marked as cut, as when the connection breaks.
+    server.replies = ["this reply is long enough to be ended in the middle of it"]
+    server.end_stream_after = 3
+    assert main(["chat", "sam", "-m", "tell me", "--remote-model", model]) == 1
+    captured = capsys.readouterr()
+    line = _one_line(captured.err)
+    assert "ended the reply before it was finished; the part that came is kept" in line
+    assert captured.out.strip() and captured.out.strip() in server.replies[0]
+    with open_model("sam") as db:
+        last = db.execute(
+            "SELECT content, stopped FROM conversation_messages ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert last == (captured.out.strip(), 1)
+
+
+@pytest.mark.parametrize("fault", ["cut_stream_after", "end_stream_after"])
+def test_a_stream_closed_before_any_text_does_not_blame_the_network(sam, server, capsys, fault):
+    # The server answered (200) and closed the reply at once, broken or clean.
+    setattr(server, fault, 1)  # only the chunk that names the role came
+    assert main(["chat", "sam", "-m", "hi", "--remote-model", "gpt-4o-mini-2024-07-18"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert f"{server.url} closed the reply before any text came: try again" in line
+    assert "network" not in line and "cannot reach" not in line
+    with open_model("sam") as db:
+        assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+
+
+PASSWORD = "pa55word-Zq8"
+
+
+def test_credentials_in_the_url_are_never_shown(sam, server, capsys, monkeypatch, home, tmp_path):
+    """A server behind a proxy that asks for a user and password, written into
+    OPENAI_BASE_URL: every message, event, log and saved file shows http://***@host."""
+    server.basic_auth = ("sam", PASSWORD)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url.replace("http://", f"http://sam:{PASSWORD}@"))
+    monkeypatch.delenv("OPENAI_API_KEY")
+    masked = server.url.replace("http://", "http://***@")
+    said = []
+
+    def run(*argv: str) -> int:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        said.append(captured.out + captured.err)
+        return code
+
+    assert run("train", "sam", "--backend", "openai", "--yes") == 0
+    assert run("chat", "sam", "-m", "hi") == 0
+    assert run("status", "sam") == 0 and run("status", "sam", "--json") == 0
+    assert run("connect", "openai") == 0
+    assert f"openai: {masked} ({masked})" in said[-1]
+    with open_model("sam") as db:
+        events = [e.message for _, e in jobs.read_events(db, _job().id)]
+    assert any(f"at {masked}" in e for e in events)
+    server.basic_auth = ("sam", "another")  # the password changed at the proxy
+    assert run("chat", "sam", "-m", "hi") == 2
+    assert f"{masked} refused the API key" in said[-1]
+    server.stop()
+    assert run("train", "sam", "--backend", "openai", "--yes") == 2
+    assert f"cannot reach {masked}: is the network up?" in said[-1]
+    assert PASSWORD not in "".join(said)
+    _assert_key_absent(PASSWORD, home, tmp_path / "config")
+
+
+@pytest.mark.parametrize(
+    ("backend", "option", "url"),
+    [
+        ("openai", "--base-url", "not a url"),
+        ("openai", "--base-url", "localhost:11434/v1"),
+        ("azure", "--endpoint", "ftp://example.openai.azure.com"),
+        ("azure", "--endpoint", "https://"),
+    ],
+)
+def test_connect_refuses_what_is_not_a_url(server, capsys, tmp_path, backend, option, url):
+    assert main(["connect", backend, option, url]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert f"{url!r} is not the address of a server: write it as http(s)://HOST/" in line
+    assert "nothing was saved" in line
+    assert not (tmp_path / "config" / "connections.toml").exists()
+
+
+def test_a_base_url_set_in_the_environment_that_is_not_one_is_named(
+    sam, server, capsys, monkeypatch
+):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://sam:secret@")
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("gpt-is-you: the base URL in OPENAI_BASE_URL: 'http://***@' is not")
+    assert "secret" not in line and "connect openai --base-url URL" in line

@@ -28,6 +28,7 @@ from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.chat import ChatInput, ChatScreen
 from gpt_is_you.tui.widgets.bubbles import MessageList, Turn
 from gpt_is_you.tui.widgets.dialogs import ErrorDialog
+from gpt_is_you.tui.widgets.sampling import SamplingDialog
 from pilot_helpers import until
 
 SIZE = (110, 34)
@@ -395,6 +396,29 @@ def test_sampling_settings_are_used_by_the_next_reply(trained):
 
     run(app, scenario)
     assert provider.calls[0][2].temperature == 0.3
+
+
+def test_a_sampling_setting_out_of_range_is_told_with_the_range(trained):
+    provider = ScriptedChat(["ok"])
+    app = ChatApp(provider)
+
+    async def scenario(pilot):
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, SamplingDialog))
+        await pilot.press("ctrl+u", "9", "enter")  # the temperature, as the command line's
+        await pilot.pause()
+        problem = str(app.screen.query_one("#setting-problem").render())
+        assert problem == "Temperature must be between 0 and 2 (got 9)"
+        assert app.focused.id == "setting-temperature"
+        assert app.focused.has_class("-invalid")
+        await pilot.press("ctrl+u", "1", "tab", "ctrl+u", "0", "enter")  # and top-p 0
+        await pilot.pause()
+        problem = str(app.screen.query_one("#setting-problem").render())
+        assert problem == "Top-p must be above 0 and at most 1 (got 0)"
+        await pilot.press("escape")
+        assert isinstance(app.screen, ChatScreen)
+
+    run(app, scenario)
 
 
 def test_an_untrained_model_says_so_and_offers_training(home):

@@ -257,7 +257,7 @@ def test_a_bad_remote_setting_is_named_by_its_field(server):
         await pilot.press("tab", "tab", "tab", "tab", "9", "9", "9", "enter")  # batch size 999
         await pilot.pause()
         assert str(screen.query_one("#remote-batch-size-hint").render()) == (
-            "Batch size must be 1 to 256"
+            "Batch size must be a whole number between 1 and 256 (got 999)"
         )
         assert pilot.app.focused.id == "remote-batch-size"
         assert isinstance(pilot.app.screen, TrainingScreen)
@@ -419,16 +419,23 @@ def test_the_fine_tuned_model_replies_after_it_has_loaded(trained, server):
     assert chat.json()["model"] == fine_tuned
 
 
-def test_a_reply_cut_mid_stream_is_kept_and_marked(trained, server):
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [
+        ("cut_stream_after", "broke during the reply"),
+        ("end_stream_after", "ended the reply before it was finished"),  # no finish reason
+    ],
+)
+def test_a_reply_cut_mid_stream_is_kept_and_marked(trained, server, fault, said):
     server.replies = ["this reply is long enough to be cut in the middle of it"]
-    server.cut_stream_after = 3
+    setattr(server, fault, 3)
 
     async def scenario(pilot) -> None:
         app = pilot.app
         await until(pilot, lambda: isinstance(app.focused, ChatInput))
         await pilot.press(*"tell me", "enter")
         await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
-        assert "broke during the reply" in body(pilot) and "Traceback" not in body(pilot)
+        assert said in body(pilot) and "Traceback" not in body(pilot)
         await pilot.press("escape")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -111,7 +111,7 @@ def test_a_bad_value_is_named_by_its_field_and_nothing_starts(trainer: FakeTrain
             await open_training(pilot)
             await pilot.press("tab", "tab", "tab", "5", "enter")  # learning rate 5
             await pilot.pause()
-            assert text(pilot, "#lr-hint") == "Learning rate must be between 0 and 1"
+            assert text(pilot, "#lr-hint") == "Learning rate must be above 0 and below 1 (got 5)"
             assert pilot.app.focused.id == "lr"
             assert pilot.app.screen.query_one("#lr", Input).has_class("-invalid")
             await pilot.press("backspace", "0", ".", "0", "1")  # typing clears the message
@@ -208,6 +208,24 @@ def test_a_failed_job_shows_its_error(trainer: FakeTrainer) -> None:
             assert "failed" in text(pilot, "#job-state")
             await pilot.press("n")  # a new run: back to the settings
             assert screen.query_one("#setup").display
+
+    asyncio.run(scenario())
+
+
+def test_a_job_that_stored_numbers_out_of_range_gives_the_defaults(trainer: FakeTrainer) -> None:
+    # An older version let `--epochs nan` through: such a job's settings are not offered.
+    with open_model(MODEL) as db:
+        stored = SETTINGS.to_json() | {"epochs": float("nan"), "lr": 0.01}
+        job = jobs.create_job(db, backend="local", base_model="default", settings=stored)
+        jobs.set_state(db, job, jobs.FAILED, error="epochs must be above 0 and at most 100")
+
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            screen = await open_training(pilot)
+            assert "Training failed: epochs must be" in text(pilot, "#job-error")
+            await pilot.press("n")  # a new run: the settings, as the defaults have them
+            assert screen.query_one("#epochs", Input).value == "1"
+            assert screen.query_one("#lr", Input).value == f"{SETTINGS.lr:g}"
 
     asyncio.run(scenario())
 

@@ -263,7 +263,8 @@ def test_an_option_changed_builds_again_and_a_bad_one_is_told(home: Path) -> Non
             assert held_out(after) > 32
             await pilot.press("backspace", "backspace", *"-5")
             await typed(pilot)
-            assert "a percentage from 0 to below 100" in text(app, "#validation-share-note")
+            note = text(app, "#validation-share-note")
+            assert note == "must be at least 0 and below 100% (got -5)"
             assert text(app, "#build-counts") == after  # nothing built from it
             await pilot.press("ctrl+n")
             await pilot.pause()

@@ -15,6 +15,7 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from gpt_is_you import cli_eval, cli_train
+from gpt_is_you.dataset.settings import BuildSettings
 from gpt_is_you.user_errors import USER_ERRORS
 
 PROG = "gpt-is-you"
@@ -144,6 +145,8 @@ def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
     """The dataset settings of ``new``, and of ``duplicate`` (``keep``), where an option
     left out keeps the source model's setting instead of taking the default."""
 
+    limits = BuildSettings.LIMITS
+
     def add(*flags: str, help: str, default: object, shown: str = "", **kwargs) -> None:
         if keep:
             default, shown = None, "the model's"
@@ -173,7 +176,7 @@ def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
     )
     add(
         "--validation-share",
-        type=float,
+        type=cli_train.number(limits["validation_share"]),
         metavar="SHARE",
         help="share of the examples, the latest sessions, held out",
         default=0.1,
@@ -181,7 +184,7 @@ def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
     )
     add(
         "--merge-window",
-        type=float,
+        type=cli_train.number(limits["merge_window"]),
         metavar="MINUTES",
         help="messages of one person this close become one turn",
         default=10,
@@ -189,7 +192,7 @@ def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
     )
     add(
         "--session-gap",
-        type=float,
+        type=cli_train.number(limits["session_gap"]),
         metavar="HOURS",
         help="a silence this long starts a new session",
         default=3,
@@ -197,13 +200,19 @@ def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
     )
     add(
         "--max-tokens",
-        type=int,
+        type=cli_train.number(limits["max_tokens"]),
         metavar="N",
         help="token limit of one example",
         default=None,
         shown="1024 local, 65536 openai",
     )
-    add("--min-chars", type=int, metavar="N", help="drop turns shorter than this", default=0)
+    add(
+        "--min-chars",
+        type=cli_train.number(limits["min_chars"]),
+        metavar="N",
+        help="drop turns shorter than this",
+        default=0,
+    )
     add(
         "--drop-link-only",
         action=argparse.BooleanOptionalAction,

@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 
+from gpt_is_you.cli_train import number
 from gpt_is_you.evaluation.settings import EvalSettings
 
 PROG = "gpt-is-you"
@@ -23,14 +24,24 @@ def add_commands(commands) -> None:
         "a summary score; and how often a reply repeats a training turn. Each run is kept.",
     )
     evaluate.add_argument("name", metavar="NAME")
-    defaults = EvalSettings()
+    defaults, limits = EvalSettings(), EvalSettings.LIMITS
     evaluate.add_argument(
-        "--prompts", type=int, default=defaults.prompts, metavar="N", help="held-out prompts (50)"
+        "--prompts",
+        type=number(limits["prompts"]),
+        default=defaults.prompts,
+        metavar="N",
+        help="held-out prompts (50)",
     )
-    evaluate.add_argument("--seed", type=int, default=defaults.seed, help="(0)")
-    evaluate.add_argument("--temperature", type=float, default=defaults.temperature)
+    evaluate.add_argument("--seed", type=number(limits["seed"]), default=defaults.seed, help="(0)")
     evaluate.add_argument(
-        "--max-tokens", type=int, default=defaults.max_tokens, metavar="N", help="per reply"
+        "--temperature", type=number(limits["temperature"]), default=defaults.temperature
+    )
+    evaluate.add_argument(
+        "--max-tokens",
+        type=number(limits["max_tokens"]),
+        default=defaults.max_tokens,
+        metavar="N",
+        help="per reply",
     )
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.add_argument(

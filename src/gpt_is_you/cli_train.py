@@ -9,11 +9,26 @@ import sys
 import time
 from datetime import datetime
 
+from gpt_is_you.dataset.errors import SettingsError
+from gpt_is_you.limits import Limit
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import REMOTE_BASES, RemoteSettings, Sampling, TrainSettings
 
 PROG = "gpt-is-you"
 POLL_SECONDS = 1.0
+
+
+def number(limit: Limit):
+    """An option's ``type``: the number typed, checked against the setting's range, so
+    that a bad one is refused as the arguments are read, before anything loads."""
+
+    def read(text: str) -> int | float:
+        try:
+            return limit.read(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    return read
 
 
 def add_commands(commands) -> None:
@@ -33,28 +48,49 @@ def add_commands(commands) -> None:
         "OPENAI_BASE_URL) or azure (Azure OpenAI); the remote ones upload the examples after "
         "you confirm",
     )
-    defaults = TrainSettings()
+    defaults, limits = TrainSettings(), TrainSettings.LIMITS
+    remote = RemoteSettings.LIMITS
     train.add_argument(
         "--base",
         metavar="MODEL",
         help="the model to start from. Local: default (SmolLM2-135M-Instruct), a model folder, "
         f"a .gguf file, or a hub id. Remote: {', '.join(REMOTE_BASES)} (first by default)",
     )
-    train.add_argument("--epochs", type=float, metavar="N", help="passes (local 1; remote auto)")
-    train.add_argument("--max-steps", type=int, metavar="N", help="local: stop after N steps")
-    train.add_argument("--lr", type=float, default=defaults.lr, help=f"local ({defaults.lr})")
     train.add_argument(
-        "--lora-rank", type=int, default=defaults.lora_rank, metavar="N", help="local (16)"
+        "--epochs",
+        type=number(limits["epochs"]),
+        metavar="N",
+        help="passes (local 1; remote auto, a whole number)",
+    )
+    train.add_argument(
+        "--max-steps",
+        type=number(limits["max_steps"]),
+        metavar="N",
+        help="local: stop after N steps",
+    )
+    train.add_argument(
+        "--lr", type=number(limits["lr"]), default=defaults.lr, help=f"local ({defaults.lr})"
+    )
+    train.add_argument(
+        "--lora-rank",
+        type=number(limits["lora_rank"]),
+        default=defaults.lora_rank,
+        metavar="N",
+        help="local (16)",
     )
     train.add_argument(
         "--max-seq-len",
-        type=int,
+        type=number(limits["max_seq_len"]),
         default=defaults.max_seq_len,
         metavar="N",
         help="local: tokens per example; longer ones are cut (1024)",
     )
-    train.add_argument("--batch-size", type=int, metavar="N", help="remote (auto)")
-    train.add_argument("--lr-multiplier", type=float, metavar="X", help="remote (auto)")
+    train.add_argument(
+        "--batch-size", type=number(remote["batch_size"]), metavar="N", help="remote (auto)"
+    )
+    train.add_argument(
+        "--lr-multiplier", type=number(remote["lr_multiplier"]), metavar="X", help="remote (auto)"
+    )
     train.add_argument("--suffix", help="remote: the fine-tuned model's suffix (the model's name)")
     train.add_argument(
         "--delete-files",
@@ -65,7 +101,7 @@ def add_commands(commands) -> None:
     train.add_argument(
         "--yes", action="store_true", help="remote: confirm the upload without asking"
     )
-    train.add_argument("--seed", type=int, default=defaults.seed, help="(0)")
+    train.add_argument("--seed", type=number(limits["seed"]), default=defaults.seed, help="(0)")
     train.add_argument(
         "--device", choices=("auto", "cpu", "cuda", "mps"), default="auto", help="local"
     )
@@ -95,13 +131,18 @@ def add_commands(commands) -> None:
     )
     chat.add_argument("name", metavar="NAME")
     chat.add_argument("-m", "--message", metavar="TEXT", help="send one message, print the reply")
-    sampling = Sampling()
+    sampling, limits = Sampling(), Sampling.LIMITS
     chat.add_argument(
-        "--temperature", type=float, default=sampling.temperature, help="0 for the likeliest"
+        "--temperature",
+        type=number(limits["temperature"]),
+        default=sampling.temperature,
+        help="0 for the likeliest words, up to 2",
     )
-    chat.add_argument("--top-p", type=float, default=sampling.top_p)
-    chat.add_argument("--max-tokens", type=int, default=sampling.max_tokens, metavar="N")
-    chat.add_argument("--seed", type=int, help="make replies repeatable")
+    chat.add_argument("--top-p", type=number(limits["top_p"]), default=sampling.top_p)
+    chat.add_argument(
+        "--max-tokens", type=number(limits["max_tokens"]), default=sampling.max_tokens, metavar="N"
+    )
+    chat.add_argument("--seed", type=number(limits["seed"]), help="make replies repeatable")
     chat.add_argument(
         "--remote-model",
         metavar="ID",
@@ -181,14 +222,13 @@ def _train(args: argparse.Namespace) -> int:
             seed=args.seed,
             device=args.device,
         )
-        _check(settings)
         job = provider.start(args.name, settings)
     else:
         from gpt_is_you.providers.openai.connection import delete_files_by_default
 
         settings = RemoteSettings(
             base=args.base or RemoteSettings.base,
-            epochs=None if args.epochs is None else round(args.epochs),
+            epochs=_remote_epochs(args.epochs),
             batch_size=args.batch_size,
             lr_multiplier=args.lr_multiplier,
             seed=args.seed,
@@ -250,7 +290,18 @@ def confirm(question: str, yes: bool) -> bool | None:
     return input(f"{question} [y/N] ").strip().casefold() in ("y", "yes")
 
 
-def _check(s: TrainSettings | RemoteSettings) -> None:
+def _remote_epochs(epochs: float | None) -> int | None:
+    """``--epochs`` of a remote job: read as the local one (any number of passes above
+    0), it must also be a whole number in the service's range."""
+    if epochs is None:
+        return None
+    problem = RemoteSettings.LIMITS["epochs"].problem(epochs)
+    if problem is not None:
+        raise SettingsError(f"--epochs of a remote job {problem}")
+    return int(epochs)
+
+
+def _check(s: RemoteSettings) -> None:
     for field, message in s.problems():
         raise ProviderError(f"--{field.replace('_', '-')} {message}")
 
@@ -525,6 +576,6 @@ def _connect(args: argparse.Namespace) -> int:
             print(f"saved the key in {where}")
     conn = connections.connection(args.backend)
     after = "always" if connections.delete_files_by_default(args.backend) else "ask"
-    print(f"{args.backend}: {conn.service} ({conn.url}), key from {conn.key_source}")
+    print(f"{args.backend}: {conn.service} ({conn.shown_url}), key from {conn.key_source}")
     print(f"uploaded files after a job: {after} (--delete-files always|ask)")
     return 0

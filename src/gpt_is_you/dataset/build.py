@@ -25,38 +25,11 @@ from operator import eq, gt, itemgetter, ne, or_, sub, truth
 
 from gpt_is_you.chats import MEDIA, TEXT, Message
 from gpt_is_you.chats.collector import collector_paused
-from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.examples import ASSISTANT, TRAIN, USER, VALID, Example, Turn
 from gpt_is_you.dataset.redact import RedactionCounts, Redactor
+from gpt_is_you.dataset.settings import BuildSettings
 
 _LINK_ONLY = re.compile(r"\s*(?:(?:https?://|www\.)\S+\s*)+")
-
-
-@dataclass(frozen=True)
-class BuildSettings:
-    persona: str
-    me: str | None = None  # who the user is; in a two-person chat, the other person
-    media: str = "drop"  # "drop", or "placeholder" to keep media as "[media]"
-    merge_window: timedelta = timedelta(minutes=10)  # between bubbles of one turn
-    session_gap: timedelta = timedelta(hours=3)  # a silence this long starts a session
-    max_tokens: int = 2048  # the target's limit for one example
-    context_turns: int = 4  # turns repeated before each later part of a long session
-    min_chars: int = 0  # a turn shorter than this is dropped
-    drop_link_only: bool = False  # drop turns that are nothing but links
-    drop_duplicates: bool = False  # persona turns seen before become context only
-    redact: bool = False
-    redact_links: bool = False
-    validation_share: float = 0.1  # share of sessions, the latest, held out
-
-    def __post_init__(self) -> None:
-        if self.media not in ("drop", "placeholder"):
-            raise SettingsError("media must be 'drop' or 'placeholder'")
-        if not 0 <= self.validation_share < 1:
-            raise SettingsError("the validation share must be at least 0 and below 1")
-        if self.max_tokens < 1:
-            raise SettingsError("the token limit must be a positive number of tokens")
-        if self.merge_window < timedelta(0) or self.session_gap <= timedelta(0):
-            raise SettingsError("the merge window cannot be negative, nor the session gap zero")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The dataset's errors, light to import for the command line's error handling."""
+"""The settings' error, light to import for the command line's error handling."""
 
 
 class SettingsError(ValueError):
-    """Build settings that make no sense. ``str()`` is the line to show."""
+    """Settings that make no sense (a number out of its range). ``str()`` is the line to
+    show."""

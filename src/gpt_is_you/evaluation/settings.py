@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import ClassVar
 
-from gpt_is_you.providers.settings import Sampling
+from gpt_is_you.limits import Limit, check
+from gpt_is_you.providers.settings import SEED, Sampling
 
 
 @dataclass(frozen=True)
@@ -15,14 +17,17 @@ class EvalSettings:
     top_p: float = 0.95
     max_tokens: int = 100
 
-    def problems(self) -> list[tuple[str, str]]:
-        checks = [
-            ("prompts", self.prompts < 1, "must be at least 1"),
-            ("temperature", not 0 <= self.temperature <= 2, "must be 0 to 2"),
-            ("max_tokens", self.max_tokens < 1, "must be at least 1"),
-        ]
-        return [(name, message) for name, failed, message in checks if failed]
+    LIMITS: ClassVar[dict[str, Limit]] = {
+        "prompts": Limit(1, 10_000, whole=True),
+        "seed": SEED,
+        **{name: Sampling.LIMITS[name] for name in ("temperature", "top_p", "max_tokens")},
+    }
+
+    def __post_init__(self) -> None:
+        check(asdict(self), self.LIMITS)
 
     def sampling(self, prompt_number: int) -> Sampling:
-        """Each prompt its own seed: a run repeats, and prompts do not share randomness."""
-        return Sampling(self.temperature, self.top_p, self.max_tokens, self.seed + prompt_number)
+        """Each prompt its own seed: a run repeats, and prompts do not share randomness.
+        The seeds wrap around within the range a seed has."""
+        seed = (self.seed + prompt_number) % (int(SEED.high) + 1)
+        return Sampling(self.temperature, self.top_p, self.max_tokens, seed)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
+from typing import ClassVar
+
+from gpt_is_you.limits import Limit, check
+
+# A seed any backend takes: a signed 32-bit integer (OpenAI's API, torch, Python's random).
+SEED = Limit(0, 2**31 - 1, whole=True)
+# Every so many steps; a number no run reaches (the benchmarks' 10**9) means never.
+_EVERY = Limit(1, 10**9, whole=True)
 
 
 @dataclass(frozen=True)
@@ -27,23 +35,33 @@ class TrainSettings:
     device: str = "auto"  # auto, cpu, cuda, mps
     threads: int | None = None  # CPU threads; None: torch's choice (the physical cores)
 
+    LIMITS: ClassVar[dict[str, Limit]] = {
+        "epochs": Limit(0, 100, above=True),
+        "max_steps": Limit(1, 1_000_000, whole=True, optional=True),
+        "lr": Limit(0, 1, above=True, below=True),
+        "lora_rank": Limit(1, 256, whole=True),
+        "lora_alpha": Limit(1, 512, whole=True),  # twice the rank, as chosen() makes it
+        "lora_dropout": Limit(0, 1, below=True),
+        # What a small base on a CPU or one GPU can hold; longer examples are cut to it.
+        "max_seq_len": Limit(16, 32768, whole=True, unit="tokens"),
+        "batch_tokens": Limit(16, 2**24, whole=True),
+        "grad_accum": Limit(1, 1024, whole=True),
+        "warmup_share": Limit(0, 1, below=True),
+        "eval_every": _EVERY,
+        "checkpoint_every": _EVERY,
+        "seed": SEED,
+        "threads": Limit(1, 1024, whole=True, optional=True),
+    }
+
+    def __post_init__(self) -> None:
+        # Also when a job's stored settings are read back by its worker.
+        check(asdict(self), self.LIMITS)
+
     @classmethod
     def chosen(cls, *, lora_rank: int, **choices: object) -> TrainSettings:
         """Settings from what a user chose (CLI flags, the app's form): LoRA's alpha
         follows the rank at twice it, as the defaults have it."""
         return cls(lora_rank=lora_rank, lora_alpha=2 * lora_rank, **choices)
-
-    def problems(self) -> list[tuple[str, str]]:
-        """What is wrong with the settings a user chose, as (field, message) pairs; the
-        CLI prefixes the message with the field's flag, the app shows it by the field."""
-        checks = [
-            ("epochs", self.epochs <= 0, "must be above 0"),
-            ("max_steps", self.max_steps is not None and self.max_steps < 1, "must be at least 1"),
-            ("lr", not 0 < self.lr < 1, "must be between 0 and 1"),
-            ("lora_rank", self.lora_rank < 1, "must be at least 1"),
-            ("max_seq_len", self.max_seq_len < 16, "must be at least 16"),
-        ]
-        return [(name, message) for name, failed, message in checks if failed]
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -62,6 +80,16 @@ class Sampling:
     top_p: float = 0.95
     max_tokens: int = 200
     seed: int | None = None
+
+    LIMITS: ClassVar[dict[str, Limit]] = {
+        "temperature": Limit(0, 2),  # OpenAI's range
+        "top_p": Limit(0, 1, above=True),
+        "max_tokens": Limit(1, 4096, whole=True, unit="tokens"),
+        "seed": replace(SEED, optional=True),
+    }
+
+    def __post_init__(self) -> None:
+        check(asdict(self), self.LIMITS)
 
 
 # What OpenAI fine-tunes with supervised jobs, newest first (its model-optimization guide);
@@ -94,25 +122,27 @@ class RemoteSettings:
     suffix: str | None = None  # the model's name when None
     delete_files: bool = False  # delete the uploaded files once the job has ended
 
+    # OpenAI's ranges for these hyperparameters; None is "auto".
+    LIMITS: ClassVar[dict[str, Limit]] = {
+        "epochs": Limit(1, 50, whole=True, optional=True),
+        "batch_size": Limit(1, 256, whole=True, optional=True),
+        "lr_multiplier": Limit(0, 10, above=True, optional=True),
+        "seed": replace(SEED, optional=True),
+    }
+
+    def __post_init__(self) -> None:
+        check(asdict(self), self.LIMITS)
+
     @property
     def legacy(self) -> bool:
         return self.base.removeprefix("ft:").split(":")[0] in LEGACY_BASES
 
     def problems(self) -> list[tuple[str, str]]:
-        """As TrainSettings.problems: (field, message) pairs."""
+        """What is wrong with the names a user chose, as (field, message) pairs (the
+        numbers were checked when the settings were made); the CLI prefixes the message
+        with the field's flag, the app shows it by the field."""
         checks = [
             ("base", not self.base.strip(), "must name a model"),
-            ("epochs", self.epochs is not None and not 1 <= self.epochs <= 50, "must be 1 to 50"),
-            (
-                "batch_size",
-                self.batch_size is not None and not 1 <= self.batch_size <= 256,
-                "must be 1 to 256",
-            ),
-            (
-                "lr_multiplier",
-                self.lr_multiplier is not None and not 0 < self.lr_multiplier <= 10,
-                "must be above 0 and at most 10",
-            ),
             (
                 "suffix",
                 self.suffix is not None and len(self.suffix) > SUFFIX_LIMIT,

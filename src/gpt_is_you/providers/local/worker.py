@@ -14,6 +14,7 @@ import threading
 import traceback
 from pathlib import Path
 
+from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
@@ -57,8 +58,8 @@ def run(model_folder: Path, job_id: int) -> int:
     beat = threading.Thread(target=_beat, args=(model_folder, job_id, beating), daemon=True)
     beat.start()
     job = jobs.read_job(db, job_id)
-    settings = TrainSettings.from_json(job.settings)
     try:
+        settings = TrainSettings.from_json(job.settings)  # checked again: stored by anyone
         examples = [e for _, e, _ in read_examples(db)]
         result = train(
             settings,
@@ -67,7 +68,7 @@ def run(model_folder: Path, job_id: int) -> int:
             jobs.job_folder(model_folder, job_id),
             StoreReporter(db, job_id, stop),
         )
-    except ProviderError as e:
+    except (ProviderError, SettingsError) as e:
         return _fail(db, job_id, str(e))
     except Exception as e:  # recorded for the user; the traceback goes to the worker's log
         traceback.print_exc()

@@ -21,7 +21,13 @@ Notice = Callable[[str], None]
 
 
 class ReplyCut(ProviderError):
-    """The connection broke during a reply; what came before it was yielded already."""
+    """The reply stopped before its end (the connection broke, or the server ended the
+    stream without saying the reply was finished); what came was yielded already."""
+
+
+class _Unfinished(Exception):
+    """A stream that ended with no choice finished: the server closed it early. (A
+    missing ``data: [DONE]`` is not seen: the SDK ends its iteration either way.)"""
 
 
 class RemoteChat:
@@ -69,13 +75,30 @@ class RemoteChat:
             for piece in pieces:
                 got_any = True
                 yield piece
-        except openai.APIError as e:
-            if got_any:
-                raise ReplyCut(
-                    f"the connection to {self.conn.service} broke during the reply; the part "
-                    "that came is kept"
-                ) from None
-            raise explain(e, self.conn) from None
+        except (openai.APIError, _Unfinished) as e:
+            raise self._stopped(e, got_any) from None
+
+    def _stopped(self, error: Exception, got_any: bool) -> ProviderError:
+        """Why a reply stopped before its end: a ReplyCut once some of it came."""
+        import openai
+
+        service = self.conn.service
+        unfinished = isinstance(error, _Unfinished)
+        if got_any and unfinished:
+            return ReplyCut(
+                f"{service} ended the reply before it was finished; the part that came is kept"
+            )
+        if got_any:
+            return ReplyCut(
+                f"the connection to {service} broke during the reply; the part that came is kept"
+            )
+        if unfinished or (
+            isinstance(error, openai.APIConnectionError)
+            and not isinstance(error, openai.APITimeoutError)
+        ):
+            # The server had answered the request: the network is up.
+            return ProviderError(f"{service} closed the reply before any text came: try again")
+        return explain(error, self.conn)
 
     def _request(self, messages, sampling: Sampling) -> Iterator[str]:
         """Send the request (errors about it are raised here) and return its pieces."""
@@ -109,18 +132,25 @@ class RemoteChat:
 
 
 def _chat_pieces(stream) -> Iterator[str]:
+    finished = False
     for chunk in stream:
         for choice in chunk.choices:
+            finished = finished or choice.finish_reason is not None
             if choice.delta and choice.delta.content:
                 yield choice.delta.content
+    if not finished:
+        raise _Unfinished
 
 
 def _legacy_pieces(stream) -> Iterator[str]:
-    first = True
+    first, finished = True, False
     for chunk in stream:
         for choice in chunk.choices:
+            finished = finished or choice.finish_reason is not None
             text = choice.text or ""
             if first and text:
                 text, first = text.lstrip(" "), False  # completions start with a space
             if text:
                 yield text
+    if not finished:
+        raise _Unfinished

@@ -6,7 +6,8 @@ an API version). Each setting comes from, in order: the environment variables th
 SDK reads, the system keyring (keys only, where the ``keyring`` package has a working
 backend), and ``connections.toml`` in the config folder (0600). The key is held by the
 Connection and handed to the SDK; it is never written to a model's store, a log or a
-message.
+message, and neither is a user or password written into a URL (``http://user:pw@host/v1``):
+messages show such a URL as ``http://***@host/v1``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from gpt_is_you.paths import config_dir
 from gpt_is_you.providers.errors import ProviderError
@@ -37,6 +40,30 @@ _ENV = {
     },
 }
 _NAMES = {"openai": "OpenAI", "azure": "Azure OpenAI"}
+# The user and password of a URL: after the scheme, up to the last "@" before the path.
+_CREDENTIALS = re.compile(r"(?<=://)[^/?#\s]*@")
+# Where a setting may be given, for messages: the settings that are URLs.
+_URL_SETTINGS = {"base_url": "base URL", "endpoint": "endpoint"}
+
+
+def hide_credentials(text: str) -> str:
+    """``text`` with the user and password of every URL in it masked: ``http://***@host``."""
+    return _CREDENTIALS.sub("***@", text)
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is not the address of a server (None when it is one)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is not a number raises ValueError here)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return (
+            f"{hide_credentials(url)!r} is not the address of a server: write it as "
+            "http(s)://HOST/…"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -51,8 +78,13 @@ class Connection:
     def service(self) -> str:
         """The service's name in messages: "OpenAI", "Azure OpenAI" or the server's URL."""
         if self.backend == "openai" and self.url.rstrip("/") != OPENAI_URL:
-            return self.url
+            return self.shown_url
         return _NAMES[self.backend]
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as messages show it: without a user or password in it."""
+        return hide_credentials(self.url)
 
     def client(self, *, max_retries: int = 2, timeout: float = 60.0):
         import openai
@@ -76,8 +108,17 @@ def connection(backend: str) -> Connection:
         raise ProviderError(f"unknown backend {backend!r}; use local, openai or azure")
     saved = _read_config().get(backend, {})
     env = _ENV[backend]
+    setting = "endpoint" if backend == "azure" else "base_url"
+    url = os.environ.get(env[setting]) or saved.get(setting)
+    if url:
+        problem = url_problem(url)
+        if problem is not None:
+            where = env[setting] if os.environ.get(env[setting]) else str(config_path())
+            raise ProviderError(
+                f"the {_URL_SETTINGS[setting]} in {where}: {problem}; fix it, or set it again "
+                f"with `gpt-is-you connect {backend} --{setting.replace('_', '-')} URL`"
+            )
     if backend == "azure":
-        url = os.environ.get(env["endpoint"]) or saved.get("endpoint")
         if not url:
             raise ProviderError(
                 "no Azure OpenAI endpoint: set AZURE_OPENAI_ENDPOINT or run "
@@ -87,7 +128,7 @@ def connection(backend: str) -> Connection:
             os.environ.get(env["api_version"]) or saved.get("api_version") or DEFAULT_API_VERSION
         )
     else:
-        url = os.environ.get(env["base_url"]) or saved.get("base_url") or OPENAI_URL
+        url = url or OPENAI_URL
         version = None
     key, source = _key(backend, saved)
     if key is None:
@@ -124,9 +165,14 @@ def save(
 ) -> str:
     """Save a backend's settings (``base_url``, ``endpoint``, ``api_version``,
     ``delete_files``: "always" or "ask") and key;
-    returns where the key went. The file is written whole, readable by the user only."""
+    returns where the key went. The file is written whole, readable by the user only;
+    nothing is written when a URL is not one."""
     if backend not in BACKENDS:
         raise ProviderError(f"unknown backend {backend!r}; use openai or azure")
+    for name, label in _URL_SETTINGS.items():
+        problem = settings.get(name) and url_problem(str(settings[name]))
+        if problem:
+            raise ProviderError(f"the {label} {problem}; nothing was saved")
     config = _read_config()
     section = dict(config.get(backend, {}))
     section.update({k: v for k, v in settings.items() if v})

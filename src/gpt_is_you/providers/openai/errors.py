@@ -11,15 +11,16 @@ import math
 import re
 
 from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.providers.openai.connection import Connection
+from gpt_is_you.providers.openai.connection import Connection, hide_credentials
 
 _KEYISH = re.compile(r"\b(sk|key)[-_][A-Za-z0-9*_\-]{3,}|\*{3,}[A-Za-z0-9]*")
 
 
 def scrub(text: str, connection: Connection | None = None) -> str:
+    """``text`` without the key, anything key-shaped, or a password written in a URL."""
     if connection is not None and connection.key and connection.key != "none":
         text = text.replace(connection.key, "***")
-    return _KEYISH.sub("***", text)
+    return hide_credentials(_KEYISH.sub("***", text))
 
 
 def service_message(error: Exception) -> str:
@@ -67,7 +68,7 @@ def explain(error: Exception, connection: Connection) -> ProviderError:
         return ProviderError(f"{service} did not answer in time: try again")
     if isinstance(error, openai.APIConnectionError):
         return ProviderError(
-            f"cannot reach {connection.url}: is the network up? Try again when it is"
+            f"cannot reach {connection.shown_url}: is the network up? Try again when it is"
         )
     if isinstance(error, openai.NotFoundError):
         return ProviderError(f"{service}: {scrub(service_message(error), connection)}")

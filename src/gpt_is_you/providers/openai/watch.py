@@ -21,6 +21,7 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 
+from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.examples import TRAIN, VALID
 from gpt_is_you.dataset.export import jsonl, records
 from gpt_is_you.providers.errors import ProviderError
@@ -378,7 +379,7 @@ def run(folder: Path, job_id: int) -> int:
         name = str(read_setting(db, "name") or folder.name)
         Watcher(db, job, conn, name).run()
     except Exception as e:  # the job records why it stopped, whatever it was
-        if isinstance(e, ProviderError):
+        if isinstance(e, ProviderError | SettingsError):  # SettingsError: stored settings
             message = str(e)
         elif isinstance(e, openai.APIError):
             message = str(explain(e, conn))

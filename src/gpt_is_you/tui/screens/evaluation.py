@@ -28,7 +28,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
-from textual.validation import Integer
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -345,8 +344,8 @@ class EvalSettingsDialog(SettingsDialog[EvalSettings | None]):
 
     TITLE = "Evaluation settings"
     FIELDS = (
-        ("prompts", "Held-out prompts (two replies each)", Integer(minimum=1, maximum=10_000)),
-        ("seed", "Seed (picks the prompts, samples the replies)", Integer(minimum=0)),
+        ("prompts", "Held-out prompts (two replies each)"),
+        ("seed", "Seed (picks the prompts, samples the replies)"),
     )
 
 

@@ -113,13 +113,15 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
         self.query_one("#api-key", Input).focus()
 
     def _finish(self) -> None:
+        from gpt_is_you.providers.openai.connection import url_problem
+
         key = self.query_one("#api-key", Input).value.strip()
         endpoint = version = None
         problem = None
         if self.backend == "azure":
             endpoint = self.query_one("#api-endpoint", Input).value.strip()
             version = self.query_one("#api-version", Input).value.strip() or None
-            if not endpoint.startswith(("https://", "http://")):
+            if url_problem(endpoint) is not None:
                 problem = ("#api-endpoint", "The endpoint is a URL: https://NAME.openai.azure.com")
         if not key:
             problem = ("#api-key", "Paste the API key first.")

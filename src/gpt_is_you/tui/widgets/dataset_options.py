@@ -7,7 +7,6 @@ limit, and redaction on for OpenAI).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,47 +19,34 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static
 
-from gpt_is_you.dataset.build import BuildSettings
 from gpt_is_you.dataset.errors import SettingsError
+from gpt_is_you.dataset.settings import BuildSettings
 from gpt_is_you.store.new import TARGETS
 
 TARGET_CHOICES = (("this computer (local)", "local"), ("OpenAI", "openai"))
 MEDIA_CHOICES = (("dropped", "drop"), ("kept as [media]", "placeholder"))
 
 
-def _number(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
+# The ranges are BuildSettings', which the command line checks too; the share is typed
+# as a percentage here.
+_LIMITS = BuildSettings.LIMITS
+_PERCENT = _LIMITS["validation_share"].scaled(100, "%")
 
 
 def _merge_window(text: str) -> timedelta:
-    minutes = _number(text)
-    if minutes < 0:
-        raise ValueError(text)
-    return timedelta(minutes=minutes)
+    return timedelta(minutes=_LIMITS["merge_window"].read(text))
 
 
 def _session_gap(text: str) -> timedelta:
-    hours = _number(text)
-    if hours <= 0:
-        raise ValueError(text)
-    return timedelta(hours=hours)
+    return timedelta(hours=_LIMITS["session_gap"].read(text))
 
 
 def _min_chars(text: str) -> int:
-    chars = int(text)
-    if chars < 0:
-        raise ValueError(text)
-    return chars
+    return int(_LIMITS["min_chars"].read(text))
 
 
 def _validation_share(text: str) -> float:
-    percent = _number(text)
-    if not 0 <= percent < 100:
-        raise ValueError(text)
-    return percent / 100
+    return _PERCENT.read(text) / 100
 
 
 @dataclass(frozen=True)
@@ -71,21 +57,18 @@ class _Typed:
     id: str
     label: str
     unit: str
-    read: Callable[[str], object]  # raises ValueError (or OverflowError) for a bad value
+    read: Callable[[str], object]  # raises ValueError, its text the problem
     show: Callable[[Any], str]  # the setting as typed in the field
-    problem: str  # told beside a bad value
 
 
 _TYPED = (
     _Typed("merge_window", "merge-window", "Merge window", "minutes", _merge_window,
-           lambda t: f"{t.total_seconds() / 60:g}", "minutes: a number, 0 or more"),
+           lambda t: f"{t.total_seconds() / 60:g}"),
     _Typed("session_gap", "session-gap", "Session gap", "hours", _session_gap,
-           lambda t: f"{t.total_seconds() / 3600:g}", "hours: a number above 0"),
-    _Typed("min_chars", "min-chars", "Shortest turn", "characters", _min_chars, str,
-           "a whole number, 0 or more"),
+           lambda t: f"{t.total_seconds() / 3600:g}"),
+    _Typed("min_chars", "min-chars", "Shortest turn", "characters", _min_chars, str),
     _Typed("validation_share", "validation-share", "Held out for validation", "%",
-           _validation_share, lambda share: f"{share * 100:g}",
-           "a percentage from 0 to below 100"),
+           _validation_share, lambda share: f"{share * 100:g}"),
 )  # fmt: skip
 # The switches: BuildSettings field, widget id, label.
 _SWITCHES = (
@@ -123,7 +106,9 @@ class DatasetOptions(Widget):
     DatasetOptions Grid {
         grid-size: 3;
         grid-columns: 24 12 1fr;
-        grid-rows: 1;
+        /* The rows of the typed numbers are as high as the problem told beside them
+           (it may take two lines); the others, the selects' too, one line. */
+        grid-rows: 1 auto auto 1 auto auto 1;
         grid-gutter: 0 1;
         height: auto;
     }
@@ -237,7 +222,7 @@ How the chat becomes training examples. The defaults are those of `gpt-is-you ne
         options = self._read()
         if options is None:
             bad = next(t for t in _TYPED if t.id in self._errors)
-            raise SettingsError(f"{bad.label}: {bad.problem}")
+            raise SettingsError(f"{bad.label} {self._errors[bad.id]}")
         return options
 
     def _read(self) -> dict[str, object] | None:
@@ -250,8 +235,8 @@ How the chat becomes training examples. The defaults are those of `gpt-is-you ne
         for typed in _TYPED:
             try:
                 options[typed.name] = typed.read(self.query_one(f"#{typed.id}", Input).value)
-            except (ValueError, OverflowError):  # "1e30" minutes is no timedelta
-                self._errors[typed.id] = typed.problem
+            except ValueError as problem:
+                self._errors[typed.id] = str(problem)
         for field, widget_id, _ in _SWITCHES:
             options[field] = self.query_one(f"#{widget_id}", Checkbox).value
         return None if self._errors else options

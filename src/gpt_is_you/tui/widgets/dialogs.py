@@ -16,9 +16,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.validation import Integer, Validator
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Input, Static
 
+from gpt_is_you.limits import Limit
 from gpt_is_you.tui.screens.base import AppModal
 
 T = TypeVar("T")
@@ -138,11 +139,12 @@ class FormDialog(AppModal[T]):
 
 
 class SettingsDialog(FormDialog[T]):
-    """Numbers of a frozen dataclass, one field each, checked by its validator; dismisses
-    with the dataclass changed, or None when cancelled."""
+    """Numbers of a frozen dataclass, one field each, checked against the dataclass's
+    ``LIMITS`` (the ranges the command line checks too); dismisses with the dataclass
+    changed, or None when cancelled."""
 
     TITLE: ClassVar[str]
-    FIELDS: ClassVar[tuple[tuple[str, str, Validator], ...]]  # (field, label, validator)
+    FIELDS: ClassVar[tuple[tuple[str, str], ...]]  # (field, label)
 
     def __init__(self, current: T) -> None:
         super().__init__()
@@ -151,31 +153,49 @@ class SettingsDialog(FormDialog[T]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box settings-box"):
             yield Static(self.TITLE, classes="dialog-title")
-            for field, label, validator in self.FIELDS:
+            for field, label in self.FIELDS:
                 with Horizontal(classes="setting-row"):
                     yield Static(label, classes="setting-label")
                     yield Input(
                         str(getattr(self._current, field)),
                         id=_field_id(field),
-                        validators=[validator],
+                        validators=[_InLimit(self._limit(field))],
                         classes="setting-input",
                     )
             yield Static("", id="setting-problem", classes="dialog-body")
             yield from self.buttons()
 
+    def _limit(self, field: str) -> Limit:
+        return type(self._current).LIMITS[field]
+
     def _finish(self) -> None:
         values: dict[str, float | int] = {}
-        for field, label, validator in self.FIELDS:
+        for field, label in self.FIELDS:
             field_input = self.query_one(f"#{_field_id(field)}", Input)
-            text = field_input.value.strip()
-            if not validator.validate(text).is_valid:
+            try:
+                values[field] = self._limit(field).read(field_input.value)
+            except ValueError as problem:
                 self.query_one("#setting-problem", Static).update(
-                    f"{label.split(' (')[0]}: {escape(text) or 'nothing'} is out of range."
+                    escape(f"{label.split(' (')[0]} {problem}")
                 )
                 field_input.focus()
                 return
-            values[field] = int(text) if isinstance(validator, Integer) else float(text)
         self.dismiss(replace(self._current, **values))
+
+
+class _InLimit(Validator):
+    """Marks a field whose text is not a number in its range as it is typed."""
+
+    def __init__(self, limit: Limit) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            self.limit.read(value)
+        except ValueError as problem:
+            return self.failure(str(problem))
+        return self.success()
 
 
 def _field_id(field: str) -> str:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from textual.validation import Integer, Number
-
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.tui.widgets.dialogs import SettingsDialog
 
-# (field, label, validator): the ranges a reply can be written with.
+# (field, label): Sampling.LIMITS has their ranges.
 _FIELDS = (
-    ("temperature", "Temperature (0 = likeliest words)", Number(minimum=0, maximum=2)),
-    ("top_p", "Top-p (0.01 to 1)", Number(minimum=0.01, maximum=1)),
-    ("max_tokens", "Max tokens per reply", Integer(minimum=1, maximum=4096)),
+    ("temperature", "Temperature (0 = likeliest words)"),
+    ("top_p", "Top-p"),
+    ("max_tokens", "Max tokens per reply"),
 )
 
 

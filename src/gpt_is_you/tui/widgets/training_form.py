@@ -8,7 +8,6 @@ from the last one), shows one backend's settings at a time, and reads them back 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from textual import on
@@ -17,6 +16,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from gpt_is_you.dataset.errors import SettingsError
+from gpt_is_you.limits import Limit
 from gpt_is_you.providers.settings import REMOTE_BASES, RemoteSettings, TrainSettings
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.tui.widgets.api_key import SERVICES
@@ -41,11 +42,12 @@ DEFAULT_BASE_HINT = (
 @dataclass(frozen=True)
 class Field:
     """A setting typed into the form: its ``TrainSettings`` (or ``RemoteSettings``) name,
-    label, type and hint."""
+    label and hint, and the range of a number (None for text) from the settings'
+    ``LIMITS``, which the command line checks too."""
 
     name: str
     label: str
-    kind: type[int] | type[float] | type[str]
+    limit: Limit | None
     hint: str
     optional: bool = False  # blank means None
     prefix: str = ""  # of the widget's id: the remote form has fields of the same names
@@ -56,43 +58,46 @@ class Field:
 
     @property
     def input_type(self) -> str:
-        return {int: "integer", float: "number"}.get(self.kind, "text")
+        if self.limit is None:
+            return "text"
+        return "integer" if self.limit.whole else "number"
 
     def parse(self, text: str) -> int | float | str | None:
+        """The value typed; ValueError, its text the problem, for a bad number."""
         text = text.strip()
         if not text and self.optional:
             return None
-        if self.kind is str:
-            return text
-        value = self.kind(text)  # ValueError for anything else
-        if not math.isfinite(value):
-            raise ValueError(text)
-        return value
+        return text if self.limit is None else self.limit.read(text)
+
+
+def _local(name: str, label: str, hint: str, *, optional: bool = False) -> Field:
+    return Field(name, label, TrainSettings.LIMITS[name], hint, optional=optional)
 
 
 FIELDS = (
-    Field("epochs", "Epochs", float, "passes over the examples"),
-    Field("max_steps", "Max steps", int, "blank: every step of the epochs", optional=True),
-    Field("lr", "Learning rate", float, "between 0 and 1"),
-    Field("lora_rank", "LoRA rank", int, "alpha follows at twice the rank"),
-    Field("max_seq_len", "Max sequence length", int, "tokens per example; longer ones are cut"),
-    Field("seed", "Seed", int, "the same seed gives the same run"),
+    _local("epochs", "Epochs", "passes over the examples"),
+    _local("max_steps", "Max steps", "blank: every step of the epochs", optional=True),
+    _local("lr", "Learning rate", "between 0 and 1"),
+    _local("lora_rank", "LoRA rank", "alpha follows at twice the rank"),
+    _local("max_seq_len", "Max sequence length", "tokens per example; longer ones are cut"),
+    _local("seed", "Seed", "the same seed gives the same run"),
 )
 
 REMOTE = "remote-"
 
 
-def _remote(name: str, label: str, kind: type, hint: str) -> Field:
+def _remote(name: str, label: str, hint: str) -> Field:
     """A field of the remote form: blank leaves the choice to the service."""
-    return Field(name, label, kind, hint, optional=True, prefix=REMOTE)
+    limit = RemoteSettings.LIMITS.get(name)  # none for the suffix, a name
+    return Field(name, label, limit, hint, optional=True, prefix=REMOTE)
 
 
 REMOTE_FIELDS = (
-    _remote("epochs", "Epochs", int, "blank: auto (the service chooses)"),
-    _remote("batch_size", "Batch size", int, "blank: auto"),
-    _remote("lr_multiplier", "LR multiplier", float, "of the learning rate; blank: auto"),
-    _remote("seed", "Seed", int, "the same seed gives the same run; blank: any"),
-    _remote("suffix", "Suffix", str, "in the tuned model's id; blank: this model's name"),
+    _remote("epochs", "Epochs", "blank: auto (the service chooses)"),
+    _remote("batch_size", "Batch size", "blank: auto"),
+    _remote("lr_multiplier", "LR multiplier", "of the learning rate; blank: auto"),
+    _remote("seed", "Seed", "the same seed gives the same run; blank: any"),
+    _remote("suffix", "Suffix", "in the tuned model's id; blank: this model's name"),
 )
 ALL_FIELDS = (*FIELDS, *REMOTE_FIELDS)
 OTHER_BASE_HINT = "blank: the one chosen above; or any model name (ft:… trains a fine-tune again)"
@@ -125,7 +130,7 @@ class TrainingForm(VerticalScroll):
     def compose(self) -> ComposeResult:
         job = self._latest
         remote_job = job is not None and job.backend != LOCAL
-        local = TrainSettings.from_json(job.settings) if job and not remote_job else TrainSettings()
+        local = _latest_settings(TrainSettings, None if remote_job else job)
         yield Static(f"Train [b]{escape(self.model)}[/b]", id="setup-title")
         with Horizontal(classes="field"):
             yield Label("Backend", classes="field-label")
@@ -135,7 +140,7 @@ class TrainingForm(VerticalScroll):
             yield from self._compose_local(local)
         with Vertical(id="remote-settings"):
             yield from self._compose_remote(
-                RemoteSettings.from_json(job.settings) if remote_job else RemoteSettings()
+                _latest_settings(RemoteSettings, job if remote_job else None)
             )
         yield Button("Start training", id="start", variant="primary")
 
@@ -214,15 +219,13 @@ class TrainingForm(VerticalScroll):
 
     def _local_settings(self) -> TrainSettings | None:
         values, problems = self._values(FIELDS)
-        settings = None
-        if not problems:
-            settings = TrainSettings.chosen(
-                base=self.query_one("#base", Input).value.strip() or "default",
-                device=str(self.query_one("#device", Select).value),
-                **values,
-            )
-            problems = settings.problems()
-        return None if self._show_problems(FIELDS, problems) else settings
+        if self._show_problems(FIELDS, problems):
+            return None
+        return TrainSettings.chosen(  # every number is in its range: nothing left to check
+            base=self.query_one("#base", Input).value.strip() or "default",
+            device=str(self.query_one("#device", Select).value),
+            **values,
+        )
 
     def _remote_settings(self) -> RemoteSettings | None:
         values, problems = self._values(REMOTE_FIELDS)
@@ -243,9 +246,8 @@ class TrainingForm(VerticalScroll):
         for field in fields:
             try:
                 values[field.name] = field.parse(self.query_one(f"#{field.id}", Input).value)
-            except ValueError:
-                word = "a whole number" if field.kind is int else "a number"
-                problems.append((field.name, f"must be {word}"))
+            except ValueError as problem:
+                problems.append((field.name, str(problem)))
         return values, problems
 
     # Problems by their fields ---------------------------------------------------------
@@ -279,13 +281,24 @@ class TrainingForm(VerticalScroll):
         hint.set_class(problem is not None, "-problem")
 
 
+def _latest_settings(kind: type, job: Job | None):
+    """The settings of ``job`` to start from, or the defaults: also when a job stored
+    numbers out of their ranges (an older version let ``--epochs nan`` through)."""
+    if job is None:
+        return kind()
+    try:
+        return kind.from_json(job.settings)
+    except SettingsError:
+        return kind()
+
+
 def _compose_fields(fields: tuple[Field, ...], defaults: object) -> ComposeResult:
     for field in fields:
         value = getattr(defaults, field.name)
         with Horizontal(classes="field"):
             yield Label(field.label, classes="field-label")
             yield Input(
-                "" if value is None else value if field.kind is str else f"{value:g}",
+                "" if value is None else value if field.limit is None else f"{value:g}",
                 type=field.input_type,
                 id=field.id,
             )
