@@ -112,8 +112,8 @@ def test_messenger_parts_skip_a_pipe_and_refuse_one_given(tmp_path):
     for part in MESSENGER.glob("message_*.json"):
         (tmp_path / part.name).write_bytes(part.read_bytes())
     os.mkfifo(tmp_path / "message_3.json")
-    first = read_export(tmp_path / "message_1.json")
-    assert len(first.messages) == len(read_export(MESSENGER / "message_1.json").messages)
+    first = _within(30, lambda: _messages(tmp_path / "message_1.json"))
+    assert first == _messages(MESSENGER / "message_1.json")
     error = _within(30, lambda: read_export(tmp_path / "message_3.json"))
     assert "not a regular file (a named pipe)" in str(error)
 
@@ -259,6 +259,14 @@ def test_lone_surrogates_in_messenger_names(tmp_path, capsys):
     assert "Bruno \ufffdKeller" in capsys.readouterr().out
 
 
+def test_whatsapp_text_never_carries_a_surrogate(tmp_path, capsys):
+    """WhatsApp text is decoded from UTF-8 strictly: the bytes of half a surrogate pair
+    (as CESU-8 writes an emoji) are not UTF-8, and the file is refused."""
+    path = tmp_path / "chat.txt"
+    path.write_bytes(b"12/01/2023, 09:00 - Alice: hi \xed\xa0\xbd\n12/01/2023, 09:01 - Bob: yo\n")
+    _refused(capsys, path, "not UTF-8")
+
+
 # ---------------------------------------------------------------------- parse output
 
 
@@ -390,3 +398,62 @@ def test_folder_entries_of_a_zip_are_not_read_as_files(tmp_path):
         [("_chat.txt/", b""), ("x/WhatsApp Chat with Bruno.txt", WHATSAPP.read_bytes())]
     )
     assert _messages(_zip(tmp_path, data)) == _messages(WHATSAPP)
+
+
+# --------------------------------------------------------------------- one line each
+
+
+def test_a_file_name_with_a_line_break_is_still_one_line(tmp_path, capsys):
+    path = tmp_path / "notes\nfrom Bruno.txt"
+    path.write_bytes(b"no chat here\n")
+    assert main(["parse", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "notes\\nfrom Bruno.txt: not a chat export" in err
+
+
+def test_chat_names_with_line_breaks_are_listed_on_one_line(tmp_path, capsys):
+    doc = json.loads((FIXTURES / "telegram" / "full_export.json").read_text(encoding="utf-8"))
+    doc["chats"]["list"][0]["name"] = "Trip\n2023\u2028Lyon"
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["parse", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Trip\\n2023\\u2028Lyon, " in err
+
+
+# ------------------------------------------------------------- new, after reading
+
+
+def test_new_hashes_a_large_zip_without_holding_it(tmp_path, home):
+    from gpt_is_you.store.new import read_source
+
+    media = bytes(40_000_000)  # a video the chat holds, stored as phones store media
+    members = [("WhatsApp Chat with Bruno.txt", WHATSAPP.read_bytes()), ("VID-1.mp4", media)]
+    path = _zip(tmp_path, zip_bytes(members, zipfile.ZIP_STORED))
+    del media, members
+    assert _peak_while(lambda: read_source(path)) < 10_000_000
+
+
+def test_new_from_a_folder_with_a_file_name_that_is_not_utf8(tmp_path, capsys, home):
+    if sys.platform in ("darwin", "win32"):
+        pytest.skip("file names here are always Unicode")
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "WhatsApp Chat with Bruno.txt").write_bytes(WHATSAPP.read_bytes())
+    Path(os.fsdecode(bytes(folder) + b"/IMG-\xe9t\xe9.jpg")).write_bytes(b"\xff\xd8\xff")
+    args = ["new", "bruno", "--from", str(folder), "--persona", "Alice Martin", "--yes"]
+    assert main(args) == 0, capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
+def test_new_names_a_media_file_of_the_folder_that_may_not_be_read(tmp_path, capsys, home):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "WhatsApp Chat with Bruno.txt").write_bytes(WHATSAPP.read_bytes())
+    (folder / "IMG-1.jpg").write_bytes(b"\xff\xd8\xff")
+    (folder / "IMG-1.jpg").chmod(0)
+    args = ["new", "bruno", "--from", str(folder), "--persona", "Alice Martin", "--yes"]
+    assert main(args) == 2
+    assert capsys.readouterr().err == (
+        f"gpt-is-you: {folder / 'IMG-1.jpg'}: cannot be read (Permission denied)\n"
+    )

@@ -26,13 +26,15 @@ def encrypted_zip(members: list[tuple[str, bytes]], password: bytes) -> bytes:
         secret = _zipcrypto(bytes(range(11)) + bytes([crc >> 24]) + data, password)
         encoded = name.encode()
         sizes = (crc, len(secret), len(data), len(encoded))
-        central += struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 1, 0, 0, 0x21, *sizes, 0, 0,
-                               0, 0, 0, len(local))  # fmt: skip
+        central += struct.pack(
+            "<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 1, 0, 0, 0x21, *sizes, 0, 0, 0, 0, 0, len(local)
+        )
         central += encoded
         local += struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 1, 0, 0, 0x21, *sizes, 0)
         local += encoded + secret
-    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(members), len(members), len(central),
-                      len(local), 0)  # fmt: skip
+    end = struct.pack(
+        "<4s4H2IH", b"PK\x05\x06", 0, 0, len(members), len(members), len(central), len(local), 0
+    )
     return bytes(local + central + end)
 
 
