@@ -35,6 +35,7 @@ _TITLE = re.compile(
     re.IGNORECASE,
 )
 _MESSENGER_PART = re.compile(r"^message_(\d+)\.json$")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _MAGIC = {
     b"%PDF": "a PDF document",
     b"\x89PNG": "a PNG image",
@@ -53,13 +54,13 @@ _BOMS = (
 _SNIFF = 4096  # bytes looked at to tell text from binary
 
 # The most read of one file, or of the members of a zip that make one export. A
-# 500,000-message WhatsApp chat is 35 MB of text, and the largest real ones reported
-# are a few hundred MB: 1 GB leaves room for them all while refusing, before reading
-# it, a file or zip member that no phone wrote. Tests lower it.
+# 500,000-message WhatsApp chat is 35 MB of text: 1 GB is thirty times that, room for
+# any real chat, while a file or zip member larger than that is refused before it is
+# read. A zip itself can be larger: only its chat is read. Tests lower it.
 MAX_BYTES = 1 << 30
-# Deflate shrinks chat text 3 to 10 times, and never more than about 1,000 times (a
-# run of one byte). A member that claims to expand more than this, once it is big
-# enough to matter, is a zip bomb; it is refused before it is inflated.
+# Deflate shrinks chat text 4 to 7 times (the fixtures, the bench export), and never
+# more than about 1,000 times (a run of one byte). A member that claims to expand more
+# than this, once it is big enough to matter, is a zip bomb: refused before inflating.
 MAX_RATIO = 100
 _RATIO_FROM = 1 << 20
 # A zip member is inflated this much at a time: zipfile stops at the size the header
@@ -113,9 +114,9 @@ def read_export(
 
 
 def _shown(name: str) -> str:
-    """``name`` as it can be shown and stored: a file name's bytes that are not UTF-8
-    (Python keeps them as lone surrogates) become U+FFFD."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """``name`` as it can be shown and stored: what Python keeps of a file name that is
+    not valid UTF-8 (POSIX) or UTF-16 (Windows), lone surrogates, becomes U+FFFD."""
+    return _SURROGATES.sub("\ufffd", name)
 
 
 def _stat(path: Path, source: str) -> os.stat_result:
@@ -135,7 +136,7 @@ def _kind(mode: int) -> str:
         return "a device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "a folder" if stat.S_ISDIR(mode) else "not a file"
+    return "a folder" if stat.S_ISDIR(mode) else "a special file"
 
 
 def _too_big(size: int) -> str:
@@ -147,7 +148,7 @@ def _size(n: int) -> str:
 
 
 def _open_regular(path: Path, source: str) -> BinaryIO:
-    """``path`` open for reading, once it is known to be a regular file (or a folder).
+    """``path`` open for reading, once it is known to be a regular file.
 
     It is checked before it is opened (opening a device can do things) and again once
     open, without blocking: a named pipe put in its place meanwhile would otherwise
