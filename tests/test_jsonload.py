@@ -36,6 +36,26 @@ def test_telegram_x_escapes(raw: bytes, expected: str) -> None:
     assert load_json(raw, "result.json") == expected
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (rb'"\ud83d\ude00"', "\U0001f600"),  # a whole pair: the emoji
+        (rb'"a\ud83db"', "a\ufffdb"),  # a high half alone
+        (rb'"a\ude00"', "a\ufffd"),  # a low half alone
+        (rb'"\ude00\ud83d"', "\ufffd\ufffd"),  # halves in the wrong order
+        (rb'"\ud83d\ud83d\ude00"', "\ufffd\U0001f600"),  # a half, then a pair
+        (rb'"\uD83D"', "\ufffd"),  # hex digits in capitals
+        (rb'"\\ud83d"', "\\ud83d"),  # an escaped backslash, then plain "ud83d"
+        (rb'"\\\ud83d"', "\\\ufffd"),  # an escaped backslash, then a half
+        (rb'{"\ud83d": "\x01\ud83d"}', {"\ufffd": "\x01\ufffd"}),  # keys, with \x
+    ],
+)
+def test_halves_of_surrogate_pairs_become_replacement_characters(raw: bytes, expected) -> None:
+    """json.loads keeps a lone surrogate escape as a str nothing can encode: printing
+    it, writing it as UTF-8 or storing it in SQLite would fail."""
+    assert load_json(raw, "result.json") == expected
+
+
 def test_raw_control_characters_inside_strings_are_tolerated() -> None:
     assert load_json(b'{"t": "a\x07b"}', "x.json") == {"t": "a\x07b"}
 
@@ -66,6 +86,14 @@ def test_what_is_not_json_is_one_clear_error(raw: bytes, words: str) -> None:
 def test_any_bytes_give_an_object_or_chat_import_error(raw: bytes) -> None:
     with contextlib.suppress(ChatImportError):
         load_json(raw, "fuzz.json")
+
+
+@given(st.lists(st.sampled_from(["a", "\\", "\\\\", "\\ud83d", "\\ude00", "\\x41", '\\"'])))
+def test_every_string_loaded_can_be_encoded(pieces: list[str]) -> None:
+    with contextlib.suppress(ChatImportError):
+        json.dumps(
+            load_json(f'"{"".join(pieces)}"'.encode(), "x.json"), ensure_ascii=False
+        ).encode()
 
 
 @given(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring as _json_string  # in C, as json.dumps writes str
@@ -70,13 +71,22 @@ EXPECTED = (
 )
 
 
+# What str.splitlines() breaks a line at. A file or chat name may hold one (Linux
+# allows a newline in a file name); in the error's line it is written as its escape.
+_LINE_BREAKS = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _escape_break(match: re.Match[str]) -> str:
+    return match[0].encode("unicode_escape").decode("ascii")
+
+
 class ChatImportError(ValueError):
     """The input is not a chat export we can read. ``str()`` is the one line to show."""
 
     def __init__(self, path: object, problem: str) -> None:
         self.path = str(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        super().__init__(_LINE_BREAKS.sub(_escape_break, f"{self.path}: {problem}"))
 
 
 class ChatChoiceNeeded(ChatImportError):

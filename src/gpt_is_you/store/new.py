@@ -6,11 +6,13 @@ The one path both faces use: ``gpt-is-you new`` and the app's import wizard.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
-from gpt_is_you.chats import Chat, read_export
+from gpt_is_you.chats import Chat, ChatImportError, read_export
 from gpt_is_you.chats.summary import ChatSummary, summarize
 from gpt_is_you.dataset.build import BuildSettings, Dataset, build
 from gpt_is_you.dataset.cost import CostEstimate, estimate
@@ -200,8 +202,15 @@ def _source_hash(path: Path) -> str:
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for file in files:
         if path.is_dir():
-            digest.update(str(file.relative_to(path)).encode() + b"\0")
-        digest.update(file.read_bytes())
+            # fsencode: a name that is not UTF-8 is hashed as its bytes, not refused.
+            digest.update(os.fsencode(file.relative_to(path)) + b"\0")
+        # A megabyte at a time: a zip with its media can be gigabytes.
+        try:
+            with file.open("rb") as f:
+                for chunk in iter(partial(f.read, 1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as e:  # a media file of the folder, say, that may not be read
+            raise ChatImportError(file, f"cannot be read ({e.strerror or e})") from None
     return digest.hexdigest()
 
 
