@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gpt_is_you.chats import SYSTEM, TEXT, ChatImportError, read_export, whatsapp
+from gpt_is_you.chats import SYSTEM, TEXT, ChatImportError, read_export, whatsapp, whatsapp_layout
 from gpt_is_you.chats.dates import infer_order
 from gpt_is_you.chats.whatsapp import parse_whatsapp
 
@@ -194,7 +194,7 @@ def test_the_byte_pattern_of_marks_matches_every_invisible_mark_and_nothing_else
 
     from gpt_is_you.chats.marks import INVISIBLE
 
-    marks = re.compile(whatsapp._MARK_BYTES + rb"\Z")
+    marks = re.compile(whatsapp_layout.MARK_BYTES + rb"\Z")
     assert all(marks.match(c.encode()) for c in INVISIBLE)
     others = [chr(c) for c in range(0x2000, 0x2100)] + ["\ufefe", "\u00a0"]
     assert not [c for c in others if c not in INVISIBLE and marks.match(c.encode())]
