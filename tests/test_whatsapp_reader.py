@@ -10,6 +10,7 @@ import pytest
 from gpt_is_you.chats import SYSTEM, TEXT, ChatImportError, read_export, whatsapp, whatsapp_layout
 from gpt_is_you.chats.dates import infer_order
 from gpt_is_you.chats.whatsapp import parse_whatsapp
+from test_whatsapp_fixtures import read_fixture
 
 FIXTURES = Path(__file__).parent / "fixtures" / "whatsapp"
 
@@ -98,16 +99,11 @@ def test_a_line_that_looks_like_a_header_but_names_no_date_continues_the_message
     assert [m.text for m in messages] == ["the code is\n99/99/2023, 10:00 - not a date", "ok"]
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.txt")))
-def test_tiny_chunks_read_the_same_as_one_chunk(monkeypatch, name):
-    whole = read_export(FIXTURES / name, date_order=_order(name))
+@pytest.mark.parametrize("case", sorted(p.stem for p in FIXTURES.glob("*.txt")))
+def test_tiny_chunks_read_the_same_as_one_chunk(monkeypatch, case):
+    whole = read_fixture(FIXTURES / f"{case}.txt", case, monkeypatch)
     monkeypatch.setattr(whatsapp, "_CHUNK", 50)
-    assert read_export(FIXTURES / name, date_order=_order(name)) == whole
-
-
-def _order(name: str) -> str | None:
-    options = FIXTURES / name.replace(".txt", ".json")
-    return __import__("json").loads(options.read_text())["date_order"] if options.exists() else None
+    assert read_fixture(FIXTURES / f"{case}.txt", case, monkeypatch) == whole
 
 
 def test_no_final_newline_and_crlf():
