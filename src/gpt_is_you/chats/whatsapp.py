@@ -376,13 +376,15 @@ class _Reader:
         self.waiting: list[_Pieces] = []
         self.messages: list[Message] = []
         self.last: tuple[bytes | None, bytes] = (None, b"")  # raw sender and body of the last
-        # Lines that look like headers but cannot be read as ones, as written.
-        self.kept: list[str] = []  # kept as text of the message above
+        # Lines that look like headers but cannot be read as ones, as written: each list
+        # in file order (they are found at different times).
+        self.unread_in_text: list[str] = []  # inside a message's text, kept there
+        self.unread_headers: list[str] = []  # split on, given back to the message above
         self.left_out: list[str] = []  # before the first message
 
     def add(self, p: _Pieces) -> None:
         if p.maybe_headers or p.maybe_headers_before:
-            self._look_for_headers(p.maybe_headers, self.kept)
+            self._look_for_headers(p.maybe_headers, self.unread_in_text)
             self._look_for_headers(p.maybe_headers_before, self.left_out)
         if self.order is None:
             self.numbers.fill(p.dates)
@@ -499,14 +501,14 @@ class _Reader:
             first_line = line.split(b"\n", 1)[0].decode()
             if keep:
                 p.bodies[keep[-1]] += b"\n" + line
-                self.kept.append(first_line)
+                self.unread_headers.append(first_line)
             elif self.messages:
                 # The message above is the last one already made: make it again.
                 sender, body = self.last
                 self.last = sender, body + b"\n" + line
                 columns = _columns([sender], [self.last[1]], self.names, self.layout.ios)
                 self.messages[-1] = Message(self.messages[-1].time, *(c[0] for c in columns))
-                self.kept.append(first_line)
+                self.unread_headers.append(first_line)
             else:
                 self.left_out.append(first_line)
         for name in ("dates", "times", "senders", "bodies"):
@@ -574,12 +576,13 @@ def _time_of_day(clock: bytes) -> timedelta | None:
 
 def _unread_lines_warning(reader: _Reader, data: bytes) -> list[str]:
     """The warning that counts the lines that look like headers but were not read as ones."""
-    kept, left_out = len(reader.kept), len(reader.left_out)
+    unread = (reader.unread_in_text, reader.unread_headers, reader.left_out)
+    kept, left_out = len(unread[0]) + len(unread[1]), len(unread[2])
     total = kept + left_out
     if not total:
         return []
-    # The first in the file: the earlier of the first kept and the first left out.
-    firsts = [(data.find(u[0].encode()), u[0]) for u in (reader.kept, reader.left_out) if u]
+    # The first in the file: the earliest of the first of each list.
+    firsts = [(data.find(lines[0].encode()), lines[0]) for lines in unread if lines]
     position, line = min(firsts, key=lambda f: (f[0] < 0, f[0]))
     shown = line if len(line) <= 70 else line[:69] + "\u2026"
     where = f"line {data.count(_NEWLINE, 0, position) + 1}: " if position >= 0 else ""
