@@ -141,7 +141,7 @@ def test_a_header_that_cannot_be_read_folds_into_the_message_made_before_its_chu
 
 
 def test_a_file_with_no_readable_header_is_refused():
-    with pytest.raises(ChatImportError, match="no message header has a date and time"):
+    with pytest.raises(ChatImportError, match="no message header has a date and time that exist"):
         parse_whatsapp("31/02/2023, 09:00 - Alice: hi\n30/02/2023, 09:00 - Bob: no\n", source="x")
 
 

@@ -96,7 +96,8 @@ def parse_whatsapp(
         raise ChatImportError(source, "not UTF-8 text, so not a chat export") from None
     if not reader.messages:
         raise ChatImportError(
-            source, f"not a chat export: no message header has a date and time; {EXPECTED}"
+            source,
+            f"not a chat export: no message header has a date and time that exist; {EXPECTED}",
         )
     warnings = reader.warnings + _unread_lines_warning(reader, data)
     fmt = "whatsapp-ios" if reader.layout.ios else "whatsapp-android"
@@ -105,22 +106,22 @@ def parse_whatsapp(
 
 def _read(data: bytes, layout: Layout, date_order: str | None) -> _Reader:
     """Read the whole file; again with a wider layout where later lines need one."""
-    for widenings_left in range(_WIDENINGS, -1, -1):
-        reader = _Reader(layout, date_order, may_widen=widenings_left > 0)
+    widenings = 0
+    while True:
+        reader = _Reader(layout, date_order, may_widen=widenings < _WIDENINGS)
         try:
             with collector_paused():
                 for pieces in _split(_chunks(data), layout):
                     reader.add(pieces)
                 reader.finish()
+            return reader
         except _Widen as more:
             layout = layout.widened(more.shapes)
-            continue
-        return reader
-    raise AssertionError("the last reading never widens")
+            widenings += 1
 
 
 def _chunks(data: bytes) -> Iterator[bytes]:
-    """``data`` a megabyte or so at a time, each piece but the first starting at a
+    """``data`` ``_CHUNK`` bytes or so at a time, each piece but the first starting at a
     newline, so that every header in it has the newline before it.
 
     The bytes are split, not the text: a single emoji makes Python store a whole
@@ -176,7 +177,7 @@ def _split(chunks: Iterator[bytes], layout: Layout) -> Iterator[_Pieces]:
             waiting[-1] += pieces[0]
             pieces[:1] = [b"", *waiting]
         if None in pieces[1::4]:
-            _rejoin(pieces, maybe, maybe_before)
+            pieces = _rejoin(pieces, maybe, maybe_before)
         if len(pieces) == 1:
             continue  # nothing but what came before the first header
         waiting = pieces[-4:]
@@ -194,19 +195,22 @@ def _split(chunks: Iterator[bytes], layout: Layout) -> Iterator[_Pieces]:
         yield _Pieces(dates, times, [sender], [text], maybe, maybe_before)
 
 
-def _rejoin(pieces: list[bytes | None], maybe: list[bytes], maybe_before: list[bytes]) -> None:
-    """Give the lines the split stopped at only because they may be headers back to the
-    text above them, and note their first lines: in ``maybe_before`` those that come
-    before the first header of the file (``pieces[0]`` is then that text), in ``maybe``
-    the others."""
-    stops = [k for k, part in enumerate(pieces[1::4]) if part is None]
-    first_header = next((k for k, stop in enumerate(stops) if k != stop), len(stops))
-    for k in reversed(stops):
+def _rejoin(pieces: list[bytes | None], maybe: list[bytes], maybe_before: list[bytes]) -> list:
+    """``pieces`` with the lines the split stopped at only because they may be headers
+    given back to the text above them. Their first lines are noted: in ``maybe_before``
+    those before the first header of the file (``pieces[0]`` is then that text), in
+    ``maybe`` the others."""
+    out, start = [], 0
+    for n, k in enumerate(_positions(pieces[1::4], None)):
         i = 4 * k
+        out += pieces[start : i + 1]  # up to the text above, which is out[-1]
         text = pieces[i + 4]
-        pieces[i] += b"\n" + text
-        del pieces[i + 1 : i + 5]
-        (maybe_before if k < first_header else maybe).append(text.split(b"\n", 1)[0])
+        out[-1] += b"\n" + text
+        # Before the first header when every row before this one was such a line too.
+        (maybe_before if n == k else maybe).append(text.split(b"\n", 1)[0])
+        start = i + 5
+    out += pieces[start:]
+    return out
 
 
 class _Cache(dict):

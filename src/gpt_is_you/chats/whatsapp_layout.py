@@ -38,7 +38,8 @@ _LEAD = f"[{INVISIBLE}]*"
 # The same marks as UTF-8 bytes, written out by hand: this runs at every line of a file.
 MARK_BYTES = rb"(?:\xe2(?:\x80[\x8e\x8f\xaa-\xae]|\x81[\xa6-\xa9])|\xef\xbb\xbf)*"
 # Marks inside a header: Arabic and Persian exports put U+200F or U+061C after numbers.
-_MARK = "[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]"
+_INNER_MARKS = INVISIBLE + "\u061c"
+_MARK = f"[{_INNER_MARKS}]"
 _DIGIT = "[0-9\u0660-\u0669\u06f0-\u06f9]"
 _SPACE = "[ \u00a0\u202f]"
 _MONTH = "(?i:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
@@ -242,9 +243,9 @@ def learn_layout(lines: list[str]) -> Layout | None:
     the one most headers have; headers of another family are text in it.
     """
     first = next((line for line in lines if line.strip(INVISIBLE + " \t\r")), "")
-    headers = [h for h in map(header, lines) if h is not None]
     if header(first) is None:
         return None
+    headers = [h for h in map(header, lines) if h is not None]
     family = Counter(h.shape.family for h in headers).most_common(1)[0][0]
     own = [h.shape for h in headers if h.shape.family == family]
     twelve_hour = sum(s.marker is not None for s in own) * 2 > len(own)
@@ -302,8 +303,7 @@ _TO_ASCII = str.maketrans(
     {
         **{chr(0x0660 + i): str(i) for i in range(10)},
         **{chr(0x06F0 + i): str(i) for i in range(10)},
-        **dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"), None),
-        **dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069\ufeff"), None),
+        **dict.fromkeys(map(ord, _INNER_MARKS), None),
     }
 )
 _NUMERIC = re.compile(rf"({_ERA})?(\d{{1,4}})([./-])(\d{{1,2}})\3(\d{{1,4}})")
