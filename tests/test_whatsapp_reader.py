@@ -267,3 +267,22 @@ def test_the_byte_pattern_of_marks_matches_every_invisible_mark_and_nothing_else
     assert all(marks.match(c.encode()) for c in INVISIBLE)
     others = [chr(c) for c in range(0x2000, 0x2100)] + ["\ufefe", "\u00a0"]
     assert not [c for c in others if c not in INVISIBLE and marks.match(c.encode())]
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        "[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]",
+        "[0-9\u0660-\u0669\u06f0-\u06f9]",
+        "[ \u00a0\u202f]",
+    ],
+)
+def test_a_class_as_bytes_matches_what_it_matches_as_text(members):
+    import re
+
+    as_text = re.compile(members)
+    as_bytes = re.compile(whatsapp_layout._as_bytes_pattern(members) + rb"\Z")
+    chars = [chr(c) for c in [*range(0x0, 0x800), *range(0x2000, 0x2100), 0xFEFF, 0xFEFE]]
+    assert [c for c in chars if as_text.fullmatch(c)] == [
+        c for c in chars if as_bytes.match(c.encode())
+    ]

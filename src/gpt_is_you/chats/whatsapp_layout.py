@@ -78,10 +78,11 @@ def _as_bytes_pattern(pattern: str) -> bytes:
 
 
 def _bytes_class(members: str) -> str:
-    """A class as bytes. Its non-ASCII members are single characters or ranges whose
-    ends differ only in their last byte (as Arabic-Indic digits do); a negated class
-    may hold ASCII only."""
-    narrow, wide = [], []
+    """A class as bytes. Its non-ASCII members (characters, or ranges whose ends differ
+    only in their last byte, as Arabic-Indic digits do) are grouped by what comes before
+    their last byte: one alternative each, not one per character, which the expression
+    engine would try one by one. A negated class may hold ASCII only."""
+    narrow, wide = [], {}  # wide: UTF-8 prefix -> last bytes, as class members
     i = 0
     while i < len(members):
         step = 2 if members[i] == "\\" else 1
@@ -92,26 +93,26 @@ def _bytes_class(members: str) -> str:
         if ord(last[-1]) <= 0x7F:
             narrow.append(members[i : i + step])
         else:
-            wide.append(_utf8_range(first, last))
+            low, high = first.encode(), last.encode()
+            if low[:-1] != high[:-1]:
+                raise ValueError(f"cannot write the range {first}-{last} as bytes")
+            ends = f"\\x{low[-1]:02x}" + (f"-\\x{high[-1]:02x}" if low != high else "")
+            wide.setdefault(low[:-1], []).append(ends)
         i += step
     if not wide:
         return f"[{members}]"
-    options = wide + ([f"[{''.join(narrow)}]"] if narrow else [])
+    # ASCII first: the common case (a plain space before "PM") is tried first.
+    options = [f"[{''.join(narrow)}]"] if narrow else []
+    options += [_escaped_bytes(prefix) + f"[{''.join(ends)}]" for prefix, ends in wide.items()]
     return "(?:" + "|".join(options) + ")"
 
 
-def _utf8_range(first: str, last: str) -> str:
-    low, high = first.encode(), last.encode()
-    if low == high:
-        return _escaped_utf8(first)
-    if low[:-1] != high[:-1]:
-        raise ValueError(f"cannot write the range {first}-{last} as bytes")
-    prefix = "".join(f"\\x{b:02x}" for b in low[:-1])
-    return f"{prefix}[\\x{low[-1]:02x}-\\x{high[-1]:02x}]"
+def _escaped_bytes(data: bytes) -> str:
+    return "".join(f"\\x{b:02x}" for b in data)
 
 
 def _escaped_utf8(char: str) -> str:
-    return "".join(f"\\x{b:02x}" for b in char.encode())
+    return _escaped_bytes(char.encode())
 
 
 def _probe(time_first: bool) -> re.Pattern[str]:
