@@ -1,7 +1,8 @@
 """Time our WhatsApp import against the peer parsers whatstk and chat-miner on one export.
 
 Each run of each parser happens in a fresh child process, one after another (never in
-parallel), so that wall time and peak memory are measured for that parser alone. The child
+parallel), so that wall time and peak memory are measured for that parser alone; the
+parsers take turns, so that the shared machine's busy minutes fall on all of them alike. The child
 reports how many messages it parsed, the time to import the library, the time to parse
 (from reading the file to having the result) and its peak RSS.
 
@@ -120,17 +121,31 @@ def run_once(name: str, path: Path, timeout: float) -> dict:
     return result
 
 
-def measure(name: str, path: Path, repeat: int, timeout: float) -> dict:
-    runs = []
+def measure(names: list[str], path: Path, repeat: int, timeout: float) -> dict[str, dict]:
+    """Run each parser ``repeat`` times, taking turns (ours, whatstk, chat-miner, ours, …):
+    a busy minute on the shared machine then falls on every parser alike, where runs of
+    one parser after another would hand it to whichever ran then."""
+    runs: dict[str, list[dict]] = {name: [] for name in names}
+    failed: dict[str, str] = {}
     for i in range(repeat):
-        run = run_once(name, path, timeout)
-        if "error" in run:
-            print(f"  {name}: FAILED: {run['error']}", flush=True)
-            return {"parser": name, "error": run["error"]}
-        others, busy = run["others_cpu_s"], run["others_cpu_s"] > BUSY_SHARE * run["run_s"]
-        note = f" (busy machine: others used {others:.1f} CPU s meanwhile)" if busy else ""
-        print(f"  {name} run {i + 1}/{repeat}: {run['parse_s']:.2f} s{note}", flush=True)
-        runs.append(run)
+        for name in names:
+            if name in failed:
+                continue
+            run = run_once(name, path, timeout)
+            if "error" in run:
+                print(f"  {name}: FAILED: {run['error']}", flush=True)
+                failed[name] = run["error"]
+                continue
+            others, busy = run["others_cpu_s"], run["others_cpu_s"] > BUSY_SHARE * run["run_s"]
+            note = f" (busy machine: others used {others:.1f} CPU s meanwhile)" if busy else ""
+            print(f"  {name} run {i + 1}/{repeat}: {run['parse_s']:.2f} s{note}", flush=True)
+            runs[name].append(run)
+    results = {name: _summary(name, runs[name]) for name in names if name not in failed}
+    results.update({name: {"parser": name, "error": error} for name, error in failed.items()})
+    return results
+
+
+def _summary(name: str, runs: list[dict]) -> dict:
     times = [r["parse_s"] for r in runs]
     result = {
         "parser": name,
@@ -260,10 +275,8 @@ def main(argv: list[str] | None = None) -> None:
     size_mb = path.stat().st_size / 1e6
     path.read_bytes()  # warm the page cache so the first run does not pay for the disk
 
-    print(f"{path} ({size_mb:.1f} MB), {args.repeat} run(s) per parser, one after another")
-    results = {}
-    for name in args.only or PARSERS:
-        results[name] = measure(name, path, args.repeat, args.timeout)
+    print(f"{path} ({size_mb:.1f} MB), {args.repeat} run(s) per parser, taking turns")
+    results = measure(args.only or list(PARSERS), path, args.repeat, args.timeout)
     warnings = check_counts(results, stamp) + check_busy(results)
     verdict = report(results, warnings)
 

@@ -4,7 +4,8 @@ Each ``tests/fixtures/whatsapp/<case>.txt`` is a synthetic export (invented peop
 numbers from the ranges reserved for fiction) written byte for byte as phones write
 them: direction marks, no-break spaces, BOMs, CRLF, missing final newlines.
 ``<case>.jsonl`` is the expected output, written from what the export means, and an
-optional ``<case>.json`` holds reader options such as ``{"date_order": "mdy"}``.
+optional ``<case>.json`` holds reader options such as ``{"date_order": "mdy"}``, and for
+exports whose dates have no year the day they are read on: ``{"today": "2024-06-30"}``.
 
 The zip tests pack the same fixtures the way phones share them: iOS as ``_chat.txt``
 next to the media files, Android as ``WhatsApp Chat with X.txt`` under its localized
@@ -19,11 +20,12 @@ import random
 import re
 import shutil
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from gpt_is_you.chats import read_export
+from gpt_is_you.chats import read_export, whatsapp
 
 FIXTURES = Path(__file__).parent / "fixtures" / "whatsapp"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.txt"))
@@ -43,6 +45,16 @@ def reader_options(case: str) -> dict:
 def read_messages(path: Path, **options) -> list[dict]:
     chat = read_export(path, **options)
     return [message.to_json() for message in chat.messages]
+
+
+def read_fixture(path: Path, case: str, monkeypatch: pytest.MonkeyPatch):
+    """The Chat of fixture ``case`` (at ``path``, possibly packed), read with its options."""
+    options = reader_options(case)
+    today = options.pop("today", None)
+    if today:
+        # Dates without a year are counted back from today: the day the fixture means.
+        monkeypatch.setattr(whatsapp, "_today", lambda: date.fromisoformat(today))
+    return read_export(path, **options)
 
 
 def _show(message: dict) -> str:
@@ -89,10 +101,10 @@ def assert_same_messages(got: list[dict], want: list[dict], label: str) -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_fixture(case: str) -> None:
+def test_fixture(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     want = expected_messages(case)
-    got = read_messages(FIXTURES / f"{case}.txt", **reader_options(case))
-    assert_same_messages(got, want, case)
+    chat = read_fixture(FIXTURES / f"{case}.txt", case, monkeypatch)
+    assert_same_messages([m.to_json() for m in chat.messages], want, case)
 
 
 def test_every_fixture_has_its_expected_output() -> None:

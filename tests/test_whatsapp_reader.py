@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from gpt_is_you.chats import SYSTEM, TEXT, ChatImportError, read_export, whatsapp
+from gpt_is_you.chats import SYSTEM, TEXT, ChatImportError, read_export, whatsapp, whatsapp_layout
 from gpt_is_you.chats.dates import infer_order
 from gpt_is_you.chats.whatsapp import parse_whatsapp
+from test_whatsapp_fixtures import read_fixture
 
 FIXTURES = Path(__file__).parent / "fixtures" / "whatsapp"
 
@@ -94,20 +95,83 @@ def test_names_with_a_colon_and_subjects_with_times():
 
 def test_a_line_that_looks_like_a_header_but_names_no_date_continues_the_message():
     text = "12/01/2023, 09:00 - Alice: the code is\n99/99/2023, 10:00 - not a date\n13/01/2023, 09:00 - Bob: ok\n"
-    messages = parse_whatsapp(text, source="x.txt").messages
-    assert [m.text for m in messages] == ["the code is\n99/99/2023, 10:00 - not a date", "ok"]
+    chat = parse_whatsapp(text, source="x.txt")
+    assert [m.text for m in chat.messages] == ["the code is\n99/99/2023, 10:00 - not a date", "ok"]
+    assert chat.warnings == (
+        "1 line looks like a message header but its date or time cannot be read, or it is"
+        " written unlike the rest of the file; it was kept as text of the message above"
+        " (line 2: '99/99/2023, 10:00 - not a date').",
+    )
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.txt")))
-def test_tiny_chunks_read_the_same_as_one_chunk(monkeypatch, name):
-    whole = read_export(FIXTURES / name, date_order=_order(name))
+def test_lines_that_look_like_headers_but_cannot_be_read_are_counted_from_the_first():
+    # A date that does not exist, an hour that does not, and an iOS line pasted into an
+    # Android chat: the warning counts all three and names the first in the file.
+    chat = read_export(FIXTURES / "android_en_gb_unreadable_headers.txt")
+    unread = [w for w in chat.warnings if "look like message headers" in w]
+    assert len(unread) == 1
+    assert unread[0].startswith("3 lines look like message headers")
+    assert "kept as text of the message above" in unread[0]
+    assert "(first at line 2: '31/02/2023, 09:00 - 4711, and this line is not a date')" in unread[0]
+
+
+def test_a_header_that_cannot_be_read_before_any_message_is_left_out_with_a_warning():
+    text = "31/02/2023, 09:00 - Alice: lost\n12/03/2023, 09:01 - Bob: first\n"
+    chat = parse_whatsapp(text, source="x.txt", date_order="dmy")
+    assert [m.text for m in chat.messages] == ["first"]
+    assert chat.warnings == (
+        "1 line looks like a message header but its date or time cannot be read, or it is"
+        " written unlike the rest of the file; it was left out, as no message comes before"
+        " (line 1: '31/02/2023, 09:00 - Alice: lost').",
+    )
+
+
+def test_a_header_that_cannot_be_read_folds_into_the_message_made_before_its_chunk(monkeypatch):
+    # In chunks of 50 bytes the bad header starts a chunk: the message above it was made
+    # already, and is made again from its raw text, so that it is classified as a whole.
     monkeypatch.setattr(whatsapp, "_CHUNK", 50)
-    assert read_export(FIXTURES / name, date_order=_order(name)) == whole
+    text = (
+        "12/03/2023, 09:00 - Alice: This message was deleted\n"
+        "31/02/2023, 09:00 - Alice: (no: it was not)\n12/03/2023, 09:01 - Bob: ok\n"
+    )
+    first, second = parse_whatsapp(text, source="x.txt", date_order="dmy").messages
+    assert first.kind == TEXT
+    assert first.text == "This message was deleted\n31/02/2023, 09:00 - Alice: (no: it was not)"
+    assert second.text == "ok"
 
 
-def _order(name: str) -> str | None:
-    options = FIXTURES / name.replace(".txt", ".json")
-    return __import__("json").loads(options.read_text())["date_order"] if options.exists() else None
+def test_a_file_with_no_readable_header_is_refused():
+    with pytest.raises(ChatImportError, match="no message header has a date and time that exist"):
+        parse_whatsapp("31/02/2023, 09:00 - Alice: hi\n30/02/2023, 09:00 - Bob: no\n", source="x")
+
+
+def test_a_clock_switch_past_the_opening_lines_is_read_line_by_line():
+    # The layout is learned from the first 2,000 lines; the phone switched to a 12-hour
+    # clock after them. Those headers are found and the file is read again.
+    start = datetime(2023, 1, 13, 8, 0)  # days past the 12th: the order is plain
+    times = [start + timedelta(minutes=7 * i) for i in range(2100)]
+    lines = [f"{t:%d/%m/%Y, %H:%M} - Alice: line {i}" for i, t in enumerate(times[:2050])]
+    lines += [
+        f"{t:%d/%m/%Y}, {t.hour % 12 or 12}:{t:%M} {'PM' if t.hour >= 12 else 'AM'} - Bob: {i}"
+        for i, t in enumerate(times[2050:])
+    ]
+    chat = parse_whatsapp("\n".join(lines), source="x.txt")
+    assert [m.time for m in chat.messages] == times
+    assert chat.warnings == ()
+
+
+def test_long_messages_do_not_make_an_export_look_like_prose():
+    # One header, then a pasted text of 200 lines: as much a chat as one line per message.
+    text = "12/03/2023, 09:00 - Alice: the minutes:\n" + "\n".join(f"point {i}" for i in range(200))
+    (message,) = parse_whatsapp(text, source="x.txt").messages
+    assert message.text.count("\n") == 200
+
+
+@pytest.mark.parametrize("case", sorted(p.stem for p in FIXTURES.glob("*.txt")))
+def test_tiny_chunks_read_the_same_as_one_chunk(monkeypatch, case):
+    whole = read_fixture(FIXTURES / f"{case}.txt", case, monkeypatch)
+    monkeypatch.setattr(whatsapp, "_CHUNK", 50)
+    assert read_fixture(FIXTURES / f"{case}.txt", case, monkeypatch) == whole
 
 
 def test_no_final_newline_and_crlf():
@@ -142,6 +206,11 @@ def test_invalid_utf8_is_refused_with_its_position(tmp_path):
         (b"name,date,amount\nAlice,2023-01-12,3\nBob,2023-01-13,4\n", "not a chat export"),
         (
             b"It was 12/01/2023, 09:00 when the letter came.\nNobody read it.\nThe end.\n",
+            "not a chat export",
+        ),
+        # WhatsApp starts every export with a header: notes that hold some are not one.
+        (
+            b"Meeting notes\n12/01/2023, 09:00 - Alice: opening\n12/01/2023, 09:30 - Bob: q&a\n",
             "not a chat export",
         ),
         (b'{"hello": "world"}', "not a chat export"),
@@ -194,7 +263,26 @@ def test_the_byte_pattern_of_marks_matches_every_invisible_mark_and_nothing_else
 
     from gpt_is_you.chats.marks import INVISIBLE
 
-    marks = re.compile(whatsapp._MARK_BYTES + rb"\Z")
+    marks = re.compile(whatsapp_layout.MARK_BYTES + rb"\Z")
     assert all(marks.match(c.encode()) for c in INVISIBLE)
     others = [chr(c) for c in range(0x2000, 0x2100)] + ["\ufefe", "\u00a0"]
     assert not [c for c in others if c not in INVISIBLE and marks.match(c.encode())]
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        "[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]",
+        "[0-9\u0660-\u0669\u06f0-\u06f9]",
+        "[ \u00a0\u202f]",
+    ],
+)
+def test_a_class_as_bytes_matches_what_it_matches_as_text(members):
+    import re
+
+    as_text = re.compile(members)
+    as_bytes = re.compile(whatsapp_layout._as_bytes_pattern(members) + rb"\Z")
+    chars = [chr(c) for c in [*range(0x0, 0x800), *range(0x2000, 0x2100), 0xFEFF, 0xFEFE]]
+    assert [c for c in chars if as_text.fullmatch(c)] == [
+        c for c in chars if as_bytes.match(c.encode())
+    ]

@@ -184,6 +184,63 @@ def test_header_shaped_garbage_gives_messages_or_the_typed_error(rows):
     assert all(isinstance(m.time, datetime) for m in chat.messages)
 
 
+ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+NUMBER = st.integers(0, 3000).map(str)
+NUMERIC_DATE = st.tuples(
+    st.sampled_from(["", "R", "H"]),
+    NUMBER,
+    st.sampled_from(["/", ".", "-"]),
+    st.sampled_from(["", "\u200f"]),
+    NUMBER,
+    NUMBER,
+    st.sampled_from(["", " BE", "."]),
+).map(lambda p: f"{p[0]}{p[1]}{p[3]}{p[2]}{p[4]}{p[3]}{p[2]}{p[5]}{p[6]}")
+NAMED_DATE = st.tuples(
+    st.sampled_from(["Jan", "févr.", "März", "Sept", "dez", "Foo"]),
+    NUMBER,
+    st.sampled_from(["", ", 2024", " 1400"]),
+    st.booleans(),
+).map(lambda p: f"{p[1]} {p[0]}{p[2]}" if p[3] else f"{p[0]} {p[1]}{p[2]}")
+CLOCK = st.tuples(
+    st.integers(0, 30),
+    st.integers(0, 70),
+    st.sampled_from(["", ":07", ".99"]),
+    st.sampled_from(
+        ["", " AM", " p. m.", " in the evening", " at night", " noon", " م", "\u202fPM"]
+    ),
+).map(lambda p: f"{p[0]}:{p[1]:02d}{p[2]}{p[3]}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(NUMERIC_DATE, NAMED_DATE),
+            CLOCK,
+            st.sampled_from([", ", " ", "، "]),
+            st.sampled_from(["[]", " - ", ": ", " – "]),
+            st.booleans(),  # time first
+            st.booleans(),  # Arabic digits
+            st.text(ALPHABET, max_size=20),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_header_shaped_lines_of_every_layout_give_messages_or_the_typed_error(rows):
+    lines = []
+    for date, clock, between, end, time_first, arabic, rest in rows:
+        first, second = (clock, date) if time_first else (date, clock)
+        header = f"{first}{between}{second}"
+        header = header.translate(ARABIC_DIGITS) if arabic else header
+        lines.append(f"[{header}] {rest}" if end == "[]" else f"{header}{end}{rest}")
+    try:
+        chat = parse_whatsapp("\n".join(lines), source="x.txt")
+    except ChatImportError:
+        return
+    assert chat.messages and all(isinstance(m.time, datetime) for m in chat.messages)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1)),

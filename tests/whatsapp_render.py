@@ -81,25 +81,69 @@ class Layout:
     marker_space: str  # before the marker
     lang: str = "en"
     lrm_at_line_start: bool = False  # iOS puts U+200E before the bracket of media lines
+    zero_hour: bool = False  # a 0-11 clock (Android's "K:mm a"): 0:24 PM is 12:24
+    words: bool = False  # the part of the day in words: "3:40 in the afternoon"
+    digits: str = "0123456789"  # Arabic-Indic: "٠١٢٣٤٥٦٧٨٩"
+    rlm: bool = False  # U+200F after each number of the date (Arabic)
+    between: str | None = None  # between date and time, where not ", " or " "
+    era: bool = False  # Japanese era year: R4 for 2022, H30 for 2018
+    buddhist: bool = False  # Thai year: 2565 BE for 2022
+    time_first: bool = False  # "[13:05:09, 1/29/22] "
+    brackets: bool = True  # iOS before 2018 wrote "1/29/18, 1:05:09 PM: " instead
+    month_names: str | None = None  # "dm": "29 Jan 2022"; "md": "Jan 29, 2022"
 
     def header(self, t: datetime) -> str:
-        y = f"{t.year:04d}" if self.year_digits == 4 else f"{t.year % 100:02d}"
-        d, m = (f"{t.day:02d}", f"{t.month:02d}") if self.pad else (str(t.day), str(t.month))
-        parts = {"dmy": (d, m, y), "mdy": (m, d, y), "ymd": (y, m, d)}[self.order]
-        date = self.sep.join(parts)
-        if self.marker:
-            hour = t.hour % 12 or 12
-            clock = f"{hour}:{t.minute:02d}"
+        date = self._date(t)
+        hour = t.hour
+        if self.words:
+            clock = f"{hour % 12 or 12}:{t.minute:02d}"
+        elif self.marker:
+            clock = f"{hour % 12 if self.zero_hour else hour % 12 or 12}:{t.minute:02d}"
         else:
             clock = f"{t.hour:02d}:{t.minute:02d}"
         if self.seconds:
             clock += f":{t.second:02d}"
-        if self.marker:
+        if self.words:
+            clock += " " + _day_period(hour)
+        elif self.marker:
             clock += self.marker_space + self.marker[t.hour >= 12]
-        between = ", " if self.comma else " "
-        if self.ios:
-            return f"[{date}{between}{clock}] "
-        return f"{date}{between}{clock} - "
+        clock = clock.translate(str.maketrans("0123456789", self.digits))
+        between = self.between or (", " if self.comma else " ")
+        first, second = (clock, date) if self.time_first else (date, clock)
+        if self.ios and self.brackets:
+            return f"[{first}{between}{second}] "
+        return f"{first}{between}{second}{': ' if self.ios else ' - '}"
+
+    def _date(self, t: datetime) -> str:
+        if self.month_names:
+            month = MONTHS[t.month - 1]
+            if self.month_names == "dm":
+                return f"{t.day} {month} {t.year}"
+            return f"{month} {t.day}, {t.year}"
+        year = t.year + 543 if self.buddhist else t.year
+        y = f"{year:04d}" if self.year_digits == 4 else f"{year % 100:02d}"
+        if self.era:
+            reiwa = t >= datetime(2019, 5, 1)
+            y = f"R{t.year - 2018}" if reiwa else f"H{t.year - 1988}"
+        d, m = (f"{t.day:02d}", f"{t.month:02d}") if self.pad else (str(t.day), str(t.month))
+        parts = {"dmy": (d, m, y), "mdy": (m, d, y), "ymd": (y, m, d)}[self.order]
+        mark = "\u200f" if self.rlm else ""
+        date = (mark + self.sep).join(parts) + (" BE" if self.buddhist else "")
+        return date.translate(str.maketrans("0123456789", self.digits))
+
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def _day_period(hour: int) -> str:
+    """How some English locales name the part of the day an hour is in."""
+    if 6 <= hour < 12:
+        return "in the morning"
+    if 12 <= hour < 18:
+        return "in the afternoon"
+    if 18 <= hour < 21:
+        return "in the evening"
+    return "at night"
 
 
 LAYOUTS = [
@@ -146,6 +190,59 @@ LAYOUTS = [
     Layout("ios-es", True, "dmy", "/", 2, False, True, True, ("a. m.", "p. m."), " ", "es"),
     Layout("ios-nl", True, "dmy", "-", 4, True, True, True, None, "", "nl"),
     Layout("ios-ymd", True, "ymd", "-", 4, True, True, True, None, "", "it"),
+    Layout(
+        "android-us-k", False, "mdy", "/", 2, False, True, False, ("AM", "PM"), " ", zero_hour=True
+    ),
+    Layout("ios-us-k", True, "mdy", "/", 2, False, True, True, ("AM", "PM"), " ", zero_hour=True),
+    Layout("android-words", False, "dmy", "/", 4, True, True, False, None, "", words=True),
+    Layout(
+        "android-ar",
+        False,
+        "dmy",
+        "/",
+        4,
+        False,
+        True,
+        False,
+        ("ص", "م"),
+        " ",
+        digits="٠١٢٣٤٥٦٧٨٩",
+        rlm=True,
+        between="، ",
+    ),
+    Layout("android-ja-era", False, "ymd", "/", 4, True, False, False, None, "", era=True),
+    Layout("ios-th-buddhist", True, "mdy", "/", 4, False, True, True, None, "", buddhist=True),
+    Layout("ios-time-first", True, "mdy", "/", 2, False, True, True, None, "", time_first=True),
+    Layout("ios-old-us", True, "mdy", "/", 2, False, True, True, ("AM", "PM"), " ", brackets=False),
+    Layout("ios-old-uk", True, "dmy", "/", 2, True, False, True, None, "", brackets=False),
+    Layout("android-month-dm", False, "dmy", "", 4, False, True, False, None, "", month_names="dm"),
+    Layout(
+        "android-month-md",
+        False,
+        "mdy",
+        "",
+        4,
+        False,
+        True,
+        False,
+        ("AM", "PM"),
+        " ",
+        month_names="md",
+    ),
+    Layout(
+        "android-month-time-first",
+        False,
+        "dmy",
+        "",
+        4,
+        False,
+        True,
+        False,
+        None,
+        "",
+        time_first=True,
+        month_names="dm",
+    ),
 ]
 
 

@@ -311,6 +311,8 @@ def _parse(args: argparse.Namespace) -> int:
     if args.jsonl:
         sys.stdout.writelines(m.to_json_line() + "\n" for m in chat.messages)
         sys.stdout.flush()
+        for warning in chat.warnings:  # on stderr: stdout is the messages alone
+            print(f"{PROG}: warning: {warning}", file=sys.stderr)
         return 0
     summary = summarize(chat)
     if args.json:

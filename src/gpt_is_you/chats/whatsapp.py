@@ -1,22 +1,26 @@
 """WhatsApp ``.txt`` exports (Android and iOS, any locale) into normalized messages.
 
-A message starts on a line that begins with a header: ``date, time - `` on Android,
-``[date, time] `` on iOS; every other line continues the message above it. The
-reader learns the file's layout from its opening lines, splits the raw bytes on
-that layout's header with one regular expression, and turns the pieces into
-messages column by column with ``map`` and ``zip``, so that the work done for every
-message runs in C. Only messages that need a closer look (media, system lines,
-edits, deletions, invisible marks) go through Python one by one. This is what
-lets a 35 MB export be read in about a second and a half.
+A message starts on a line that begins with a header (``date, time - `` on Android,
+``[date, time] `` on iOS, and the other layouts of ``whatsapp_layout``); every other
+line continues the message above it. The reader learns the file's layout from its
+opening lines, splits the raw bytes on that layout's header with one regular
+expression, and turns the pieces into messages column by column with ``map`` and
+``zip``, so that the work done for every message runs in C. Only messages that need a
+closer look (media, system lines, edits, deletions, invisible marks, continuation lines
+that start with a digit) go through Python one by one. This is what lets a 35 MB export
+be read in about a second and a half.
+
+A line that looks like a header but cannot be read as one (a date or time that does not
+exist, or a header written unlike the rest of the file) is never dropped or merged
+silently: it stays text of the message above it, and ``Chat.warnings`` counts such lines.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import compress, count, repeat
 from operator import add, itemgetter
 
@@ -34,22 +38,16 @@ from gpt_is_you.chats.message import (
     ChatImportError,
     Message,
 )
+from gpt_is_you.chats.whatsapp_layout import (
+    Layout,
+    Shape,
+    header,
+    learn_layout,
+    read_date,
+    read_time,
+)
 
 _MARK_CHARS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
-_MARKS = f"[{_MARK_CHARS}]*"
-# The same marks, any number of them, as UTF-8 bytes.
-_MARK_BYTES = rb"(?:\xe2(?:\x80[\x8e\x8f\xaa-\xae]|\x81[\xa6-\xa9])|\xef\xbb\xbf)*"
-_SPACE = "[ \u00a0\u202f]"
-_MARKER = rf"{_SPACE}?[AaPp]\.?{_SPACE}?[Mm]\.?"
-# Any header, to learn a file's layout from its opening lines.
-_PROBE = re.compile(
-    rf"{_MARKS}(?P<bracket>\[)?\d{{1,4}}(?P<sep>[./-])\d{{1,2}}(?P=sep)\d{{1,4}}(?P<dot>\.)?"
-    rf"(?P<between>, ?| )\d{{1,2}}(?P<colon>[:.])\d\d(?:[:.]\d\d)?(?P<marker>{_MARKER})?"
-    rf"(?(bracket)\] |(?P<dash> [-–] ))"
-)
-_TIME_PARTS = re.compile(
-    rf"(\d{{1,2}})[:.](\d{{2}})(?:[:.](\d{{2}}))?(?:{_SPACE}?([AaPp])\.?{_SPACE}?[Mm]\.?)?\Z"
-)
 # Bodies that need a closer look: placeholders and markers hold "<" or "(",
 # WhatsApp's own lines on iOS start with U+200E, a shared location holds a link.
 _SPECIAL = re.compile(f"[<(/{_MARK_CHARS}]")
@@ -71,13 +69,10 @@ _PROBE_BYTES = 1 << 20
 # cache when they become messages (a megabyte at a time is a quarter slower).
 _CHUNK = 1 << 16
 _BOM = "\ufeff".encode()
-
-
-@dataclass(frozen=True)
-class _Layout:
-    ios: bool
-    twelve_hour: bool
-    header: re.Pattern[bytes]  # groups: date, time, sender (None on a system line)
+_NEWLINE = b"\n"
+# How many times a file may show header variants its opening lines did not (each time
+# it is read again with a wider expression); past that, such lines stay text.
+_WIDENINGS = 3
 
 
 def parse_whatsapp(
@@ -92,23 +87,41 @@ def parse_whatsapp(
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     opening = data[:_PROBE_BYTES].decode("utf-8", "ignore").replace("\r\n", "\n")
-    layout = _learn_layout(opening)
+    layout = learn_layout(opening.split("\n", _PROBE_LINES)[:_PROBE_LINES])
     if layout is None:
         raise ChatImportError(source, f"not a chat export: {EXPECTED}")
-    reader = _Reader(layout, date_order)
     try:
-        with collector_paused():
-            for columns in _split(_chunks(data), layout.header, layout.ios):
-                reader.add(columns)
-            messages = reader.finish()
+        reader = _read(data, layout, date_order)
     except UnicodeDecodeError:
         raise ChatImportError(source, "not UTF-8 text, so not a chat export") from None
-    fmt = "whatsapp-ios" if layout.ios else "whatsapp-android"
-    return Chat(source, fmt, title, messages, tuple(reader.warnings), reader.guessed)
+    if not reader.messages:
+        raise ChatImportError(
+            source,
+            f"not a chat export: no message header has a date and time that exist; {EXPECTED}",
+        )
+    warnings = reader.warnings + _unread_lines_warning(reader, data)
+    fmt = "whatsapp-ios" if reader.layout.ios else "whatsapp-android"
+    return Chat(source, fmt, title, tuple(reader.messages), tuple(warnings), reader.guessed)
+
+
+def _read(data: bytes, layout: Layout, date_order: str | None) -> _Reader:
+    """Read the whole file; again with a wider layout where later lines need one."""
+    widenings = 0
+    while True:
+        reader = _Reader(layout, date_order, may_widen=widenings < _WIDENINGS)
+        try:
+            with collector_paused():
+                for pieces in _split(_chunks(data), layout):
+                    reader.add(pieces)
+                reader.finish()
+            return reader
+        except _Widen as more:
+            layout = layout.widened(more.shapes)
+            widenings += 1
 
 
 def _chunks(data: bytes) -> Iterator[bytes]:
-    """``data`` a megabyte or so at a time, each piece but the first starting at a
+    """``data`` ``_CHUNK`` bytes or so at a time, each piece but the first starting at a
     newline, so that every header in it has the newline before it.
 
     The bytes are split, not the text: a single emoji makes Python store a whole
@@ -130,120 +143,74 @@ def _chunks(data: bytes) -> Iterator[bytes]:
         start = end
 
 
-def _learn_layout(text: str) -> _Layout | None:
-    """Learn the header layout from the opening lines; None if they have no headers.
-
-    The header expression is then written for exactly what those lines use (date
-    separator, what stands between date and time, the clock): it is what the whole
-    file is split with, and a specific expression runs twice as fast as a general one.
-    """
-    matches = []
-    lines = 0
-    for line in text.split("\n", _PROBE_LINES)[:_PROBE_LINES]:
-        lines += bool(line.strip())
-        m = _PROBE.match(line)
-        if m:
-            matches.append(m)
-    # Prose that happens to contain a date is not an export: most messages are one
-    # line long, so headers must be a fair share of the lines.
-    if not matches or len(matches) * 5 < lines:
-        return None
-    layouts = Counter((m["bracket"] is not None, m["sep"]) for m in matches)
-    (ios, sep), _ = layouts.most_common(1)[0]
-    matches = [m for m in matches if (m["bracket"] is not None, m["sep"]) == (ios, sep)]
-    twelve_hour = sum(m["marker"] is not None for m in matches) * 2 > len(matches)
-
-    def seen(group: str) -> str:
-        """An alternation of the forms a group took in the opening lines."""
-        forms = sorted({m[group] or "" for m in matches}, key=len, reverse=True)
-        return "(?:" + "|".join(map(re.escape, forms)) + ")"
-
-    s = re.escape(sep)
-    date = rf"(\d{{1,4}}{s}\d{{1,2}}{s}\d{{1,4}}){seen('dot')}{seen('between')}"
-    clock = rf"\d{{1,2}}{seen('colon')}\d\d(?:{seen('colon')}\d\d)?"
-    if twelve_hour:
-        clock += _MARKER
-    opening, closing = (r"\[", r"\] ") if ios else ("", seen("dash"))
-    # The sender is what comes before the line's first colon when a space follows it;
-    # a line without that is WhatsApp's own (a system line) and leaves the group
-    # empty. (A name with a colon inside, rare, is recovered in _classify.)
-    header = rf"{opening}{date}({clock}){closing}(?:([^\n:]*): )?"
-    return _Layout(ios, twelve_hour, re.compile(b"\n" + _MARK_BYTES + _as_bytes_pattern(header)))
-
-
-def _as_bytes_pattern(pattern: str) -> bytes:
-    """The same expression for UTF-8 bytes: a non-ASCII character becomes its
-    encoding, and a class holding some becomes an alternation."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-        elif c == "[":
-            j = i + 1
-            while pattern[j] != "]" or j == i + 1:
-                j += 2 if pattern[j] == "\\" else 1
-            out.append(_bytes_class(pattern[i + 1 : j]))
-            i = j + 1
-        else:
-            out.append(_escaped_utf8(c) if ord(c) > 0x7F else c)
-            i += 1
-    return "".join(out).encode("ascii")
-
-
-def _bytes_class(members: str) -> str:
-    wide = [c for c in members if ord(c) > 0x7F]
-    if not wide:
-        return f"[{members}]"
-    # Only plain lists of characters get here (no ranges, no negation).
-    narrow = "".join(c for c in members if ord(c) <= 0x7F)
-    options = [_escaped_utf8(c) for c in wide] + ([f"[{narrow}]"] if narrow else [])
-    return "(?:" + "|".join(options) + ")"
-
-
-def _escaped_utf8(char: str) -> str:
-    return "".join(f"\\x{b:02x}" for b in char.encode())
-
-
 @dataclass
-class _Columns:
-    """A run of messages as parallel columns, one entry per message."""
+class _Pieces:
+    """A run of messages as the split leaves them: parallel columns of raw bytes."""
 
-    dates: list[bytes]
-    times: list[bytes]
-    senders: list[str | None]
-    texts: list[str]
-    kinds: list[str]
-    edited: list[bool]
+    dates: list[bytes]  # each with what stands around it in the header ("[", ", ")
+    times: list[bytes]  # likewise (" - ", "] ")
+    senders: list[bytes | None]  # None on a system line
+    bodies: list[bytes]
+    # Lines that may be headers (they start with a digit or a month's name) but came out
+    # of the split as text: of these messages, and of what comes before the first one.
+    maybe_headers: list[bytes]
+    maybe_headers_before: list[bytes]
+
+    def header(self, i: int, time_first: bool) -> bytes:
+        """The header of message ``i`` as written (less any marks before it)."""
+        return self.times[i] + self.dates[i] if time_first else self.dates[i] + self.times[i]
 
 
-def _split(chunks: Iterator[bytes], header: re.Pattern[bytes], ios: bool) -> Iterator[_Columns]:
+def _split(chunks: Iterator[bytes], layout: Layout) -> Iterator[_Pieces]:
     """Split the export on message headers, one chunk at a time, into columns.
 
     The last message of a chunk may go on in the next one, whose bytes before its
     first header are then the rest of it: so it waits and goes first there.
     """
-    names = _Cache(_sender_name)
-    waiting: list[bytes] = []  # date, time, sender and text of the last message so far
+    date, time = (2, 1) if layout.time_first else (1, 2)
+    waiting: list[bytes] = []  # the header parts, sender and text of the last message so far
+    maybe, maybe_before = [], []
     for chunk in chunks:
-        pieces = header.split(chunk)
+        pieces = layout.split.split(chunk)
         del chunk
         if waiting:
             waiting[-1] += pieces[0]
             pieces[:1] = [b"", *waiting]
+        if None in pieces[1::4]:
+            pieces = _rejoin(pieces, maybe, maybe_before)
         if len(pieces) == 1:
             continue  # nothing but what came before the first header
         waiting = pieces[-4:]
         del pieces[-4:]
         if len(pieces) > 1:
-            yield _columns(pieces[1::4], pieces[2::4], pieces[3::4], pieces[4::4], names, ios)
+            yield _Pieces(
+                pieces[date::4], pieces[time::4], pieces[3::4], pieces[4::4], maybe, maybe_before
+            )
+            maybe, maybe_before = [], []
     if waiting:
-        date, time, sender, text = waiting
+        first, second, sender, text = waiting
         # A final newline ends the file, not the message.
         text = text[:-1] if text.endswith(b"\n") else text
-        yield _columns([date], [time], [sender], [text], names, ios)
+        dates, times = ([second], [first]) if layout.time_first else ([first], [second])
+        yield _Pieces(dates, times, [sender], [text], maybe, maybe_before)
+
+
+def _rejoin(pieces: list[bytes | None], maybe: list[bytes], maybe_before: list[bytes]) -> list:
+    """``pieces`` with the lines the split stopped at only because they may be headers
+    given back to the text above them. Their first lines are noted: in ``maybe_before``
+    those before the first header of the file (``pieces[0]`` is then that text), in
+    ``maybe`` the others."""
+    out, start = [], 0
+    for n, k in enumerate(_positions(pieces[1::4], None)):
+        i = 4 * k
+        out += pieces[start : i + 1]  # up to the text above, which is out[-1]
+        text = pieces[i + 4]
+        out[-1] += b"\n" + text
+        # Before the first header when every row before this one was such a line too.
+        (maybe_before if n == k else maybe).append(text.split(b"\n", 1)[0])
+        start = i + 5
+    out += pieces[start:]
+    return out
 
 
 class _Cache(dict):
@@ -258,8 +225,17 @@ class _Cache(dict):
         value = self[key] = self.compute(key)
         return value
 
+    def fill(self, keys: Iterable) -> None:
+        """Compute the values of ``keys`` not yet known."""
+        for key in dict.fromkeys(keys):
+            if key not in self:
+                self[key] = self.compute(key)
 
-def _columns(dates, times, raw_senders, bodies, names: _Cache, ios: bool) -> _Columns:
+
+def _columns(
+    raw_senders: list[bytes | None], bodies: list[bytes], names: _Cache, ios: bool
+) -> tuple[list[str | None], list[str], list[str], list[bool]]:
+    """The senders, texts, kinds and edited flags of a run of messages."""
     senders = list(map(names.__getitem__, raw_senders))
     texts = list(map(bytes.decode, bodies))
     n = len(texts)
@@ -276,7 +252,7 @@ def _columns(dates, times, raw_senders, bodies, names: _Cache, ios: bool) -> _Co
         senders[i], texts[i], kinds[i], edited[i] = _classify(
             None if raw is None else raw.decode(), texts[i], senders[i], ios
         )
-    return _Columns(dates, times, senders, texts, kinds, edited)
+    return senders, texts, kinds, edited
 
 
 def _positions(items: list, value: object) -> Iterator[int]:
@@ -370,43 +346,70 @@ def _omitted(line: str, marked: bool) -> bool:
     )
 
 
+class _Widen(Exception):
+    """Lines of a later part of the file are headers the split expression does not know."""
+
+    def __init__(self, shapes: list[Shape]) -> None:
+        super().__init__()
+        self.shapes = shapes
+
+
 class _Reader:
     """Turns columns into messages once the file's date order is known.
 
     The order is fixed as soon as only one order fits every date seen so far (in
     most exports, within the first chunk); until then columns wait, and if the
-    whole file leaves it open the order is inferred from all of its dates.
+    whole file leaves it open the order is inferred from all of its dates. Dates
+    without a year wait for the end of the file too: their years are counted back
+    from the newest.
     """
 
-    def __init__(self, layout: _Layout, date_order: str | None) -> None:
+    def __init__(self, layout: Layout, date_order: str | None, *, may_widen: bool) -> None:
         self.layout = layout
-        self.order = date_order
+        # A month's name leaves no doubt about the order: no override applies.
+        self.order = "dmy" if layout.named_months else date_order
+        self.may_widen = may_widen
         self.warnings: list[str] = []
         self.guessed: str | None = None  # the order chosen when the dates left it open
-        self.numbers: dict[bytes, tuple[int, int, int] | None] = {}
+        # The numbers of each date, or None where no order makes them a real day.
+        self.numbers = _Cache(self._date_parts)
         self.midnights = _Cache(self._midnight)
         self.clock = _Cache(_time_of_day)
-        self.waiting: list[_Columns] = []
+        self.names = _Cache(_sender_name)
+        self.yearless = False  # some dates have no year
+        self.waiting: list[_Pieces] = []
         self.messages: list[Message] = []
+        self.last: tuple[bytes | None, bytes] = (None, b"")  # raw sender and body of the last
+        # Lines that look like headers but cannot be read as ones, as written: each list
+        # in file order (they are found at different times).
+        self.unread_in_text: list[str] = []  # inside a message's text, kept there
+        self.unread_headers: list[str] = []  # split on, given back to the message above
+        self.left_out: list[str] = []  # before the first message
 
-    def add(self, columns: _Columns) -> None:
+    def add(self, p: _Pieces) -> None:
+        if p.maybe_headers or p.maybe_headers_before:
+            self._look_for_headers(p.maybe_headers, self.unread_in_text)
+            self._look_for_headers(p.maybe_headers_before, self.left_out)
         if self.order is None:
-            for d in dict.fromkeys(columns.dates):
-                if d not in self.numbers:
-                    self.numbers[d] = _date_numbers(d)
+            self.numbers.fill(p.dates)
             fitting = [o for o in ORDERS if self._fits(o)]
             if len(fitting) == 1:
                 self.order = fitting[0]
-        if self.order is None:
-            self.waiting.append(columns)
+        elif self.layout.named_months and not self.yearless:
+            dates = map(self.numbers.__getitem__, p.dates)
+            self.yearless = any(parts and parts[2] is None for parts in dates)
+        if self.order is None or self.yearless:
+            self.waiting.append(p)
             return
         for waiting in self.waiting:
             self._emit(waiting)
         self.waiting.clear()
-        self._emit(columns)
+        self._emit(p)
 
-    def finish(self) -> tuple[Message, ...]:
-        if self.waiting:
+    def finish(self) -> None:
+        if not self.waiting:
+            return
+        if self.order is None:
             dates = [p for p in self.numbers.values() if p is not None]
             inferred = infer_order(dates, twelve_hour=self.layout.twelve_hour)
             self.order = inferred.order
@@ -417,74 +420,192 @@ class _Reader:
                     f"{inferred.describe()} because the dates then run in order and lie "
                     "closest together. If that is wrong, use --date-order."
                 )
-            for waiting in self.waiting:
-                self._emit(waiting)
-            self.waiting.clear()
-        return tuple(self.messages)
+        days = self._count_years_back() if self.yearless else [None] * len(self.waiting)
+        for waiting, midnights in zip(self.waiting, days, strict=True):
+            self._emit(waiting, midnights)
+        self.waiting.clear()
+
+    def _date_parts(self, date: bytes) -> tuple[int, int, int | None] | None:
+        parts = read_date(date.decode())
+        return parts if self._readable(parts) else None
+
+    def _readable(self, parts: tuple[int, int, int | None] | None) -> bool:
+        """Whether some order makes ``parts`` a real day (any year's, where none is given)."""
+        if parts is None:
+            return False
+        if parts[2] is None:
+            return to_datetime((parts[0], parts[1], 2000), "dmy") is not None  # 2000 had a 29 Feb
+        orders = ("dmy",) if self.layout.named_months else ORDERS
+        return any(to_datetime(parts, o) for o in orders)
 
     def _fits(self, order: str) -> bool:
         return all(p is None or to_datetime(p, order) for p in self.numbers.values())
 
     def _midnight(self, date: bytes) -> datetime | None:
-        numbers = self.numbers.get(date) or _date_numbers(date)
-        return numbers and to_datetime(numbers, self.order)
+        parts = self.numbers[date]
+        return parts and to_datetime(parts, self.order)
 
-    def _emit(self, c: _Columns) -> None:
-        done = len(self.messages)
-        days = map(self.midnights.__getitem__, c.dates)
-        hours = map(self.clock.__getitem__, c.times)
-        rows = zip(map(add, days, hours), c.senders, c.texts, c.kinds, c.edited, strict=True)
+    def _look_for_headers(self, lines: list[bytes], unread: list[str]) -> None:
+        """Note which of ``lines`` (text that may be headers) are headers after all.
+
+        One of this file's family that can be read is a variant of its headers the
+        opening lines did not show: the file is read again with a wider expression
+        (``_Widen``). The others stay text, noted in ``unread`` for the warning.
+        """
+        more = []
+        for line in map(bytes.decode, lines):
+            found = header(line)
+            if found is None:
+                continue  # text that starts with a number
+            readable = (
+                found.shape.family == self.layout.family
+                and read_time(found.time) is not None
+                and self._readable(read_date(found.date))
+            )
+            if readable and self.may_widen:
+                more.append(found.shape)
+            else:
+                unread.append(line)
+        if more:
+            raise _Widen(more)
+
+    def _emit(self, p: _Pieces, midnights: list[datetime | None] | None = None) -> None:
+        days = map(self.midnights.__getitem__, p.dates) if midnights is None else midnights
         try:
-            self.messages.extend(map(tuple.__new__, repeat(Message), rows))
+            times = list(map(add, days, map(self.clock.__getitem__, p.times)))
         except TypeError:
             # A date or time that names no real day or hour is None, and None + … fails.
-            del self.messages[done:]
-            times = self._fold_bad_headers(c)
-            rows = zip(times, c.senders, c.texts, c.kinds, c.edited, strict=True)
-            self.messages.extend(map(tuple.__new__, repeat(Message), rows))
+            times = self._fold_unread_headers(p, midnights)
+        if not times:
+            return
+        columns = _columns(p.senders, p.bodies, self.names, self.layout.ios)
+        rows = zip(times, *columns, strict=True)
+        self.messages.extend(map(tuple.__new__, repeat(Message), rows))
+        self.last = (p.senders[-1], p.bodies[-1])
 
-    def _fold_bad_headers(self, c: _Columns) -> list[datetime]:
+    def _fold_unread_headers(
+        self, p: _Pieces, midnights: list[datetime | None] | None
+    ) -> list[datetime]:
         """Give a line that looked like a header but names no real date or time back to
         the message above it, as the continuation line that someone typed or pasted.
         The columns are edited in place; returns the times of the messages kept.
         """
+        if midnights is None:
+            midnights = list(map(self.midnights.__getitem__, p.dates))
         keep, times = [], []
-        for i, (date, clock) in enumerate(zip(c.dates, c.times, strict=True)):
-            day, hour = self.midnights[date], self.clock[clock]
+        for i, (day, clock) in enumerate(zip(midnights, p.times, strict=True)):
+            hour = self.clock[clock]
             if day is not None and hour is not None:
                 keep.append(i)
                 times.append(day + hour)
                 continue
-            line = f"{date.decode()}, {clock.decode()} - "
-            line += c.texts[i] if c.senders[i] is None else f"{c.senders[i]}: {c.texts[i]}"
+            sender = p.senders[i]
+            line = p.header(i, self.layout.time_first)
+            line += p.bodies[i] if sender is None else sender + b": " + p.bodies[i]
+            first_line = line.split(b"\n", 1)[0].decode()
             if keep:
-                c.texts[keep[-1]] += "\n" + line
+                p.bodies[keep[-1]] += b"\n" + line
+                self.unread_headers.append(first_line)
             elif self.messages:
-                last = self.messages[-1]
-                self.messages[-1] = last._replace(text=f"{last.text}\n{line}")
-        for name in ("senders", "texts", "kinds", "edited"):
-            column = getattr(c, name)
-            setattr(c, name, [column[i] for i in keep])
+                # The message above is the last one already made: make it again.
+                sender, body = self.last
+                self.last = sender, body + b"\n" + line
+                columns = _columns([sender], [self.last[1]], self.names, self.layout.ios)
+                self.messages[-1] = Message(self.messages[-1].time, *(c[0] for c in columns))
+                self.unread_headers.append(first_line)
+            else:
+                self.left_out.append(first_line)
+        for name in ("dates", "times", "senders", "bodies"):
+            column = getattr(p, name)
+            setattr(p, name, [column[i] for i in keep])
         return times
 
+    def _count_years_back(self) -> list[list[datetime | None]]:
+        """The midnights of the waiting messages where some dates have no year.
 
-def _date_numbers(date: bytes) -> tuple[int, int, int] | None:
-    parts = re.split(rb"[./-]", date.rstrip(b"."))
-    if len(parts) != 3:
-        return None
-    a, b, c = map(int, parts)
-    return a, b, c
+        Phones leave out the year of dates in the current one, so the newest message
+        without a year is taken to be of today's year (the year before, if its day is
+        still to come), and the years of earlier ones are counted back from it: a date
+        more than a month later in the year than the date after it is of the year
+        before (a small step back is a phone's clock, not a new year). A written year
+        is taken as it is and counted back from in the same way.
+        """
+        rows = [self.numbers[d] for p in self.waiting for d in p.dates]
+        today = _today()
+        years: list[int | None] = []
+        year, later = None, (0, 0)
+        for parts in reversed(rows):
+            if parts is None:
+                years.append(None)
+                continue
+            day, month, written = parts
+            if written is not None:
+                year = written
+            elif year is None:
+                year = today.year - ((month, day) > (today.month, today.day))
+            elif _day_of_year(month, day) > _day_of_year(*later) + 31:
+                year -= 1
+            later = (month, day)
+            years.append(year)
+        years.reverse()
+        guessed = {y for y, parts in zip(years, rows, strict=True) if parts and parts[2] is None}
+        span = f"{min(guessed)}" + (f" to {max(guessed)}" if len(guessed) > 1 else "")
+        self.warnings.append(
+            f"Some dates in this export have no year (phones leave out the current one); "
+            f"they were read as {span}, counting back from today ({today.isoformat()})."
+        )
+        midnights = [
+            None if parts is None else to_datetime((parts[0], parts[1], y), "dmy")
+            for parts, y in zip(rows, years, strict=True)
+        ]
+        out, start = [], 0
+        for p in self.waiting:
+            out.append(midnights[start : start + len(p.dates)])
+            start += len(p.dates)
+        return out
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _day_of_year(month: int, day: int) -> int:
+    """Near enough to compare days a month or more apart."""
+    return (month - 1) * 31 + day
 
 
 def _time_of_day(clock: bytes) -> timedelta | None:
-    m = _TIME_PARTS.match(clock.decode())
-    if m is None:
-        return None
-    hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
-    if m[4]:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if m[4] in "Pp" else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    return timedelta(hours=hour, minutes=minute, seconds=second)
+    return read_time(clock.decode())
+
+
+def _unread_lines_warning(reader: _Reader, data: bytes) -> list[str]:
+    """The warning that counts the lines that look like headers but were not read as ones."""
+    unread = (reader.unread_in_text, reader.unread_headers, reader.left_out)
+    kept, left_out = len(unread[0]) + len(unread[1]), len(unread[2])
+    total = kept + left_out
+    if not total:
+        return []
+    # The first in the file: the earliest of the first of each list.
+    firsts = [(data.find(lines[0].encode()), lines[0]) for lines in unread if lines]
+    position, line = min(firsts, key=lambda f: (f[0] < 0, f[0]))
+    shown = line if len(line) <= 70 else line[:69] + "\u2026"
+    where = f"line {data.count(_NEWLINE, 0, position) + 1}: " if position >= 0 else ""
+    one = total == 1
+    lines, its, it_is, it_was = (
+        ("line looks like a message header", "its", "it is", "it was")
+        if one
+        else ("lines look like message headers", "their", "they are", "they were")
+    )
+    text = (
+        f"{total} {lines} but {its} date or time cannot be read, or {it_is} written unlike"
+        f" the rest of the file; {it_was} "
+    )
+    if not left_out:
+        text += "kept as text of the message above"
+    elif not kept:
+        text += "left out, as no message comes before"
+    else:
+        text += (
+            f"kept as text of the message above ({left_out} left out, as no message comes before)"
+        )
+    return [f"{text} ({'' if one else 'first at '}{where}{shown!r})."]
