@@ -305,3 +305,21 @@ def test_duplicate_command_errors_are_one_line(home, capsys):
     assert [m.name for m in list_models()] == ["Bruno"]
     assert main(["duplicate", "Bruno", "Copy", "--target", "openai", "--yes"]) == 0
     assert "estimated cost on" in capsys.readouterr().out
+
+
+def test_numbers_stored_before_they_were_checked_read_as_their_defaults(home, capsys):
+    """An older gpt-is-you stored `--min-chars -5` and `--merge-window -5`: the model still
+    shows its examples and duplicates, those numbers read as the defaults, the rest kept."""
+    _new("old", "--session-gap", "5")
+    with open_model("old") as db:
+        (stored,) = db.execute("SELECT settings FROM builds").fetchone()
+        settings = {**json.loads(stored), "min_chars": -5, "merge_window": -300}
+        db.execute("UPDATE builds SET settings = ?", (json.dumps(settings),))
+        read = read_build_settings(db)
+    assert (read.min_chars, read.merge_window) == (0, timedelta(minutes=10))
+    assert read.session_gap == timedelta(hours=5) and read.persona == PERSONA
+    capsys.readouterr()
+    assert main(["examples", "old"]) == 0
+    assert main(["duplicate", "old", "copy"]) == 0
+    with open_model("copy") as db:
+        assert read_build_settings(db).session_gap == timedelta(hours=5)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from gpt_is_you.chats import Chat, Message
 from gpt_is_you.chats.collector import collector_paused
+from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.examples import ASSISTANT, USER, Example, Turn
 from gpt_is_you.paths import models_dir
 from gpt_is_you.store.errors import (
@@ -488,7 +489,19 @@ def read_build_settings(db: sqlite3.Connection) -> BuildSettings:
     for key in ("merge_window", "session_gap"):
         data[key] = timedelta(seconds=data[key])
     known = {f.name for f in fields(BuildSettings)}
-    return BuildSettings(**{k: v for k, v in data.items() if k in known})
+    values = {k: v for k, v in data.items() if k in known}
+    try:
+        return BuildSettings(**values)
+    except SettingsError:
+        # Stored by a gpt-is-you that let numbers through unchecked (--min-chars -5): such
+        # a number is read as its default, so that the model still opens and a duplicate
+        # of it is built with one that fits.
+        for name in BuildSettings.LIMITS:
+            try:
+                BuildSettings(persona=values["persona"], **{name: values[name]})
+            except SettingsError:
+                del values[name]
+        return BuildSettings(**values)
 
 
 def _private_dir(models: Path) -> Path:
