@@ -457,3 +457,18 @@ def test_new_names_a_media_file_of_the_folder_that_may_not_be_read(tmp_path, cap
     assert capsys.readouterr().err == (
         f"gpt-is-you: {folder / 'IMG-1.jpg'}: cannot be read (Permission denied)\n"
     )
+
+
+def test_every_command_writes_what_the_terminal_cannot_show_as_question_marks(
+    monkeypatch, tmp_path
+):
+    """Not only parse: new, models and examples print the people's names too."""
+    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path / "home"))
+    raw = _ascii_stdout(monkeypatch)
+    persona = "Chloé Dubois"
+    assert main(["new", "chloe", "--from", str(TELEGRAM), "--persona", persona, "--yes"]) == 0
+    assert main(["models"]) == 0
+    assert main(["examples", "chloe"]) == 0
+    sys.stdout.flush()
+    shown = raw.getvalue().decode("ascii")
+    assert shown.count("Chlo? Dubois") >= 3

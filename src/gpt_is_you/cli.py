@@ -277,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         run()
         return 0
+    _encode_output(for_programs=getattr(args, "json", False) or getattr(args, "jsonl", False))
     try:
         return args.run(args)
     except USER_ERRORS as e:
@@ -295,19 +296,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _encode_output(*, for_programs: bool) -> None:
+    """JSON is read by programs: UTF-8 whatever the terminal's encoding (a Windows
+    console's code page cannot write most emoji). Text is read by people: a character
+    their terminal cannot show becomes "?" rather than a failure."""
+    if hasattr(sys.stdout, "reconfigure"):
+        if for_programs:
+            sys.stdout.reconfigure(encoding="utf-8")
+        else:
+            sys.stdout.reconfigure(errors="replace")
+
+
 def _parse(args: argparse.Namespace) -> int:
     from gpt_is_you.chats import read_export
     from gpt_is_you.chats.summary import summarize
 
     chat = read_export(args.export, date_order=args.date_order, chat=args.chat)
-    # JSON is read by programs: UTF-8 whatever the terminal's encoding (a Windows
-    # console's code page cannot write most emoji). The table is read by people: a
-    # character their terminal cannot show becomes "?" rather than a failure.
-    if hasattr(sys.stdout, "reconfigure"):
-        if args.jsonl or args.json:
-            sys.stdout.reconfigure(encoding="utf-8")
-        else:
-            sys.stdout.reconfigure(errors="replace")
     if args.jsonl:
         sys.stdout.writelines(m.to_json_line() + "\n" for m in chat.messages)
         sys.stdout.flush()
