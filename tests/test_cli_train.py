@@ -168,12 +168,13 @@ def test_a_missing_base_is_refused(sam, capsys, tmp_path):
 def test_train_then_status_then_chat(sam, capsys, tiny_base, monkeypatch):
     code = main(
         ["train", "sam", "--base", str(tiny_base), "--max-steps", "3", "--max-seq-len", "256"]
+        + ["--precision", "float32"]
     )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "sam is trained; `gpt-is-you chat sam` talks to it" in captured.out
     assert "step 3/3" in captured.err  # progress, one line per step without a terminal
-    assert "training 3 steps on " in captured.err  # and the job's events
+    assert "training 3 steps on cpu in float32" in captured.err  # and the job's events
 
     assert main(["status", "sam"]) == 0
     out = capsys.readouterr().out

@@ -116,11 +116,13 @@ def test_a_bad_value_is_named_by_its_field_and_nothing_starts(trainer: FakeTrain
             assert pilot.app.screen.query_one("#lr", Input).has_class("-invalid")
             await pilot.press("backspace", "0", ".", "0", "1")  # typing clears the message
             assert text(pilot, "#lr-hint") == "between 0 and 1"
+            pilot.app.screen.query_one("#precision", Select).value = "float32"
             await pilot.press("ctrl+s")
             await until(pilot, lambda: trainer.started)
 
     asyncio.run(scenario())
     assert trainer.started[0][1].lr == 0.01
+    assert trainer.started[0][1].precision == "float32"
 
 
 def test_a_backend_error_at_start_is_a_dialog(trainer: FakeTrainer) -> None:

@@ -12,7 +12,13 @@ from datetime import datetime
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.limits import Limit
 from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.providers.settings import REMOTE_BASES, RemoteSettings, Sampling, TrainSettings
+from gpt_is_you.providers.settings import (
+    PRECISIONS,
+    REMOTE_BASES,
+    RemoteSettings,
+    Sampling,
+    TrainSettings,
+)
 
 PROG = "gpt-is-you"
 POLL_SECONDS = 1.0
@@ -104,6 +110,13 @@ def add_commands(commands) -> None:
     train.add_argument("--seed", type=number(limits["seed"]), default=defaults.seed, help="(0)")
     train.add_argument(
         "--device", choices=("auto", "cpu", "cuda", "mps"), default="auto", help="local"
+    )
+    train.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="local: the weights' precision (auto: bfloat16 where this machine computes it "
+        "faster, else float32)",
     )
     what = train.add_mutually_exclusive_group()
     what.add_argument(
@@ -221,6 +234,7 @@ def _train(args: argparse.Namespace) -> int:
             max_seq_len=args.max_seq_len,
             seed=args.seed,
             device=args.device,
+            precision=args.precision,
         )
         job = provider.start(args.name, settings)
     else:

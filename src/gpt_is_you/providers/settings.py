@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import ClassVar
 
+from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.limits import Limit, check
 
+PRECISIONS = ("auto", "float32", "bfloat16")
 # A seed any backend takes: a signed 32-bit integer (OpenAI's API, torch, Python's random).
 SEED = Limit(0, 2**31 - 1, whole=True)
 # Every so many steps; a number no run reaches (the benchmarks' 10**9) means never.
@@ -33,6 +35,9 @@ class TrainSettings:
     checkpoint_every: int = 20
     seed: int = 0
     device: str = "auto"  # auto, cpu, cuda, mps
+    # The weights' precision (PRECISIONS); auto: bfloat16 where the device computes it
+    # faster (a GPU that has it, a CPU with bfloat16 instructions), else float32.
+    precision: str = "auto"
     threads: int | None = None  # CPU threads; None: torch's choice (the physical cores)
 
     LIMITS: ClassVar[dict[str, Limit]] = {
@@ -56,6 +61,8 @@ class TrainSettings:
     def __post_init__(self) -> None:
         # Also when a job's stored settings are read back by its worker.
         check(asdict(self), self.LIMITS)
+        if self.precision not in PRECISIONS:
+            raise SettingsError(f"precision must be one of {', '.join(PRECISIONS)}")
 
     @classmethod
     def chosen(cls, *, lora_rank: int, **choices: object) -> TrainSettings:

@@ -23,9 +23,12 @@ def pick_device(preference: str = "auto") -> str:
     return "cpu"
 
 
-def pick_dtype(device: str):
+def pick_dtype(device: str, precision: str = "auto"):
+    """The precision to train in: ``precision`` when it is chosen, else the faster one."""
     import torch
 
+    if precision != "auto":
+        return getattr(torch, precision)
     if device == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
     if device == "cpu" and matmul_speed(torch.bfloat16) > 1.3 * matmul_speed(torch.float32):

@@ -81,7 +81,11 @@ def train(
     device = pick_device(settings.device)
     checkpoint = _read_checkpoint(folder / CHECKPOINT)
     # A resumed run keeps the precision it started in, whatever a new timing would say.
-    dtype = getattr(torch, checkpoint["dtype"]) if checkpoint else pick_dtype(device)
+    dtype = (
+        getattr(torch, checkpoint["dtype"])
+        if checkpoint
+        else pick_dtype(device, settings.precision)
+    )
     if model is None:
         base = base_model.resolve(settings.base)
         tokenizer = base_model.load_tokenizer(base)

@@ -18,7 +18,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.limits import Limit
-from gpt_is_you.providers.settings import REMOTE_BASES, RemoteSettings, TrainSettings
+from gpt_is_you.providers.settings import PRECISIONS, REMOTE_BASES, RemoteSettings, TrainSettings
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.tui.widgets.api_key import SERVICES
 
@@ -155,6 +155,15 @@ class TrainingForm(VerticalScroll):
             yield Label("Device", classes="field-label")
             yield Select(DEVICES, value=defaults.device, allow_blank=False, id="device")
             yield Static("auto: a GPU when there is one", classes="field-hint")
+        with Horizontal(classes="field"):
+            yield Label("Precision", classes="field-label")
+            yield Select(
+                [(name, name) for name in PRECISIONS],
+                value=defaults.precision,
+                allow_blank=False,
+                id="precision",
+            )
+            yield Static("auto: bfloat16 where it is faster here", classes="field-hint")
 
     def _compose_remote(self, defaults: RemoteSettings) -> ComposeResult:
         listed = defaults.base in REMOTE_BASES
@@ -224,6 +233,7 @@ class TrainingForm(VerticalScroll):
         return TrainSettings.chosen(  # every number is in its range: nothing left to check
             base=self.query_one("#base", Input).value.strip() or "default",
             device=str(self.query_one("#device", Select).value),
+            precision=str(self.query_one("#precision", Select).value),
             **values,
         )
 
