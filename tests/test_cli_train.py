@@ -166,10 +166,8 @@ def test_a_missing_base_is_refused(sam, capsys, tmp_path):
 
 
 def test_train_then_status_then_chat(sam, capsys, tiny_base, monkeypatch):
-    code = main(
-        ["train", "sam", "--base", str(tiny_base), "--max-steps", "3", "--max-seq-len", "256"]
-        + ["--precision", "float32"]
-    )
+    options = ["--max-steps", "3", "--max-seq-len", "256", "--precision", "float32"]
+    code = main(["train", "sam", "--base", str(tiny_base), *options])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "sam is trained; `gpt-is-you chat sam` talks to it" in captured.out
