@@ -70,6 +70,7 @@ _PROBE_BYTES = 1 << 20
 _CHUNK = 1 << 16
 _BOM = "\ufeff".encode()
 _NEWLINE = b"\n"
+_NUL = b"\0"
 # How many times a file may show header variants its opening lines did not (each time
 # it is read again with a wider expression); past that, such lines stay text.
 _WIDENINGS = 3
@@ -237,12 +238,11 @@ def _columns(
 ) -> tuple[list[str | None], list[str], list[str], list[bool]]:
     """The senders, texts, kinds and edited flags of a run of messages."""
     senders = list(map(names.__getitem__, raw_senders))
-    texts = list(map(bytes.decode, bodies))
+    texts, special = _texts(bodies)
     n = len(texts)
     kinds = [TEXT] * n
     edited = [False] * n
     # Everything but plain text from a known sender gets a closer look.
-    special = set(compress(count(), map(_SPECIAL.search, texts)))
     special.update(_positions(senders, None))
     special.update(compress(count(), map(_WHOLE.__contains__, bodies)))
     if ios:
@@ -253,6 +253,32 @@ def _columns(
             None if raw is None else raw.decode(), texts[i], senders[i], ios
         )
     return senders, texts, kinds, edited
+
+
+def _texts(bodies: list[bytes]) -> tuple[list[str], set[int]]:
+    """The decoded ``bodies``, and where those holding one of ``_SPECIAL`` stand.
+
+    The bodies are joined by NULs, decoded as one string, searched from one special body
+    to the next and cut apart again: far fewer calls than decoding and searching each
+    body, which matters on half a million of them. A body with a NUL in it (never in a
+    real export) would be cut in two: then each is decoded and searched alone.
+    """
+    whole = _NUL.join(bodies).decode()
+    texts = whole.split("\0")
+    if len(texts) != len(bodies):
+        texts = list(map(bytes.decode, bodies))
+        return texts, set(compress(count(), map(_SPECIAL.search, texts)))
+    special = set()
+    body = end = 0  # the body that ``end`` (a NUL, or the start) stands before
+    found = _SPECIAL.search(whole)
+    while found:
+        body += whole.count("\0", end, found.start())
+        special.add(body)
+        end = whole.find("\0", found.start())
+        if end < 0:
+            break
+        found = _SPECIAL.search(whole, end)  # on from the next body
+    return texts, special
 
 
 def _positions(items: list, value: object) -> Iterator[int]:

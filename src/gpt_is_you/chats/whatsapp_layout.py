@@ -37,7 +37,7 @@ from gpt_is_you.chats.marks import INVISIBLE
 # Marks before a header: U+200E before WhatsApp's own lines on iOS, a BOM, and the like.
 _LEAD = f"[{INVISIBLE}]*"
 # The same marks as UTF-8 bytes, written out by hand: this runs at every line of a file.
-MARK_BYTES = rb"(?:\xe2(?:\x80[\x8e\x8f\xaa-\xae]|\x81[\xa6-\xa9])|\xef\xbb\xbf)*"
+MARK_BYTES = rb"(?:\xe2(?:\x80[\x8e\x8f\xaa-\xae]|\x81[\xa6-\xa9])|\xef\xbb\xbf)*+"
 # Marks inside a header: Arabic and Persian exports put U+200F or U+061C after numbers.
 _INNER_MARKS = INVISIBLE + "\u061c"
 _MARK = f"[{_INNER_MARKS}]"
@@ -257,7 +257,12 @@ def learn_layout(lines: list[str]) -> Layout | None:
 
 def _split_expression(family: Family, shapes: frozenset[Shape]) -> re.Pattern[bytes]:
     """The expression for exactly the variants in ``shapes``: digits, marks, era letters
-    and markers only where some header has them."""
+    and markers only where some header has them.
+
+    Its runs of digits, marks and name are possessive (``+``): what follows each can
+    never continue it, so no match is found by giving any of it back, and keeping no
+    points to go back to makes the split (run at every line) a sixth faster.
+    """
 
     def seen(attr: str) -> str:
         """An alternation of the forms an attribute takes."""
@@ -267,16 +272,16 @@ def _split_expression(family: Family, shapes: frozenset[Shape]) -> re.Pattern[by
     d = _DIGIT if any(s.wide_digits for s in shapes) else r"\d"
     m = f"{_MARK}*" if any(s.marks for s in shapes) else ""
     if family.date == "dm":
-        date = rf"{d}{{1,2}}\.? {_MONTH}(?:,? {d}{{4}})?"
+        date = rf"{d}{{1,2}}+\.? {_MONTH}(?:,? {d}{{4}})?"
     elif family.date == "md":
-        date = rf"{_MONTH} {d}{{1,2}}(?:, {d}{{4}})?"
+        date = rf"{_MONTH} {d}{{1,2}}+(?:, {d}{{4}})?"
     else:
         sep = re.escape(family.date)
         era = f"{_ERA}?" if any(s.era for s in shapes) else ""
-        date = f"{era}{d}{{1,4}}{m}{sep}{m}{d}{{1,2}}{m}{sep}{m}{d}{{1,4}}{seen('dot')}"
+        date = f"{era}{d}{{1,4}}+{m}{sep}{m}{d}{{1,2}}+{m}{sep}{m}{d}{{1,4}}+{seen('dot')}"
         if any(s.buddhist for s in shapes):
             date += "(?: ?BE)?"
-    time = f"{d}{{1,2}}{seen('colon')}{d}{{2}}(?:{seen('colon')}{d}{{2}})?"
+    time = f"{d}{{1,2}}+{seen('colon')}{d}{{2}}(?:{seen('colon')}{d}{{2}})?"
     kinds = {s.marker for s in shapes}
     markers = [_MARKERS[k] for k in _MARKERS if k in kinds]
     if markers:
@@ -287,7 +292,7 @@ def _split_expression(family: Family, shapes: frozenset[Shape]) -> re.Pattern[by
     # The sender is what comes before the line's first colon when a space follows it;
     # a line without that is WhatsApp's own (a system line) and leaves the group
     # empty. (A name with a colon inside, rare, is recovered by the reader.)
-    pattern = f"({opening}{first}{between})({second}{m}{seen('close')})(?:([^\n:]*): )?"
+    pattern = f"({opening}{first}{between})({second}{m}{seen('close')})(?:([^\n:]*+): )?"
     # A line that may be a header starts with a number, or with a month's name in a
     # file whose dates hold one (looking for those in every line costs a sixth of the
     # split): cheap to look for here, the header itself is read from the line's text.
