@@ -143,7 +143,9 @@ def yo_sure_run(tiny_base, tiny_tokenizer, tmp_path_factory):
 
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
+    """A data folder of the test's own, and a config folder (key map, connections) too."""
     monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GPT_IS_YOU_CONFIG", str(tmp_path / "config"))
     return tmp_path / "home"
 
 
@@ -213,3 +215,15 @@ def snap_compare(snap_compare):
         return snap_compare(app, run_before=steady, **options)
 
     return compare
+
+
+def running_job(model: str, pid: int) -> int:
+    """A local job as a running worker leaves it, that worker being process ``pid``."""
+    from gpt_is_you.store import jobs
+    from gpt_is_you.store.models import open_model
+
+    with open_model(model) as db:
+        job_id = jobs.create_job(db, backend="local", base_model="x", settings={})
+        jobs.set_state(db, job_id, jobs.RUNNING)
+        jobs.set_worker(db, job_id, pid)
+    return job_id

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pytest
 
-from conftest import new_model, write_export
+from conftest import new_model, running_job, write_export
 from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import LocalProvider, adapter_folder
@@ -162,14 +162,6 @@ def test_a_killed_then_cancelled_job_resumes_to_the_same_losses_as_one_that_ran_
 _METRICS = ("TRAIN_LOSS", "TRAIN_ACCURACY", "VALID_LOSS", "VALID_ACCURACY")
 
 
-def _running_job(model: str, pid: int) -> int:
-    with open_model(model) as db:
-        job_id = jobs.create_job(db, backend="local", base_model="x", settings={})
-        jobs.set_state(db, job_id, jobs.RUNNING)
-        jobs.set_worker(db, job_id, pid)
-    return job_id
-
-
 def test_a_job_whose_worker_is_gone_reads_as_interrupted(home, export):
     new_model("sam", export)
     ended = subprocess.run([sys.executable, "-c", "pass"], check=True)
@@ -177,7 +169,7 @@ def test_a_job_whose_worker_is_gone_reads_as_interrupted(home, export):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     assert not jobs.pid_alive(dead.pid)
-    job_id = _running_job("sam", dead.pid)
+    job_id = running_job("sam", dead.pid)
 
     job = _job("sam", job_id)
     assert job.state == jobs.INTERRUPTED
@@ -191,10 +183,10 @@ def test_a_job_whose_worker_is_gone_reads_as_interrupted(home, export):
 
 def test_a_live_worker_with_a_stale_heartbeat_reads_as_interrupted(home, export):
     new_model("sam", export)
-    fresh = _running_job("sam", os.getpid())
+    fresh = running_job("sam", os.getpid())
     assert _job("sam", fresh).state == jobs.RUNNING  # alive and beating: running
 
-    stale = _running_job("sam", os.getpid())
+    stale = running_job("sam", os.getpid())
     old = datetime.now() - jobs.STALE_AFTER - jobs.STALE_AFTER / 6
     with open_model("sam") as db:
         db.execute(
@@ -220,7 +212,7 @@ def test_a_remote_job_is_not_judged_by_a_local_pid(home, export):
 def test_start_refuses_while_a_job_is_running_and_a_missing_base_at_once(home, export, tiny_base):
     new_model("sam", export)
     provider = LocalProvider()
-    _running_job("sam", os.getpid())
+    running_job("sam", os.getpid())
     with pytest.raises(ProviderError, match="training already"):
         provider.start("sam", _settings(tiny_base))
     with pytest.raises(ProviderError, match="no GGUF file"):

@@ -19,13 +19,6 @@ from gpt_is_you.tui.widgets.dialogs import ErrorDialog, TextPrompt
 FIXTURE = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("GPT_IS_YOU_CONFIG", str(tmp_path / "config"))
-    return tmp_path / "home"
-
-
 def _new(name: str, export: Path = FIXTURE) -> int:
     return main(["new", name, "--from", str(export), "--persona", "Bruno Keller", "--yes"])
 

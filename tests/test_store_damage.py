@@ -23,13 +23,6 @@ from pilot_helpers import until
 FIXTURE = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("GPT_IS_YOU_CONFIG", str(tmp_path / "config"))
-    return tmp_path / "home"
-
-
 def _new(name: str) -> Path:
     assert main(["new", name, "--from", str(FIXTURE), "--persona", "Bruno Keller", "--yes"]) == 0
     return _folder(name)

@@ -24,12 +24,6 @@ FIXTURE = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.t
 PERSONA = "Bruno Keller"
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
 def _new(name: str) -> int:
     return main(["new", name, "--from", str(FIXTURE), "--persona", PERSONA, "--yes"])
 

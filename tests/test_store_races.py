@@ -16,7 +16,7 @@ import pytest
 
 import gpt_is_you.providers.base
 import gpt_is_you.providers.local
-from conftest import new_model, write_export
+from conftest import new_model, running_job, write_export
 from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import LocalProvider
@@ -36,14 +36,6 @@ def _dead_pid() -> int:
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
     return ended.pid
-
-
-def _running_job(model: str, pid: int) -> int:
-    with open_model(model) as db:
-        job_id = jobs.create_job(db, backend="local", base_model="x", settings={})
-        jobs.set_state(db, job_id, jobs.RUNNING)
-        jobs.set_worker(db, job_id, pid)
-    return job_id
 
 
 def _state(model: str, job_id: int) -> str:
@@ -97,8 +89,8 @@ def test_two_trains_started_together_make_one_job(home, export, tiny_base, monke
 
 def test_a_dead_worker_is_noticed_wherever_its_job_is_in_the_list(home, export, capsys):
     new_model("sam", export)
-    older = _running_job("sam", _dead_pid())
-    latest = _running_job("sam", os.getpid())  # alive: this process plays its worker
+    older = running_job("sam", _dead_pid())
+    latest = running_job("sam", os.getpid())  # alive: this process plays its worker
 
     assert main(["status", "sam"]) == 0
     assert "running (job" in capsys.readouterr().out
@@ -112,7 +104,7 @@ def test_cancel_reaches_every_active_job(home, export, reap_workers):
         subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"]) for _ in range(2)
     ]
     reap_workers.update(w.pid for w in workers)
-    ids = [_running_job("sam", w.pid) for w in workers]
+    ids = [running_job("sam", w.pid) for w in workers]
 
     LocalProvider().cancel("sam")
     for worker in workers:
