@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from textual.app import App
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Input
 
@@ -19,6 +20,7 @@ from gpt_is_you.cli import main
 from gpt_is_you.store.models import list_models, model_folder, open_model
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog, TextPrompt
+from pilot_helpers import until
 
 SIZE = (100, 30)
 EXPORT = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
@@ -230,6 +232,47 @@ def test_f1_toggles_help(home: Path) -> None:
             assert not app.screen.query("HelpPanel")
 
     run(scenario)
+
+
+@pytest.mark.parametrize(
+    "dialog",
+    [
+        lambda: ConfirmDialog("Delete?", "It goes.", danger=True),
+        lambda: ErrorDialog("Oops", "It broke."),
+    ],
+    ids=["confirm", "error"],
+)
+def test_a_dialog_shown_as_the_app_quits_is_no_error(dialog) -> None:
+    """A dialog pushed as the app quits (a job ended just then) is mounted without its
+    buttons: focusing one on mount failed every time, and a test ending there with it."""
+
+    class Quitting(App):
+        def on_mount(self) -> None:
+            self.push_screen(dialog())
+            self.exit()
+
+    async def scenario() -> None:
+        async with Quitting().run_test():
+            pass
+
+    asyncio.run(scenario())
+
+
+def test_the_safe_answer_of_a_dialog_has_the_focus(home: Path) -> None:
+    async def scenario() -> None:
+        async with App().run_test() as pilot:
+            for dialog, focused in (
+                (ConfirmDialog("Delete?", "It goes.", danger=True), "cancel"),
+                (ConfirmDialog("Go on?", "Fine."), "confirm"),
+                (ErrorDialog("Oops", "It broke."), "close"),
+            ):
+                pilot.app.push_screen(dialog)
+                await until(pilot, lambda d=dialog: pilot.app.focused and d.is_current)
+                assert pilot.app.focused.id == focused
+                dialog.dismiss()
+                await pilot.pause()
+
+    asyncio.run(scenario())
 
 
 def test_empty_state_snapshot(home: Path, snap_compare) -> None:

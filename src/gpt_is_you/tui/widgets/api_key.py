@@ -55,6 +55,8 @@ class ApiKey:
 class ApiKeyDialog(FormDialog[ApiKey | None]):
     """Asks for the key of ``backend``; dismisses with an ApiKey, or None when cancelled."""
 
+    AUTO_FOCUS = "#api-key"
+
     def __init__(self, backend: str, *, keyring: bool, config_file: str) -> None:
         super().__init__()
         self.backend = backend
@@ -108,9 +110,6 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
                 )
             yield Static("", id="api-key-problem", classes="dialog-body")
             yield from self.buttons("Save")
-
-    def on_mount(self) -> None:
-        self.query_one("#api-key", Input).focus()
 
     def _finish(self) -> None:
         from gpt_is_you.providers.openai.connection import url_problem

@@ -51,6 +51,10 @@ class ConfirmDialog(ModalScreen[bool]):
         # The focus on Cancel: for answers that cannot be taken back (deleting, sending
         # data away), so that a second Enter does nothing.
         self._careful = careful or danger
+        # The safe answer has the focus: Enter on a dialog that deletes deletes nothing.
+        # (Focused as the screen shows, not on mount: a dialog pushed as the app quits is
+        # mounted without its buttons.)
+        self.AUTO_FOCUS = "#cancel" if self._careful else "#confirm"
         self._check = check
         # Kept as it changes: the caller reads it once the dialog is gone.
         self.checked = check is not None
@@ -67,10 +71,6 @@ class ConfirmDialog(ModalScreen[bool]):
                     self._confirm, id="confirm", variant="error" if self._danger else "primary"
                 )
 
-    def on_mount(self) -> None:
-        # The safe answer has the focus: Enter on a dialog that deletes deletes nothing.
-        self.query_one("#cancel" if self._careful else "#confirm", Button).focus()
-
     @on(Checkbox.Changed, "#confirm-check")
     def _checked(self, event: Checkbox.Changed) -> None:
         self.checked = event.value
@@ -86,6 +86,7 @@ class ErrorDialog(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", id="dialog.close"),
     ]
+    AUTO_FOCUS = "#close"
 
     def __init__(self, title: str, message: str) -> None:
         super().__init__(classes="dialog error-dialog")
@@ -98,9 +99,6 @@ class ErrorDialog(ModalScreen[None]):
             yield Static(self._message, classes="dialog-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="close", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
 
     @on(Button.Pressed)
     def _close(self) -> None:
