@@ -25,7 +25,7 @@ NAME = "sample"
 
 def main() -> None:
     os.environ["GPT_IS_YOU_HOME"] = str(HOME)
-    from gpt_is_you.cli_eval import describe
+    from gpt_is_you.cli.evaluate import describe
     from gpt_is_you.evaluation.report import evaluate
     from gpt_is_you.evaluation.settings import EvalSettings
     from gpt_is_you.store.conversations import chat_job

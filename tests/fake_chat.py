@@ -7,8 +7,8 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 
-from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.providers.settings import Sampling, TrainSettings
+from gpt_is_you.providers.base import Provider
+from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store.jobs import SUCCEEDED, Job
 
 # Pieces as a tokenizer would cut them: a word with the space or newline before it.
@@ -19,7 +19,7 @@ def pieces(reply: str) -> list[str]:
     return _PIECES.findall(reply)
 
 
-class ScriptedChat:
+class ScriptedChat(Provider):
     """A Provider whose replies are ``replies``, in turn; ``delay`` seconds before each
     piece (1/30 is 30 tokens per second). With ``hold_after``, every reply waits after
     that many pieces until the test sets ``release``."""
@@ -40,7 +40,13 @@ class ScriptedChat:
         self.calls: list[tuple[str, list[dict[str, object]], Sampling]] = []
 
     def chat(
-        self, model: str, messages: Sequence[dict[str, object]], sampling: Sampling
+        self,
+        model: str,
+        messages: Sequence[dict[str, object]],
+        sampling: Sampling,
+        *,
+        notice=None,
+        remote_model=None,
     ) -> Iterator[str]:
         self.calls.append((model, list(messages), sampling))
         return self._stream(self.replies[(len(self.calls) - 1) % len(self.replies)])
@@ -70,12 +76,3 @@ class ScriptedChat:
             pid=None,
             remote_id=None,
         )
-
-    def start(self, model: str, settings: TrainSettings) -> Job:
-        raise ProviderError("the scripted chat does not train")
-
-    def resume(self, model: str) -> Job:
-        raise ProviderError("the scripted chat does not train")
-
-    def cancel(self, model: str) -> Job:
-        raise ProviderError("the scripted chat does not train")

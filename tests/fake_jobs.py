@@ -10,12 +10,11 @@ that times on screen are the same at every run.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
-from gpt_is_you.providers.base import request_cancel
+from gpt_is_you.providers.base import Provider, request_cancel
 from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.providers.settings import Sampling, TrainSettings
+from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import open_model
@@ -41,7 +40,7 @@ def use_clock(monkeypatch, clock: FakeClock) -> None:
     monkeypatch.setattr(jobs, "STALE_AFTER", timedelta.max)
 
 
-class FakeTrainer:
+class FakeTrainer(Provider):
     """Start, resume, cancel and status over the store, as a backend does; no training."""
 
     name = "local"
@@ -88,15 +87,6 @@ class FakeTrainer:
             jobs.set_state(db, job.id, jobs.CANCELLED)
             self.cancelled.append(model)
             return jobs.read_job(db, job.id)
-
-    def status(self, model: str) -> Job | None:
-        with open_model(model) as db:
-            return jobs.read_job(db)
-
-    def chat(
-        self, model: str, messages: Sequence[dict[str, object]], sampling: Sampling
-    ) -> Iterator[str]:
-        raise NotImplementedError("FakeTrainer trains; fake chats live with the chat tests")
 
     # What the test does to the job ----------------------------------------------------
 

@@ -255,7 +255,7 @@ def test_a_reply_stopped_while_the_model_loads_keeps_its_place(trained):
 
 def test_a_failing_backend_says_why_and_the_chat_goes_on(trained):
     class Failing(ScriptedChat):
-        def chat(self, model, messages, sampling):
+        def chat(self, model, messages, sampling, **options):
             raise ProviderError("the base model is missing; train again")
 
     app = ChatApp(Failing())

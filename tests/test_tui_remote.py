@@ -24,9 +24,9 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static
 
 from fake_openai import FakeOpenAI
-from gpt_is_you import cli_train
+from gpt_is_you.cli import train as cli_train
 from gpt_is_you.cli import main
-from gpt_is_you.providers.openai import OpenAIProvider, remote_leftovers
+from gpt_is_you.providers.openai import OpenAIProvider
 from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import conversations, jobs
 from gpt_is_you.store.models import list_models, open_model
@@ -192,13 +192,13 @@ def test_training_on_openai_asks_the_key_confirms_the_upload_and_cleans_up(serve
         assert uploaded and all(file_id in body(pilot) for file_id in uploaded[:2])
         await pilot.press("tab", "enter")  # "Delete them" (Cancel has the focus)
         await until(pilot, lambda: not fine_tune_files(server))
-        await until(pilot, lambda: not remote_leftovers(MODEL)["openai"].files)
+        await until(pilot, lambda: not OpenAIProvider("openai").leftovers(MODEL).files)
 
     run(GptIsYouApp(), scenario)
     job = latest_job()
     assert job.backend == "openai" and job.settings["epochs"] == 3
     assert server.jobs[job.remote_id]["hyperparameters"]["n_epochs"] == 3
-    assert remote_leftovers(MODEL)["openai"].models  # the fine-tuned model stays
+    assert OpenAIProvider("openai").leftovers(MODEL).models  # the fine-tuned model stays
     # The key went nowhere but the environment.
     for path in Path(os.environ["GPT_IS_YOU_HOME"]).rglob("*"):
         if path.is_file():
@@ -330,7 +330,7 @@ def test_an_interrupted_remote_job_is_watched_again_with_r_then_a_new_run(server
 
 
 def test_deleting_a_model_deletes_what_it_left_at_openai(trained, server):
-    fine_tuned = remote_leftovers(MODEL)["openai"].models[0]
+    fine_tuned = OpenAIProvider("openai").leftovers(MODEL).models[0]
 
     async def scenario(pilot) -> None:
         await pilot.press("delete")
@@ -357,7 +357,7 @@ def test_a_failed_remote_delete_is_a_dialog_and_keeps_the_model(trained, server)
 
     run(GptIsYouApp(), scenario)
     assert [m.name for m in list_models()] == [MODEL]
-    assert remote_leftovers(MODEL)["openai"].models
+    assert OpenAIProvider("openai").leftovers(MODEL).models
 
 
 class ChatApp(GptIsYouApp):
@@ -402,7 +402,7 @@ def last_stored() -> tuple[str, bool]:
 def test_the_fine_tuned_model_replies_after_it_has_loaded(trained, server):
     server.replies = ["yo\nsure thing"]
     server.model_not_found_times = 2  # a model minutes old is not served yet
-    fine_tuned = remote_leftovers(MODEL)["openai"].models[0]
+    fine_tuned = OpenAIProvider("openai").leftovers(MODEL).models[0]
 
     async def scenario(pilot) -> None:
         app = pilot.app

@@ -7,10 +7,9 @@ import argparse
 import json
 import sys
 
-from gpt_is_you.cli_train import number
+from gpt_is_you.cli.common import PROG, number
 from gpt_is_you.evaluation.settings import EvalSettings
 
-PROG = "gpt-is-you"
 SHOWN_SAMPLES = 3
 
 

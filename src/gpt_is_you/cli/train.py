@@ -1,5 +1,4 @@
-"""The command line's training and chat commands: ``train``, ``status``, ``chat``, and
-``connect`` for the remote backends' settings and keys."""
+"""The command line's ``train`` (local or remote, with the upload confirmed) and ``status``."""
 
 from __future__ import annotations
 
@@ -7,34 +6,19 @@ import argparse
 import json
 import sys
 import time
-from datetime import datetime
 
+from gpt_is_you import providers
+from gpt_is_you.cli.common import PROG, confirm, number
 from gpt_is_you.dataset.errors import SettingsError
-from gpt_is_you.limits import Limit
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import (
     PRECISIONS,
     REMOTE_BASES,
     RemoteSettings,
-    Sampling,
     TrainSettings,
 )
 
-PROG = "gpt-is-you"
 POLL_SECONDS = 1.0
-
-
-def number(limit: Limit):
-    """An option's ``type``: the number typed, checked against the setting's range, so
-    that a bad one is refused as the arguments are read, before anything loads."""
-
-    def read(text: str) -> int | float:
-        try:
-            return limit.read(text)
-        except ValueError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-
-    return read
 
 
 def add_commands(commands) -> None:
@@ -48,7 +32,7 @@ def add_commands(commands) -> None:
     train.add_argument("name", metavar="NAME")
     train.add_argument(
         "--backend",
-        choices=("local", "openai", "azure"),
+        choices=providers.names(),
         default="local",
         help="local (this machine, private), openai (OpenAI or an OpenAI-compatible server at "
         "OPENAI_BASE_URL) or azure (Azure OpenAI); the remote ones upload the examples after "
@@ -136,73 +120,6 @@ def add_commands(commands) -> None:
     status.add_argument("--json", action="store_true", help="print the job as JSON")
     status.set_defaults(run=_status)
 
-    chat = commands.add_parser(
-        "chat",
-        help="talk to a trained model",
-        description="Chat with the trained model in the terminal (Ctrl-C stops a reply, "
-        "Ctrl-D or /quit leaves, /new starts over); with -m, print one reply and exit.",
-    )
-    chat.add_argument("name", metavar="NAME")
-    chat.add_argument("-m", "--message", metavar="TEXT", help="send one message, print the reply")
-    sampling, limits = Sampling(), Sampling.LIMITS
-    chat.add_argument(
-        "--temperature",
-        type=number(limits["temperature"]),
-        default=sampling.temperature,
-        help="0 for the likeliest words, up to 2",
-    )
-    chat.add_argument("--top-p", type=number(limits["top_p"]), default=sampling.top_p)
-    chat.add_argument(
-        "--max-tokens", type=number(limits["max_tokens"]), default=sampling.max_tokens, metavar="N"
-    )
-    chat.add_argument("--seed", type=number(limits["seed"]), help="make replies repeatable")
-    chat.add_argument(
-        "--remote-model",
-        metavar="ID",
-        help="talk to this model of a remote backend instead (any model the service or "
-        "server has), with the persona's system prompt",
-    )
-    chat.add_argument(
-        "--backend",
-        choices=("openai", "azure"),
-        default="openai",
-        help="where --remote-model lives (openai: OpenAI or the server at OPENAI_BASE_URL)",
-    )
-    chat.set_defaults(run=_chat)
-
-    connect = commands.add_parser(
-        "connect",
-        help="set up OpenAI, an OpenAI-compatible server, or Azure OpenAI",
-        description="Save where a remote backend is and its API key (asked without echo, or "
-        "read from stdin with --key-stdin), in the system keyring with --keyring or else in "
-        "connections.toml (readable by you only). Environment variables (OPENAI_API_KEY, "
-        "OPENAI_BASE_URL, AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION) "
-        "come first. With no option, show what is set (never the key).",
-    )
-    connect.add_argument("backend", choices=("openai", "azure"))
-    connect.add_argument("--base-url", metavar="URL", help="openai: an OpenAI-compatible server")
-    connect.add_argument("--endpoint", metavar="URL", help="azure: the resource's endpoint")
-    connect.add_argument("--api-version", metavar="V", help="azure: the API version")
-    connect.add_argument("--key-stdin", action="store_true", help="read the key from stdin")
-    connect.add_argument("--keyring", action="store_true", help="keep the key in the keyring")
-    connect.add_argument("--forget", action="store_true", help="delete the saved key")
-    connect.add_argument(
-        "--delete-files",
-        choices=("always", "ask"),
-        help="after a job: delete its uploaded files always, or ask (the default)",
-    )
-    connect.set_defaults(run=_connect)
-
-
-def _provider(backend: str = "local"):
-    if backend == "local":
-        from gpt_is_you.providers.local import LocalProvider
-
-        return LocalProvider()
-    from gpt_is_you.providers.openai import OpenAIProvider
-
-    return OpenAIProvider(backend)
-
 
 def _latest_backend(name: str) -> str:
     from gpt_is_you.store import jobs
@@ -214,48 +131,25 @@ def _latest_backend(name: str) -> str:
 
 
 def _train(args: argparse.Namespace) -> int:
-    if args.cancel or args.resume:
-        provider = _provider(_latest_backend(args.name))
-    else:
-        provider = _provider(args.backend)
+    provider = providers.get(
+        _latest_backend(args.name) if args.cancel or args.resume else args.backend
+    )
     if args.cancel:
         job = provider.cancel(args.name)
         print(f"asked job {job.id} of {args.name} to stop; it stops after the current step")
         return 0
     if args.resume:
         job = provider.resume(args.name)
-    elif provider.name == "local":
-        settings = TrainSettings.chosen(
-            base=args.base or TrainSettings.base,
-            epochs=TrainSettings.epochs if args.epochs is None else args.epochs,
-            max_steps=args.max_steps,
-            lr=args.lr,
-            lora_rank=args.lora_rank,
-            max_seq_len=args.max_seq_len,
-            seed=args.seed,
-            device=args.device,
-            precision=args.precision,
-        )
-        job = provider.start(args.name, settings)
     else:
-        from gpt_is_you.providers.openai.connection import delete_files_by_default
-
-        settings = RemoteSettings(
-            base=args.base or RemoteSettings.base,
-            epochs=_remote_epochs(args.epochs),
-            batch_size=args.batch_size,
-            lr_multiplier=args.lr_multiplier,
-            seed=args.seed,
-            suffix=args.suffix,
-            delete_files=args.delete_files or delete_files_by_default(provider.name),
-        )
-        _check(settings)
-        print(provider.plan(args.name, settings).describe(), file=sys.stderr)
-        confirmed = confirm("Send it?", args.yes)
-        if confirmed is None:
-            raise ProviderError("uploading the examples needs your confirmation; pass --yes")
-        if not confirmed:
-            return 1
+        settings = _settings(args, provider)
+        plan = provider.plan(args.name, settings)
+        if plan is not None:  # the examples would leave this machine: ask first
+            print(plan.describe(), file=sys.stderr)
+            confirmed = confirm("Send it?", args.yes)
+            if confirmed is None:
+                raise ProviderError("uploading the examples needs your confirmation; pass --yes")
+            if not confirmed:
+                return 1
         job = provider.start(args.name, settings)
     if args.detach:
         print(f"training {args.name} (job {job.id}); `{PROG} status {args.name} --follow` shows it")
@@ -263,7 +157,7 @@ def _train(args: argparse.Namespace) -> int:
     try:
         status = _follow(args.name)
     except KeyboardInterrupt:
-        if provider.name != "local":
+        if provider.remote:
             print(
                 f"\nthe job goes on at {provider.name}; `{PROG} status {args.name} --follow` "
                 f"watches it, `{PROG} train {args.name} --cancel` stops it",
@@ -278,30 +172,45 @@ def _train(args: argparse.Namespace) -> int:
         _follow(args.name, quiet=True)
         print(f"`{PROG} train {args.name} --resume` continues it", file=sys.stderr)
         return 130
-    if provider.name != "local":
-        _offer_cleanup(provider, args.name)
+    _offer_cleanup(provider, args.name)
     return status
+
+
+def _settings(args: argparse.Namespace, provider) -> TrainSettings | RemoteSettings:
+    """The settings of the new run, of the kind the backend takes."""
+    if provider.settings_type is TrainSettings:
+        return TrainSettings.chosen(
+            base=args.base or TrainSettings.base,
+            epochs=TrainSettings.epochs if args.epochs is None else args.epochs,
+            max_steps=args.max_steps,
+            lr=args.lr,
+            lora_rank=args.lora_rank,
+            max_seq_len=args.max_seq_len,
+            seed=args.seed,
+            device=args.device,
+            precision=args.precision,
+        )
+    settings = RemoteSettings(
+        base=args.base or RemoteSettings.base,
+        epochs=_remote_epochs(args.epochs),
+        batch_size=args.batch_size,
+        lr_multiplier=args.lr_multiplier,
+        seed=args.seed,
+        suffix=args.suffix,
+        delete_files=args.delete_files or provider.delete_files_by_default(),
+    )
+    _check(settings)
+    return settings
 
 
 def _offer_cleanup(provider, name: str) -> None:
     """After a remote job, offer to delete the files it uploaded (when still there)."""
-    from gpt_is_you.providers.openai import remote_leftovers
-
-    left = remote_leftovers(name).get(provider.name)
-    if not left or not left.files or not sys.stdin.isatty():
+    left = provider.leftovers(name)
+    if not left.files or not sys.stdin.isatty():
         return
     if confirm(f"Delete the {len(left.files)} uploaded files at {provider.name} now?", False):
         deleted = provider.delete_remote(name, files_only=True)
         print(f"deleted {', '.join(deleted)}")
-
-
-def confirm(question: str, yes: bool) -> bool | None:
-    """True when confirmed; None when there is no terminal to ask and no --yes."""
-    if yes:
-        return True
-    if not sys.stdin.isatty():
-        return None
-    return input(f"{question} [y/N] ").strip().casefold() in ("y", "yes")
 
 
 def _remote_epochs(epochs: float | None) -> int | None:
@@ -393,9 +302,7 @@ def _progress_line(job, metrics: dict[str, list[tuple[int, float]]]) -> str:
 
 def _watch(name: str) -> None:
     """A remote job whose watcher died (the machine restarted) gets a new one."""
-    backend = _latest_backend(name)
-    if backend != "local":
-        _provider(backend).status(name)
+    providers.get(_latest_backend(name)).watch(name)
 
 
 def _follow(name: str, quiet: bool = False) -> int:
@@ -447,149 +354,3 @@ def _follow(name: str, quiet: bool = False) -> int:
         return 0
     print(_headline(name, job), file=sys.stderr)
     return 1
-
-
-def _chat(args: argparse.Namespace) -> int:
-    from gpt_is_you.store import conversations
-    from gpt_is_you.store.models import open_model
-
-    sampling = Sampling(
-        temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed
-    )
-    with open_model(args.name) as db:
-        persona = conversations.read_persona(db)
-        job = conversations.chat_job(db)
-    if args.remote_model:
-        model = _provider(args.backend).chat_model(args.name, args.remote_model, notice=_notice)
-        job_id = None
-    else:
-        if job is None:
-            raise ProviderError(
-                f"{args.name} is not trained yet: run `{PROG} train {args.name}`, or talk to "
-                "any remote model with --remote-model"
-            )
-        provider = _provider(job.backend)
-        if job.backend == "local":
-            model = provider.chat_model(args.name)
-        else:
-            model = provider.chat_model(args.name, notice=_notice)
-        job_id = job.id
-    with open_model(args.name) as db:
-        if args.message is not None:
-            return _one_reply(db, persona, model, job_id, args.message, sampling)
-        return _chat_loop(db, args.name, persona, model, job_id, sampling)
-
-
-def _reply(model, messages, sampling: Sampling, echo) -> tuple[str, str | None]:
-    """The reply as far as it came, and why it stopped early (None when it did not)."""
-    from gpt_is_you.providers.openai.chat import ReplyCut
-
-    pieces: list[str] = []
-    try:
-        for piece in model.stream(messages, sampling):
-            pieces.append(piece)
-            echo(piece)
-    except KeyboardInterrupt:
-        return "".join(pieces), "stopped"
-    except ReplyCut as e:
-        return "".join(pieces), str(e)
-    return "".join(pieces), None
-
-
-def _notice(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _one_reply(db, persona, model, job_id, text: str, sampling: Sampling) -> int:
-    from gpt_is_you.store import conversations
-    from gpt_is_you.store.conversations import bubbles
-
-    reply, cut = _reply(model, _history(persona, [], text), sampling, lambda piece: None)
-    conversation = conversations.start(db, text, job_id)
-    conversations.add(db, conversation, "user", text)
-    conversations.add(db, conversation, "assistant", reply, stopped=cut is not None)
-    if not bubbles(reply) and cut is None:  # a barely trained model can end its turn at once
-        print("(the model wrote nothing; ask again)", file=sys.stderr)
-    print("\n".join(bubbles(reply)))
-    if cut is not None:
-        print(f"{PROG}: {cut}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _history(persona, lines, text: str):
-    from gpt_is_you.store import conversations
-    from gpt_is_you.store.conversations import ChatLine
-
-    now = datetime.now().isoformat(timespec="seconds")
-    return conversations.chat_messages(persona, [*lines, ChatLine("user", text, now)])
-
-
-def _chat_loop(db, name: str, persona, model, job_id: int | None, sampling: Sampling) -> int:
-    from gpt_is_you.store import conversations
-
-    print(f"Chatting with a model of {persona.name} ({name}). It is a model, not the person.")
-    print("Ctrl-C stops a reply; /new starts over; Ctrl-D or /quit leaves.")
-    conversation = None
-    history: list = []
-    while True:
-        try:
-            text = input("you> ").strip()
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return 0
-        if text in ("/quit", "/exit"):
-            return 0
-        if text == "/new":
-            conversation, history = None, []
-            continue
-        if not text:
-            continue
-        if conversation is None:
-            conversation = conversations.start(db, text, job_id)
-        conversations.add(db, conversation, "user", text)
-        print(f"{persona.name} (model)> ", end="", flush=True)
-        reply, cut = _reply(
-            model,
-            _history(persona, history, text),
-            sampling,
-            lambda piece: print(piece.replace("\n", "\n  "), end="", flush=True),
-        )
-        print(" [stopped]" if cut == "stopped" else "")
-        if cut not in (None, "stopped"):
-            print(f"  ({cut})")
-        conversations.add(db, conversation, "assistant", reply, stopped=cut is not None)
-        history = conversations.lines(db, conversation)
-
-
-def _connect(args: argparse.Namespace) -> int:
-    from gpt_is_you.providers.openai import connection as connections
-
-    if args.forget:
-        connections.forget_key(args.backend)
-        print(f"forgot the saved {args.backend} key")
-        return 0
-    settings = {
-        "base_url": args.base_url,
-        "endpoint": args.endpoint,
-        "api_version": args.api_version,
-        "delete_files": args.delete_files,
-    }
-    key = None
-    if args.key_stdin:
-        key = sys.stdin.readline().strip()
-    elif sys.stdin.isatty() and (args.keyring or not any(settings.values())):
-        import getpass
-
-        key = getpass.getpass(f"{args.backend} API key (not shown; Enter keeps the saved one): ")
-    if key or any(settings.values()):
-        where = connections.save(
-            args.backend, key=key or None, use_keyring=args.keyring, **settings
-        )
-        if key:
-            print(f"saved the key in {where}")
-    conn = connections.connection(args.backend)
-    after = "always" if connections.delete_files_by_default(args.backend) else "ask"
-    print(f"{args.backend}: {conn.service} ({conn.shown_url}), key from {conn.key_source}")
-    print(f"uploaded files after a job: {after} (--delete-files always|ask)")
-    return 0

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from gpt_is_you import providers
 from gpt_is_you.evaluation.memorisation import Memorisation, verbatim
 from gpt_is_you.evaluation.prompts import HeldOut, held_out
 from gpt_is_you.evaluation.settings import EvalSettings
@@ -27,7 +28,7 @@ from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.conversations import chat_job
 from gpt_is_you.store.jobs import Job
-from gpt_is_you.store.models import iter_examples, model_folder, open_model
+from gpt_is_you.store.models import iter_examples, open_model
 
 Progress = Callable[[int, int], None]  # replies done, replies to write
 SHOWN_CONTEXT = 4  # lines of conversation shown before each sample
@@ -118,7 +119,7 @@ def evaluate(
             f"{name} has no held-out conversations to evaluate on: build it again with a "
             "validation share above 0 (`duplicate`, or `new --validation-share`)"
         )
-    base_chat, tuned_chat = _chats(name, job)
+    base_chat, tuned_chat = providers.get(job.backend).eval_chats(name, job)
     base_replies, tuned_replies = _replies(material, base_chat, tuned_chat, settings, progress)
     report = build(
         name,
@@ -171,24 +172,6 @@ def build(
         base_memorised=verbatim(base_replies, material.training_turns),
         seconds=seconds,
     )
-
-
-def _chats(name: str, job: Job):
-    """The base and the tuned model of ``job``, each able to ``stream`` a reply."""
-    if job.backend == "local":
-        from gpt_is_you.providers.local import adapter_folder
-        from gpt_is_you.providers.local.generate import LocalChat
-
-        context = int(job.settings.get("max_seq_len", 1024))
-        base = LocalChat(job.base_model, None, context=context)
-        tuned = LocalChat(
-            job.base_model, adapter_folder(model_folder(name), job.id), context=context
-        )
-        return base, tuned
-    from gpt_is_you.providers.openai import OpenAIProvider
-
-    provider = OpenAIProvider(job.backend)
-    return provider.chat_model(name, job.base_model), provider.chat_model(name)
 
 
 def _replies(

@@ -1,46 +1,176 @@
 """What every backend offers: fine-tuning jobs for a model, and streamed chat replies.
 
 Job state, metrics and events live in the model's store (``store/jobs.py``), written by
-whoever runs the job; a provider starts, resumes and cancels jobs and writes replies.
+whoever runs the job; a backend starts, resumes and cancels jobs and writes replies.
+``Provider`` is the whole protocol, with what a backend that has nothing of a kind to do
+does by default (a local backend uploads nothing, keeps nothing at a service, needs no
+key, has no job to watch), so that callers never ask which backend they talk to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.process import spawn
-from gpt_is_you.providers.settings import Sampling, TrainSettings
-from gpt_is_you.store import jobs
+from gpt_is_you.providers.settings import RemoteSettings, Sampling, TrainSettings
+from gpt_is_you.store import jobs, remote
+from gpt_is_you.store.browse import has_examples
 from gpt_is_you.store.jobs import Job
+from gpt_is_you.store.models import open_model
+
+if TYPE_CHECKING:
+    from gpt_is_you.dataset.cost import CostEstimate
+
+# Told while a reply waits (a remote model still loading): one line for the user.
+Notice = Callable[[str], None]
+
+# What ``resume`` does with a job: go on from its last checkpoint, watch a remote job
+# again (its watcher died), or send a job the service never had once more.
+CHECKPOINT = "checkpoint"
+WATCH = "watch"
+SEND_AGAIN = "send again"
 
 
-class Provider(Protocol):
-    name: str
-
-    def start(self, model: str, settings: TrainSettings) -> Job:
-        """Start a fine-tuning job for ``model`` and return it (it runs on its own)."""
+class ChatModel(Protocol):
+    def stream(self, messages: Sequence[dict[str, object]], sampling: Sampling) -> Iterator[str]:
+        """The persona's reply to ``messages`` (OpenAI chat format), as pieces of text."""
         ...
+
+
+@dataclass(frozen=True)
+class UploadPlan:
+    """What a job would send to a service: the user confirms this first."""
+
+    service: str
+    base: str
+    train_examples: int
+    valid_examples: int
+    tokens: int  # of the examples, train and validation
+    redacted: bool
+    cost: CostEstimate | None  # None when no price is known for the base
+
+    def describe(self) -> str:
+        cost = (
+            f"about ${self.cost.cost_usd:,.2f} for {self.cost.epochs} epochs "
+            f"({self.cost.billed_tokens:,} billed tokens)"
+            if self.cost
+            else "cost unknown for this model"
+        )
+        redaction = (
+            "redacted" if self.redacted else "NOT redacted: names, numbers, emails as written"
+        )
+        return (
+            f"Upload {self.train_examples:,} training and {self.valid_examples:,} validation "
+            f"examples ({self.tokens:,} tokens, {redaction}) to {self.service} and fine-tune "
+            f"{self.base}: {cost}."
+        )
+
+
+class Provider:
+    """A backend, named as the registry names it (``providers.get``)."""
+
+    name: str = ""
+
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None:
+            self.name = name
+
+    @property
+    def remote(self) -> bool:
+        """The examples leave this machine: an upload the user confirms, a job that goes
+        on at the service without us."""
+        from gpt_is_you import providers
+
+        return providers.backend(self.name).remote
+
+    @property
+    def settings_type(self) -> type[TrainSettings] | type[RemoteSettings]:
+        """The settings a new run of this backend takes."""
+        return RemoteSettings if self.remote else TrainSettings
+
+    # Jobs -----------------------------------------------------------------------------
+
+    def start(self, model: str, settings) -> Job:
+        """Start a fine-tuning job for ``model`` and return it (it runs on its own); a
+        remote backend's caller has had the user confirm ``plan()`` first."""
+        raise ProviderError(f"{self.name} does not train models")
 
     def resume(self, model: str) -> Job:
-        """Continue the model's interrupted or cancelled job from its last checkpoint."""
-        ...
+        """Continue the model's job as ``resume_kind`` says."""
+        raise ProviderError(f"{self.name} does not train models")
 
     def cancel(self, model: str) -> Job:
         """Ask the model's running jobs to stop; the latest of them."""
-        ...
+        raise ProviderError(f"{self.name} does not train models")
 
     def status(self, model: str) -> Job | None:
         """The model's latest job as the store has it (None if it never trained)."""
-        ...
+        with open_model(model) as db:
+            return jobs.read_job(db)
+
+    def watch(self, model: str) -> bool:
+        """Keep the model's active job watched: a remote job whose watcher died (the
+        machine restarted) gets a new one. True when one was started."""
+        return False
+
+    def resume_kind(self, job: Job) -> str | None:
+        """What ``resume`` would do with ``job`` (``CHECKPOINT``, ``WATCH``,
+        ``SEND_AGAIN``), or None when it cannot be resumed."""
+        return CHECKPOINT if job.state in jobs.RESUMABLE else None
+
+    # Before and after a remote job ----------------------------------------------------
+
+    def needs_key(self) -> bool:
+        """Whether the user must give an API key before a job can start."""
+        return False
+
+    def plan(self, model: str, settings) -> UploadPlan | None:
+        """What a job would send away, for the user to confirm; None: nothing leaves."""
+        return None
+
+    def delete_files_by_default(self) -> bool:
+        """Whether a job's uploaded files go once it ends, unless asked otherwise."""
+        return False
+
+    def leftovers(self, model: str) -> remote.Leftovers:
+        """What the model still has at this backend's service (from the store)."""
+        with open_model(model) as db:
+            return remote.leftovers(db).get(self.name, remote.Leftovers((), ()))
+
+    def delete_remote(self, model: str, *, files_only: bool = False) -> list[str]:
+        """Delete the model's uploaded files (and its fine-tuned models unless
+        ``files_only``) at the service; the ids deleted."""
+        return []
+
+    # Chat -----------------------------------------------------------------------------
+
+    def chat_model(
+        self, model: str, remote_model: str | None = None, notice: Notice | None = None
+    ) -> ChatModel:
+        """The model's trained model, ready to ``stream`` (loaded once, then kept), or
+        ``remote_model``, any model the service has."""
+        raise ProviderError(f"{self.name} has no models to talk to")
 
     def chat(
-        self, model: str, messages: Sequence[dict[str, object]], sampling: Sampling
+        self,
+        model: str,
+        messages: Sequence[dict[str, object]],
+        sampling: Sampling,
+        *,
+        notice: Notice | None = None,
+        remote_model: str | None = None,
     ) -> Iterator[str]:
-        """The persona's reply to ``messages`` (OpenAI chat format), as pieces of text."""
-        ...
+        """The persona's reply to ``messages`` (OpenAI chat format), as pieces of text;
+        ``notice`` is told, from the caller's thread, while the model loads."""
+        return self.chat_model(model, remote_model, notice).stream(messages, sampling)
+
+    def eval_chats(self, model: str, job: Job) -> tuple[ChatModel, ChatModel]:
+        """The pair an evaluation compares: ``job``'s base model, and the tuned one."""
+        raise ProviderError(f"{self.name} cannot evaluate its models")
 
 
 def refuse_if_running(db, model: str) -> None:
@@ -62,7 +192,7 @@ def begin_job(
     one transaction: of two starts at once, the second waits, then sees the first's job."""
     with jobs.transaction(db):
         refuse_if_running(db, model)
-        if not db.execute("SELECT 1 FROM examples WHERE NOT excluded LIMIT 1").fetchone():
+        if not has_examples(db):
             raise ProviderError(f"{model} has no examples to train on")
         job_id = jobs.create_job(db, backend=backend, base_model=base_model, settings=settings)
         spawn(db, folder, job_id, module)

@@ -1,7 +1,12 @@
-"""The error every provider raises for something the user can fix (shown as one line)."""
+"""The errors any backend raises for something the user can fix (shown as one line)."""
 
 from __future__ import annotations
 
 
 class ProviderError(Exception):
     """A training or chat problem the user can act on; its text says what to do."""
+
+
+class ReplyCut(ProviderError):
+    """The reply stopped before its end (the connection broke, or the server ended the
+    stream without saying the reply was finished); what came was yielded already."""

@@ -340,3 +340,8 @@ def _excerpt(turns: list[tuple[str, ...]], needle: str) -> str:
                 break
     line = " ".join(line.split())
     return line if len(line) <= EXCERPT_CHARS else line[: EXCERPT_CHARS - 1] + "…"
+
+
+def has_examples(db: sqlite3.Connection) -> bool:
+    """Whether any example is left to train on (not all excluded)."""
+    return db.execute("SELECT 1 FROM examples WHERE NOT excluded LIMIT 1").fetchone() is not None

@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from gpt_is_you.store.jobs import now
+from gpt_is_you.words import count
 
 TRAINING_FILE = "training_file"
 VALIDATION_FILE = "validation_file"
@@ -69,3 +70,38 @@ def find(db: sqlite3.Connection, job_id: int, kind: str) -> RemoteObject | None:
     """The job's object of ``kind`` (the latest), deleted or not."""
     found = [o for o in objects(db, job_id=job_id) if o.kind == kind]
     return found[-1] if found else None
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """What a model still has at a service."""
+
+    files: tuple[str, ...]
+    models: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.files or self.models)
+
+    def __str__(self) -> str:
+        parts = []
+        if self.files:
+            parts.append(f"{count(len(self.files), 'uploaded file')} ({', '.join(self.files)})")
+        if self.models:
+            parts.append(
+                f"{count(len(self.models), 'fine-tuned model')} ({', '.join(self.models)})"
+            )
+        return " and ".join(parts)
+
+
+def leftovers(db: sqlite3.Connection) -> dict[str, Leftovers]:
+    """What the model still has at each service, by backend (from the store: no key, no
+    network)."""
+    present = objects(db, present=True)
+    out = {}
+    for backend in dict.fromkeys(o.backend for o in present):
+        mine = [o for o in present if o.backend == backend]
+        out[backend] = Leftovers(
+            tuple(o.remote_id for o in mine if o.is_file),
+            tuple(o.remote_id for o in mine if not o.is_file),
+        )
+    return out

@@ -65,22 +65,12 @@ class GptIsYouApp(App[None]):
     # Backends -------------------------------------------------------------------------
 
     def provider(self, backend: str = "local") -> Provider:
-        """The backend named ``backend``: ``local``, ``openai`` (OpenAI or the server at
-        OPENAI_BASE_URL) or ``azure`` (Azure OpenAI). Each is made when first needed, so
+        """The backend named ``backend`` (``providers.get``), made when first needed, so
         that neither torch nor the openai SDK loads before a screen asks for it."""
         if backend not in self._providers:
-            if backend == "local":
-                from gpt_is_you.providers.local import LocalProvider
+            from gpt_is_you import providers
 
-                self._providers[backend] = LocalProvider()
-            elif backend in ("openai", "azure"):
-                from gpt_is_you.providers.openai import OpenAIProvider
-
-                self._providers[backend] = OpenAIProvider(backend)
-            else:
-                from gpt_is_you.providers.errors import ProviderError
-
-                raise ProviderError(f"unknown backend {backend!r}: local, openai or azure")
+            self._providers[backend] = providers.get(backend)
         return self._providers[backend]
 
     # Screens, imported when opened ----------------------------------------------------

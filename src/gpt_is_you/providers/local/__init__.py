@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from gpt_is_you.providers.base import begin_job, refuse_if_running, request_cancel
+from gpt_is_you.providers.base import (
+    Notice,
+    Provider,
+    begin_job,
+    refuse_if_running,
+    request_cancel,
+)
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import base_model
 from gpt_is_you.providers.process import spawn
-from gpt_is_you.providers.settings import Sampling, TrainSettings
+from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
+from gpt_is_you.store.conversations import chat_job
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import model_folder, open_model
 
 WORKER = "gpt_is_you.providers.local.worker"
 
 
-class LocalProvider:
+class LocalProvider(Provider):
     name = "local"
 
-    def __init__(self) -> None:
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name)
         self._chats: dict[tuple[str, int], object] = {}
 
     def start(self, model: str, settings: TrainSettings) -> Job:
@@ -61,19 +68,14 @@ class LocalProvider:
                 os.kill(job.pid, signal.SIGTERM)
         return active[0]
 
-    def status(self, model: str) -> Job | None:
-        with open_model(model) as db:
-            return jobs.read_job(db)
-
-    def chat(
-        self, model: str, messages: Sequence[dict[str, object]], sampling: Sampling
-    ) -> Iterator[str]:
-        return self.chat_model(model).stream(messages, sampling)
-
-    def chat_model(self, model: str):
+    def chat_model(
+        self, model: str, remote_model: str | None = None, notice: Notice | None = None
+    ):
         """The loaded model of ``model``'s latest finished job (loaded once, then kept)."""
         from gpt_is_you.providers.local.generate import LocalChat
 
+        if remote_model is not None:
+            raise ProviderError(f"{self.name} talks to the models it trained, not {remote_model}")
         folder = model_folder(model)
         with open_model(model) as db:
             job = trained_job(db, model)
@@ -82,19 +84,30 @@ class LocalProvider:
             self._chats[key] = LocalChat(
                 job.base_model,
                 adapter_folder(folder, job.id),
-                context=int(job.settings.get("max_seq_len", 1024)),
+                context=_context(job),
             )
         return self._chats[key]
+
+    def eval_chats(self, model: str, job: Job):
+        from gpt_is_you.providers.local.generate import LocalChat
+
+        base = LocalChat(job.base_model, None, context=_context(job))
+        tuned = LocalChat(
+            job.base_model, adapter_folder(model_folder(model), job.id), context=_context(job)
+        )
+        return base, tuned
+
+
+def _context(job: Job) -> int:
+    return int(job.settings.get("max_seq_len", 1024))
 
 
 def trained_job(db, model: str) -> Job:
     """The latest job that finished training, or a clear error."""
-    row = db.execute(
-        "SELECT id FROM jobs WHERE state = ? ORDER BY id DESC LIMIT 1", (jobs.SUCCEEDED,)
-    ).fetchone()
-    if row is None:
+    job = chat_job(db)
+    if job is None:
         raise ProviderError(f"{model} is not trained yet: run `gpt-is-you train {model}`")
-    return jobs.read_job(db, row[0])
+    return job
 
 
 def adapter_folder(folder: Path, job_id: int) -> Path:

@@ -9,76 +9,47 @@ it, writing to the store. The provider starts watchers, starts another when one 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
-from gpt_is_you.dataset.cost import CostEstimate, estimate
-from gpt_is_you.providers.base import begin_job, refuse_if_running, request_cancel
+from gpt_is_you.dataset.cost import estimate
+from gpt_is_you.providers.base import (
+    SEND_AGAIN,
+    WATCH,
+    Notice,
+    Provider,
+    UploadPlan,
+    begin_job,
+    refuse_if_running,
+    request_cancel,
+)
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.openai.connection import connection as _connection
+from gpt_is_you.providers.openai.connection import delete_files_by_default, has_key
 from gpt_is_you.providers.process import spawn
-from gpt_is_you.providers.settings import RemoteSettings, Sampling
+from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import jobs, remote
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import model_folder, open_model, read_setting
-from gpt_is_you.words import count
 
 WATCHER = "gpt_is_you.providers.openai.watch"
 
 
-@dataclass(frozen=True)
-class UploadPlan:
-    """What a job would send to the service: the user confirms this first."""
+class OpenAIProvider(Provider):
+    name = "openai"
 
-    service: str
-    base: str
-    train_examples: int
-    valid_examples: int
-    tokens: int  # of the examples, train and validation
-    redacted: bool
-    cost: CostEstimate | None  # None when no price is known for the base
+    def needs_key(self) -> bool:
+        return not has_key(self.name)
 
-    def describe(self) -> str:
-        cost = (
-            f"about ${self.cost.cost_usd:,.2f} for {self.cost.epochs} epochs "
-            f"({self.cost.billed_tokens:,} billed tokens)"
-            if self.cost
-            else "cost unknown for this model"
-        )
-        redaction = (
-            "redacted" if self.redacted else "NOT redacted: names, numbers, emails as written"
-        )
-        return (
-            f"Upload {self.train_examples:,} training and {self.valid_examples:,} validation "
-            f"examples ({self.tokens:,} tokens, {redaction}) to {self.service} and fine-tune "
-            f"{self.base}: {cost}."
-        )
+    def delete_files_by_default(self) -> bool:
+        return delete_files_by_default(self.name)
 
-
-@dataclass(frozen=True)
-class Leftovers:
-    """What a model still has at a service."""
-
-    files: tuple[str, ...]
-    models: tuple[str, ...]
-
-    def __bool__(self) -> bool:
-        return bool(self.files or self.models)
-
-    def __str__(self) -> str:
-        parts = []
-        if self.files:
-            parts.append(f"{count(len(self.files), 'uploaded file')} ({', '.join(self.files)})")
-        if self.models:
-            parts.append(
-                f"{count(len(self.models), 'fine-tuned model')} ({', '.join(self.models)})"
-            )
-        return " and ".join(parts)
-
-
-class OpenAIProvider:
-    def __init__(self, backend: str = "openai") -> None:
-        self.name = backend
+    def resume_kind(self, job: Job) -> str | None:
+        # No checkpoint here to go on from: a job the service ended is over, one whose
+        # watcher lost it is watched again, one the service never had is sent again.
+        if job.state == jobs.INTERRUPTED:
+            return WATCH
+        if job.state in jobs.RESUMABLE and not job.remote_id:
+            return SEND_AGAIN
+        return None
 
     def plan(self, model: str, settings: RemoteSettings) -> UploadPlan:
         from gpt_is_you.dataset.examples import TRAIN
@@ -165,24 +136,15 @@ class OpenAIProvider:
                     raise explain(e, conn) from None
         return active[0]
 
-    def status(self, model: str) -> Job | None:
-        """The latest job; an active one whose watcher is gone gets a new watcher."""
+    def watch(self, model: str) -> bool:
+        """An active job whose watcher is gone gets a new watcher."""
         with open_model(model) as db:
             job = jobs.read_job(db)
-            if job is not None and job.backend == self.name:
-                watch_again(db, model, job)
-            return job
+            return job is not None and job.backend == self.name and watch_again(db, model, job)
 
-    def chat(
-        self,
-        model: str,
-        messages: Sequence[dict[str, object]],
-        sampling: Sampling,
-        notice=None,
-    ) -> Iterator[str]:
-        return self.chat_model(model, notice=notice).stream(messages, sampling)
-
-    def chat_model(self, model: str, remote_model: str | None = None, notice=None):
+    def chat_model(
+        self, model: str, remote_model: str | None = None, notice: Notice | None = None
+    ):
         """The model's fine-tuned model (or ``remote_model``, any model the service has),
         with the persona's names for the legacy prompt format."""
         from gpt_is_you.providers.openai.chat import LOAD_WAIT_SECONDS, RemoteChat
@@ -215,6 +177,9 @@ class OpenAIProvider:
             notice=notice,
         )
 
+    def eval_chats(self, model: str, job: Job):
+        return self.chat_model(model, job.base_model), self.chat_model(model)
+
     def delete_remote(self, model: str, *, files_only: bool = False) -> list[str]:
         """Delete the model's uploaded files (and its fine-tuned models unless
         ``files_only``) at the service; returns the ids deleted."""
@@ -232,20 +197,6 @@ class OpenAIProvider:
                     db, job.id if job else None, f"deleted at {self.name}: {', '.join(deleted)}"
                 )
             return deleted
-
-
-def remote_leftovers(model: str) -> dict[str, Leftovers]:
-    """What the model still has at each remote backend (from the store: no key needed)."""
-    with open_model(model) as db:
-        present = remote.objects(db, present=True)
-    out = {}
-    for backend in dict.fromkeys(o.backend for o in present):
-        mine = [o for o in present if o.backend == backend]
-        out[backend] = Leftovers(
-            tuple(o.remote_id for o in mine if o.is_file),
-            tuple(o.remote_id for o in mine if not o.is_file),
-        )
-    return out
 
 
 def watch_again(db, model: str, job: Job) -> bool:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from gpt_is_you.dataset.checks import SEPARATOR
-from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.errors import ProviderError, ReplyCut
 from gpt_is_you.providers.openai.connection import Connection
 from gpt_is_you.providers.openai.errors import error_code, explain
 from gpt_is_you.providers.openai.watch import poll_seconds
@@ -18,11 +18,6 @@ LOAD_WAIT_SECONDS = 600.0
 LEGACY_STOP = "###"
 
 Notice = Callable[[str], None]
-
-
-class ReplyCut(ProviderError):
-    """The reply stopped before its end (the connection broke, or the server ended the
-    stream without saying the reply was finished); what came was yielded already."""
 
 
 class _Unfinished(Exception):

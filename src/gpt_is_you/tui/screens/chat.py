@@ -1,9 +1,10 @@
 """Talking to a trained model in a messenger pane, with its conversations and ready prompts.
 
-Replies are written in a thread worker that reads the backend's stream and posts each
-piece to the screen; the screen appends it to the bubble being written (a newline starts
-the next bubble). The worker also stores the conversation's lines, one reply at a time
-(a lock keeps them in order when a new message follows a stopped reply).
+Replies are written in a thread worker that talks through the conversation's
+``ChatSession`` (the one the terminal chat uses: it stores the lines and streams the
+reply) and posts each piece to the screen; the reply's widget (``LiveReply``) draws it.
+One worker at a time writes (a lock keeps the lines in order when a new message follows
+a stopped reply).
 
 A remote backend (OpenAI, Azure OpenAI) may say a freshly trained model is still loading
 (a notification), and its stream may break mid-reply: the part that came is kept, marked
@@ -12,10 +13,9 @@ as stopped, and the error is shown.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -27,17 +27,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Header, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you import providers
+from gpt_is_you.chat_session import ChatSession
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store import conversations
 from gpt_is_you.store.conversations import (
-    ASSISTANT,
     READY_PROMPTS,
     USER,
     ChatLine,
@@ -50,15 +49,12 @@ from gpt_is_you.store.files import write_private
 from gpt_is_you.store.jobs import Job, read_job
 from gpt_is_you.store.models import list_models, open_model, slugify
 from gpt_is_you.tui.screens.base import AppScreen
-from gpt_is_you.tui.widgets.bubbles import Bubble, MessageList, Turn
+from gpt_is_you.tui.widgets.bubbles import LiveReply, MessageList, Turn
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 from gpt_is_you.tui.widgets.sampling import SamplingDialog, describe
 from gpt_is_you.user_errors import USER_ERRORS
 
 Clock = Callable[[], datetime]
-# A reply is drawn at most this often, whatever the backend's pace: each drawing is a layout
-# of the whole conversation (bench/bench_tui_keys.py), and keys wait for it.
-SHOW_EVERY_S = 1 / 15
 TITLE_WIDTH = 26  # characters of a conversation's title in the sidebar
 PLACEHOLDER = "Write a message · Enter sends · Ctrl+J starts a new line (a new bubble)"
 EMPTY = "No messages yet. Write below, or pick a ready prompt on the left (Ctrl+L)."
@@ -108,27 +104,6 @@ class ChatInput(TextArea):
 
     def action_newline(self) -> None:
         self.insert("\n")
-
-
-@dataclass
-class _Thread:
-    """The conversation being written to; the worker learns its id when it starts it."""
-
-    id: int | None = None
-
-
-@dataclass
-class _Reply:
-    """A reply being written: the worker's stop flag and the turn it grows (in place from
-    the start, so that replies and messages show in the order they are stored)."""
-
-    number: int
-    turn: Turn
-    stop: threading.Event = field(default_factory=threading.Event)
-    bubble: Bubble | None = None
-    pending: str = ""  # pieces come faster than they are worth drawing: see SHOW_EVERY_S
-    discarded: bool = False  # removed from the pane: late pieces go nowhere
-    noticed: bool = False  # the backend said the model is loading
 
 
 @dataclass
@@ -228,13 +203,12 @@ You are talking to a **model** trained on one person's messages, not to the pers
         self._persona: Persona | None = None
         self._job: Job | None = None
         self._sampling = Sampling()
-        self._thread = _Thread()
-        self._reply: _Reply | None = None  # the one being written, if any
-        self._live: dict[int, _Reply] = {}  # replies whose worker has not ended
+        self._session: ChatSession | None = None  # the conversation shown (once trained)
+        self._reply: LiveReply | None = None  # the one being written, if any
+        self._live: dict[int, LiveReply] = {}  # replies whose worker has not ended
         self._replies = 0
         self._day: str | None = None  # of the last message shown
         self._store_lock = threading.Lock()  # one worker at a time writes the store
-        self._flush_timer: Timer | None = None
 
     # Layout ---------------------------------------------------------------------------
 
@@ -280,19 +254,28 @@ You are talking to a **model** trained on one person's messages, not to the pers
         if self._job is None:
             await self._show_untrained(latest)
             return
+        self._session = self._conversation(listed[0].id if listed else None)
         if listed:
-            self._thread = _Thread(listed[0].id)
             self._show_conversations(listed)
         await self._show_history(history)
         self.query_one(ChatInput).focus()
-        if self._job.backend == "local":
+        if not providers.is_remote(self._job.backend):
             self._warn_if_training()
+
+    def _conversation(self, conversation: int | None) -> ChatSession:
+        """The session of a conversation (None: a new one, from its first message)."""
+        provider = self.app.provider(self._job.backend)
+        return ChatSession(
+            self.model, provider, self._persona, self._job.id, conversation=conversation
+        )
 
     @work(thread=True, exit_on_error=False, group="chat-check")
     def _warn_if_training(self) -> None:
         # Generating and training on one machine share its cores: both crawl.
         busy = [
-            m.name for m in list_models() if m.backend == "local" and m.state.startswith("training")
+            m.name
+            for m in list_models()
+            if not providers.is_remote(m.backend) and m.state.startswith("training")
         ]
         if busy:
             self.app.call_from_thread(
@@ -325,14 +308,16 @@ You are talking to a **model** trained on one person's messages, not to the pers
             options.add_option(
                 Option(Content.assemble(title, "\n", (when, "$text-muted")), id=str(c.id))
             )
-        if self._thread.id is not None:
-            options.highlighted = options.get_option_index(str(self._thread.id))
+        if self._session is not None and self._session.conversation is not None:
+            options.highlighted = options.get_option_index(str(self._session.conversation))
 
     def _refresh_conversations(self) -> None:
         with open_model(self.model) as db:
             self._show_conversations(conversations.list_conversations(db))
 
     async def _show_history(self, history: list[ChatLine]) -> None:
+        # A reply the model ended at once is stored, with nothing in it to show.
+        history = [line for line in history if line.content or line.stopped]
         self._day = history[-1].time[:10] if history else None
         if not history:
             await self.query_one(MessageList).clear()
@@ -367,11 +352,6 @@ You are talking to a **model** trained on one person's messages, not to the pers
         await messages.query("#chat-empty").remove()
         await messages.mount_all([*self._dated(time), turn])
 
-    def _typing(self, loading: bool) -> str:
-        if loading:
-            return "loading the model; the first reply takes a few seconds…"
-        return "typing…"
-
     def _now(self) -> str:
         return self._clock().isoformat(timespec="seconds")
 
@@ -380,7 +360,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
     @on(ChatInput.Sent)
     async def _send(self, event: ChatInput.Sent) -> None:
         text = "\n".join(bubbles(event.text))
-        if not text or self._job is None:
+        if not text or self._session is None:
             return
         self._stop()
         now = self._now()
@@ -392,92 +372,44 @@ You are talking to a **model** trained on one person's messages, not to the pers
     async def _begin(self, user: ChatLine | None) -> None:
         """Start the reply to the conversation (after ``user``'s message when given)."""
         now = self._now()
-        turn = self._turn(ASSISTANT, now, [])
-        turn.typing(self._typing(loading=False))
-        await self._add_turn(turn, now)
         self._replies += 1
-        reply = _Reply(self._replies, turn)
+        reply = LiveReply(self._replies, f"{self._persona.name} (model)", now)
+        await self._add_turn(reply, now)
         self._reply = self._live[reply.number] = reply
-        self._write(reply, self._thread, user, now, self._sampling)
+        self._write(reply, self._session, user, now, self._sampling)
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="chat-reply")
     def _write(
         self,
-        reply: _Reply,
-        thread: _Thread,
+        reply: LiveReply,
+        session: ChatSession,
         user: ChatLine | None,
         time: str,
         sampling: Sampling,
     ) -> None:
         """Store the user's message, stream the reply to the screen, store the reply."""
-        pieces: list[str] = []
+        worker = get_current_worker()
         stopped: bool | None = None  # stays None when the backend fails
         with self._store_lock:
             try:
-                stopped = self._stream(reply, thread, user, sampling, pieces)
+                if user is not None and session.say(user.content, time=user.time):
+                    self.post_message(_Started(session.conversation))
+                written = session.reply(
+                    sampling,
+                    time=time,
+                    echo=lambda piece: self.post_message(_Piece(reply.number, piece)),
+                    stop=lambda: reply.stop.is_set() or worker.is_cancelled,
+                    loading=lambda loading: self.post_message(_Progress(reply.number, loading)),
+                    notice=partial(self._notice, reply),
+                )
+                stopped = written.stopped
+                if written.cut is not None:  # the part that came stays, marked stopped
+                    self.app.call_from_thread(self.app.show_error, written.cut, "The reply was cut")
             finally:
-                text = "\n".join(bubbles("".join(pieces)))
-                if thread.id is not None and (text or stopped):
-                    with open_model(self.model) as db:
-                        conversations.set_reply(
-                            db, thread.id, text, time=time, stopped=bool(stopped)
-                        )
                 self.post_message(_Ended(reply.number, stopped))
 
-    def _stream(
-        self,
-        reply: _Reply,
-        thread: _Thread,
-        user: ChatLine | None,
-        sampling: Sampling,
-        pieces: list[str],
-    ) -> bool:
-        """The reply's pieces, into ``pieces`` and onto the screen; True if it was stopped."""
-        worker = get_current_worker()
-        with open_model(self.model) as db:
-            if user is not None:
-                if thread.id is None:
-                    thread.id = conversations.start(db, user.content, self._job.id, time=user.time)
-                    self.post_message(_Started(thread.id))
-                conversations.add(db, thread.id, USER, user.content, time=user.time)
-            history = conversations.lines(db, thread.id) if thread.id else []
-        while history and history[-1].role == ASSISTANT:  # a reply written again
-            history.pop()
-        if reply.stop.is_set() or worker.is_cancelled:
-            return True
-        if not history:
-            return False
-        self.post_message(_Progress(reply.number, loading=True))
-        backend = self._job.backend
-        messages = conversations.chat_messages(self._persona, history)
-        if backend == "local":
-            stream = self.app.provider(backend).chat(self.model, messages, sampling)
-        else:
-            stream = self.app.provider(backend).chat(
-                self.model, messages, sampling, notice=partial(self._notice, reply)
-            )
-        self.post_message(_Progress(reply.number, loading=False))
-        try:
-            for piece in stream:
-                if reply.stop.is_set() or worker.is_cancelled:
-                    return True
-                pieces.append(piece)
-                self.post_message(_Piece(reply.number, piece))
-        except ProviderError as error:
-            if not _reply_cut(error):
-                raise
-            # The part that came stays, stored and shown as a stopped reply; the error
-            # says why it stopped.
-            self.app.call_from_thread(self.app.show_error, error, "The reply was cut")
-            return True
-        finally:
-            close = getattr(stream, "close", None)
-            if close is not None:  # a generator left early cleans up now
-                close()
-        return False
-
-    def _notice(self, reply: _Reply, message: str) -> None:
+    def _notice(self, reply: LiveReply, message: str) -> None:
         """Told by a remote backend, from the reply's worker, while the model loads: said
         once per reply (the backend asks again every few seconds)."""
         if reply.noticed:
@@ -494,37 +426,14 @@ You are talking to a **model** trained on one person's messages, not to the pers
     @on(_Progress)
     def _progress(self, message: _Progress) -> None:
         reply = self._reply
-        if reply is not None and reply.number == message.reply and reply.bubble is None:
-            reply.turn.typing(self._typing(message.loading))
+        if reply is not None and reply.number == message.reply:
+            reply.loading(message.loading)
 
     @on(_Piece)
     def _grow(self, message: _Piece) -> None:
         reply = self._live.get(message.reply)
-        if reply is None or reply.discarded:
-            return
-        reply.pending += message.text
-        if self._flush_timer is None:
-            self._flush_timer = self.set_timer(SHOW_EVERY_S, self._flush)
-
-    def _flush(self) -> None:
-        self._flush_timer = None
-        for reply in self._live.values():
-            self._show_pending(reply)
-
-    def _show_pending(self, reply: _Reply) -> None:
-        """Append what came for the reply to its bubble; a newline starts the next bubble."""
-        text, reply.pending = reply.pending, ""
-        if reply.discarded:
-            return
-        for i, part in enumerate(text.split("\n")):
-            if i:
-                reply.bubble = None
-            if reply.bubble is None:
-                part = part.lstrip()
-                if not part:
-                    continue
-                reply.bubble = reply.turn.add_bubble()
-            reply.bubble.append(part)
+        if reply is not None:
+            reply.grow(message.text)
 
     @on(_Ended)
     async def _ended(self, message: _Ended) -> None:
@@ -534,17 +443,9 @@ You are talking to a **model** trained on one person's messages, not to the pers
         if reply is self._reply:
             self._reply = None
             self.refresh_bindings()
-        if reply.discarded:
-            return
-        self._show_pending(reply)
-        reply.turn.typing(None)
-        if message.stopped:
-            reply.turn.mark_stopped()  # again: a piece on its way may have come after Esc
-        elif not reply.turn.bubbles:
-            await reply.turn.remove()
-            if message.stopped is False:
-                self.notify("The model wrote nothing; Ctrl+R asks again.", title="No reply")
-        if self._thread.id is not None:
+        if not await reply.end(message.stopped) and message.stopped is False:
+            self.notify("The model wrote nothing; Ctrl+R asks again.", title="No reply")
+        if self._session.conversation is not None:
             self._refresh_conversations()
 
     def _stop(self, *, discard: bool = False) -> None:
@@ -553,14 +454,10 @@ You are talking to a **model** trained on one person's messages, not to the pers
         reply = self._reply
         if reply is None:
             return
-        reply.stop.set()
-        reply.discarded = discard
         if discard:
-            reply.turn.remove()
+            reply.discard()
         else:
-            self._show_pending(reply)
-            reply.turn.typing(None)
-            reply.turn.mark_stopped()
+            reply.halt()
         self._reply = None
         self.refresh_bindings()
 
@@ -600,8 +497,8 @@ You are talking to a **model** trained on one person's messages, not to the pers
         if self._reply is not None:
             self._stop(discard=True)
         elif not turns[-1].mine:
-            for reply in self._live.values():  # a stopped reply still ending
-                reply.discarded = reply.discarded or reply.turn is turns[-1]
+            if isinstance(turns[-1], LiveReply):  # a stopped reply still ending
+                turns[-1].discarded = True
             await turns[-1].remove()
         await self._begin(None)
 
@@ -622,7 +519,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
 
     async def action_new(self) -> None:
         self._discard_live()
-        self._thread = _Thread()
+        self._session = self._conversation(None)
         await self._show_history([])
         self.query_one("#chat-conversations", OptionList).highlighted = None
         self.query_one(ChatInput).focus()
@@ -630,11 +527,11 @@ You are talking to a **model** trained on one person's messages, not to the pers
     @on(OptionList.OptionSelected, "#chat-conversations")
     async def _open_conversation(self, event: OptionList.OptionSelected) -> None:
         chosen = int(event.option.id)
-        if chosen != self._thread.id:
+        if chosen != self._session.conversation:
             self._discard_live()
             with open_model(self.model) as db:
                 history = conversations.lines(db, chosen)
-            self._thread = _Thread(chosen)
+            self._session = self._conversation(chosen)
             await self._show_history(history)
         self.query_one(ChatInput).focus()
 
@@ -657,7 +554,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
             self.query_one("#chat-sampling", Static).update(describe(sampling))
 
     def action_export(self) -> None:
-        conversation = self._thread.id
+        conversation = self._session.conversation
         if conversation is None:
             self.notify("Nothing to export yet: send a message first.", severity="warning")
             return
@@ -703,13 +600,6 @@ You are talking to a **model** trained on one person's messages, not to the pers
 
     def action_train(self) -> None:
         self.app.open_training(self.model)
-
-
-def _reply_cut(error: ProviderError) -> bool:
-    """Whether a remote stream broke after some of the reply came (``ReplyCut``). Its
-    module is loaded only by the remote backends: a local chat never imports it."""
-    chat = sys.modules.get("gpt_is_you.providers.openai.chat")
-    return chat is not None and isinstance(error, chat.ReplyCut)
 
 
 def _day_label(time: str) -> Static:

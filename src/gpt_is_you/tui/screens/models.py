@@ -12,8 +12,10 @@ from textual.markup import escape
 from textual.widgets import Button, DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
+from gpt_is_you import providers
 from gpt_is_you.paths import sample_chat
-from gpt_is_you.store.models import ModelSummary, list_models
+from gpt_is_you.store import remote
+from gpt_is_you.store.models import ModelSummary, list_models, open_model
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 from gpt_is_you.user_errors import USER_ERRORS
@@ -143,9 +145,10 @@ learns, the examples built from it, and its training runs and conversations.
             return
         self._problem = ""
         for model in models:
-            if model.backend not in ("", "local") and _active(model.state):
-                # The job runs at the service; after a restart its watcher is started again.
-                self.app.provider(model.backend).status(model.name)
+            if _active(model.state):
+                # A remote job runs at the service; after a restart its watcher is started
+                # again (a local job's worker is its own process: nothing to do).
+                self.app.provider(model.backend).watch(model.name)
         # A newer reload replaced this one: an older list must not overwrite its result.
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, models)
@@ -279,8 +282,6 @@ learns, the examples built from it, and its training runs and conversations.
             )
             return
 
-        from gpt_is_you.tui.widgets.api_key import SERVICES
-
         if not model.readable:
             # Nothing in it can be read, what it left at a service included.
             leftovers: dict = {}
@@ -290,7 +291,7 @@ learns, the examples built from it, and its training runs and conversations.
             )
         else:
             try:
-                leftovers = _remote_leftovers(model.name)
+                leftovers = _leftovers(model.name)
             except USER_ERRORS as e:  # removed meanwhile, from the command line say
                 self.app.show_error(e)
                 return
@@ -300,9 +301,9 @@ learns, the examples built from it, and its training runs and conversations.
             )
         check = None
         if leftovers:
-            where = "/".join(SERVICES.get(backend, backend) for backend in leftovers)
+            where = "/".join(providers.service(backend) for backend in leftovers)
             for backend, what in leftovers.items():
-                body += f"\n\nAt {SERVICES.get(backend, backend)} it still has {what}."
+                body += f"\n\nAt {providers.service(backend)} it still has {what}."
             check = f"also delete them at {where}"
         dialog = ConfirmDialog(
             f"Delete {model.name}?", escape(body), confirm="Delete", danger=True, check=check
@@ -335,9 +336,7 @@ def _active(state: str) -> bool:
     return state == "queued" or state.startswith("training")
 
 
-def _remote_leftovers(name: str) -> dict:
-    """What the model still has at OpenAI or Azure OpenAI, from its store (no key, no
-    network); the module is loaded only when asked."""
-    from gpt_is_you.providers.openai import remote_leftovers
-
-    return remote_leftovers(name)
+def _leftovers(name: str) -> dict:
+    """What the model still has at each service, from its store (no key, no network)."""
+    with open_model(name) as db:
+        return remote.leftovers(db)

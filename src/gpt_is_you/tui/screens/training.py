@@ -41,6 +41,8 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
+from gpt_is_you import providers
+from gpt_is_you.providers.base import CHECKPOINT, SEND_AGAIN, WATCH
 from gpt_is_you.providers.settings import RemoteSettings, TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.errors import ModelError
@@ -48,10 +50,10 @@ from gpt_is_you.store.jobs import Event, Job
 from gpt_is_you.store.models import open_model
 from gpt_is_you.store.pace import Pace, clock, elapsed
 from gpt_is_you.tui.screens.base import AppScreen
-from gpt_is_you.tui.widgets.api_key import SERVICES, ApiKeyDialog
+from gpt_is_you.tui.widgets.api_key import ApiKeyDialog, key_places
 from gpt_is_you.tui.widgets.chart import LineChart, Series, percent
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog
-from gpt_is_you.tui.widgets.training_form import LOCAL, TrainingForm
+from gpt_is_you.tui.widgets.training_form import TrainingForm
 from gpt_is_you.words import count
 
 STATE_WORDS = {
@@ -63,36 +65,15 @@ STATE_WORDS = {
     jobs.INTERRUPTED: "interrupted",
 }
 
+TRAINED = "Press c to chat with it, or n for a new run with other settings."
+# What comes after a job that ended without finishing, by what resuming it would do
+# (``Provider.resume_kind``): a remote job has no checkpoint here to go on from.
 NEXT_STEP = {
-    jobs.SUCCEEDED: "Press c to chat with it, or n for a new run with other settings.",
-    jobs.FAILED: "Press r to resume from its last checkpoint, or n for a new run.",
-    jobs.CANCELLED: "Press r to resume from its last checkpoint, or n for a new run.",
-    jobs.INTERRUPTED: "Press r to resume from its last checkpoint, or n for a new run.",
+    CHECKPOINT: "Press r to resume from its last checkpoint, or n for a new run.",
+    WATCH: "Press r to watch the job again, or n for a new run.",
+    SEND_AGAIN: "Press r to try again, or n for a new run with other settings.",
+    None: "Press n for a new run with other settings.",
 }
-# A remote job has no checkpoint here to resume from: one the service ended is over, one
-# whose watcher lost it is watched again, one the service never had is sent again.
-NEXT_STEP_REMOTE = {
-    jobs.SUCCEEDED: NEXT_STEP[jobs.SUCCEEDED],
-    jobs.FAILED: "Press n for a new run with other settings.",
-    jobs.CANCELLED: "Press n for a new run with other settings.",
-    jobs.INTERRUPTED: "Press r to watch the job again, or n for a new run.",
-}
-NEVER_SENT = "Press r to try again, or n for a new run with other settings."
-
-
-def _resumable(job: Job) -> bool:
-    """What the backend's resume takes (``OpenAIProvider.resume`` for a remote job)."""
-    if job.state not in jobs.RESUMABLE:
-        return False
-    return job.backend == LOCAL or job.state == jobs.INTERRUPTED or not job.remote_id
-
-
-def _next_step(job: Job) -> str | None:
-    if job.backend == LOCAL:
-        return NEXT_STEP.get(job.state)
-    if job.state in (jobs.FAILED, jobs.CANCELLED) and not job.remote_id:
-        return NEVER_SENT
-    return NEXT_STEP_REMOTE.get(job.state)
 
 
 @dataclass(frozen=True)
@@ -257,14 +238,14 @@ accuracy on the training and validation examples, and its log.
         self._focus_mode()
         self._timer = self.set_interval(self.POLL_SECONDS, self._poll)
         job = self._first.job
-        if job is not None and job.backend != LOCAL:
+        if job is not None and providers.is_remote(job.backend):
             self._reattach(job.backend)
 
     @work(thread=True, exit_on_error=False, group="training-reattach")
     def _reattach(self, backend: str) -> None:
         # A remote job goes on at the service without us; if the process that watched it
         # died (the machine restarted), the backend starts another that finds it again.
-        self.app.provider(backend).status(self.model)
+        self.app.provider(backend).watch(self.model)
 
     # Reading the store ----------------------------------------------------------------
 
@@ -311,7 +292,7 @@ accuracy on the training and validation examples, and its log.
         self._show_events(reading.events)
         if changed:
             self.refresh_bindings()
-        if job.backend != LOCAL and not job.active and self._uploads is None:
+        if providers.is_remote(job.backend) and not job.active and self._uploads is None:
             self._read_uploads(job.id, job.backend)
 
     def _show_state(self, job: Job, now: datetime) -> None:
@@ -320,8 +301,8 @@ accuracy on the training and validation examples, and its log.
         line = f"[b {_state_colour(job)}]{word}[/]   "
         if total:
             line += f"step {job.step:,} of {total:,}"
-        elif job.active and job.backend != LOCAL:  # until the service reports steps
-            line += f"preparing: uploading, then waiting for {_service(job.backend)}"
+        elif job.active and providers.is_remote(job.backend):  # until the service reports
+            line += f"preparing: uploading, then waiting for {providers.service(job.backend)}"
         elif job.active:  # until its first report, the worker loads the base model
             line += "preparing: loading the base model"
         else:
@@ -333,12 +314,12 @@ accuracy on the training and validation examples, and its log.
         if job.remote_id:
             line += f" · {escape(job.remote_id)}"
         line += "[/]"
-        if (next_step := _next_step(job)) is not None:
+        if (next_step := self._next_step(job)) is not None:
             line += f"\n[i]{next_step}[/]"
         if self._uploads:
             line += (
                 f"\n[$text-warning]{count(len(self._uploads), 'uploaded file')} still at "
-                f"{_service(job.backend)}: d deletes them.[/]"
+                f"{providers.service(job.backend)}: d deletes them.[/]"
             )
         self.query_one("#job-state", Static).update(line)
         bar = self.query_one("#job-progress", ProgressBar)
@@ -382,12 +363,10 @@ accuracy on the training and validation examples, and its log.
             # itself (when asked to): what is left is known once it is done.
             if not jobs.watcher_gone(db, job_id):
                 return
-        from gpt_is_you.providers.openai import remote_leftovers
-
-        left = remote_leftovers(self.model).get(backend)
+        left = self.app.provider(backend).leftovers(self.model)
         with open_model(self.model) as db:
             succeeded = jobs.read_job(db, job_id).state == jobs.SUCCEEDED
-        self.post_message(self.Uploads(backend, left.files if left else (), succeeded))
+        self.post_message(self.Uploads(backend, left.files, succeeded))
 
     @on(Uploads)
     def _on_uploads(self, message: Uploads) -> None:
@@ -407,7 +386,7 @@ accuracy on the training and validation examples, and its log.
             self._ask_delete_uploads(self._job.backend, offer=False)
 
     def _ask_delete_uploads(self, backend: str, *, offer: bool) -> None:
-        service = _service(backend)
+        service = providers.service(backend)
         files = self._uploads or ()
 
         def answered(delete: bool | None) -> None:
@@ -432,17 +411,25 @@ accuracy on the training and validation examples, and its log.
 
     @work(thread=True, exit_on_error=False, group="training-delete")
     def _delete_uploads(self, backend: str) -> None:
-        from gpt_is_you.providers.openai import remote_leftovers
-
-        deleted = self.app.provider(backend).delete_remote(self.model, files_only=True)
-        service = _service(backend)
+        provider = self.app.provider(backend)
+        deleted = provider.delete_remote(self.model, files_only=True)
+        service = providers.service(backend)
         self.app.call_from_thread(
             self.notify,
             f"Deleted at {service}: {', '.join(deleted)}." if deleted else "Nothing was left.",
             title="Uploaded files deleted",
         )
-        left = remote_leftovers(self.model).get(backend)
-        self.post_message(self.Uploads(backend, left.files if left else (), False))
+        self.post_message(self.Uploads(backend, provider.leftovers(self.model).files, False))
+
+    def _resume_kind(self, job: Job) -> str | None:
+        return self.app.provider(job.backend).resume_kind(job)
+
+    def _next_step(self, job: Job) -> str | None:
+        if job.state == jobs.SUCCEEDED:
+            return TRAINED
+        if job.state not in jobs.RESUMABLE:
+            return None
+        return NEXT_STEP[self._resume_kind(job)]
 
     # Modes ----------------------------------------------------------------------------
 
@@ -466,7 +453,7 @@ accuracy on the training and validation examples, and its log.
         if action == "cancel_job":
             return live and job is not None and job.active
         if action == "resume":
-            return live and job is not None and _resumable(job)
+            return live and job is not None and self._resume_kind(job) is not None
         if action == "delete_uploads":
             return live and bool(self._uploads)
         if action == "new_run":
@@ -514,7 +501,8 @@ accuracy on the training and validation examples, and its log.
         the job. Calls that may wait on the network or the keyring run in threads."""
         try:
             provider = self.app.provider(backend)
-            if not await asyncio.to_thread(_has_key, backend) and not await self._ask_key(backend):
+            needs_key = await asyncio.to_thread(provider.needs_key)
+            if needs_key and not await self._ask_key(backend):
                 return
             plan = await asyncio.to_thread(provider.plan, self.model, settings)
             send = await self.app.push_screen_wait(
@@ -534,18 +522,14 @@ accuracy on the training and validation examples, and its log.
 
     async def _ask_key(self, backend: str) -> bool:
         """Ask for the API key and keep it where the user chose; False when cancelled."""
-        from gpt_is_you.providers.openai.connection import config_path, keyring_available
-
-        dialog = ApiKeyDialog(
-            backend,
-            keyring=await asyncio.to_thread(keyring_available),
-            config_file=str(config_path()),
-        )
+        keyring, config_file = await asyncio.to_thread(key_places)
+        dialog = ApiKeyDialog(backend, keyring=keyring, config_file=config_file)
         answer = await self.app.push_screen_wait(dialog)
         if answer is None:
             return False
         where = await asyncio.to_thread(answer.keep)
-        self.notify(f"The {_service(backend)} API key is kept in {where}.", title="API key")
+        service = providers.service(backend)
+        self.notify(f"The {service} API key is kept in {where}.", title="API key")
         return True
 
     # Live -----------------------------------------------------------------------------
@@ -555,10 +539,10 @@ accuracy on the training and validation examples, and its log.
             if cancel:
                 self._act(lambda provider: provider.cancel(self.model))
 
-        if self._job is not None and self._job.backend != LOCAL:
+        if self._job is not None and providers.is_remote(self._job.backend):
             body = (
-                f"{_service(self._job.backend)} stops the job. A cancelled remote job cannot "
-                "be resumed: n starts a new one."
+                f"{providers.service(self._job.backend)} stops the job. A cancelled remote "
+                "job cannot be resumed: n starts a new one."
             )
         else:
             body = (
@@ -593,16 +577,6 @@ accuracy on the training and validation examples, and its log.
     def action_back(self) -> None:
         # Nothing here stops the job: it belongs to its own process, not to this screen.
         self.dismiss()
-
-
-def _service(backend: str) -> str:
-    return SERVICES.get(backend, backend)
-
-
-def _has_key(backend: str) -> bool:
-    from gpt_is_you.providers.openai.connection import has_key
-
-    return has_key(backend)
 
 
 def _state_colour(job: Job) -> str:

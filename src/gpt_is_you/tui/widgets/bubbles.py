@@ -6,6 +6,7 @@ drawn again, never the history above it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -14,10 +15,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
 STOPPED = " (stopped)"
+# A reply is drawn at most this often, whatever the backend's pace: each drawing is a layout
+# of the whole conversation (bench/bench_tui_keys.py), and keys wait for it.
+SHOW_EVERY_S = 1 / 15
+TYPING = "typing…"
+LOADING = "loading the model; the first reply takes a few seconds…"
 
 
 class Bubble(Static):
@@ -105,6 +112,81 @@ class Turn(Vertical):
             self.add_bubble()
         for bubble in self._bubbles:
             bubble.mark_stopped(bubble is self._bubbles[-1])
+
+
+class LiveReply(Turn):
+    """A reply being written, growing in place from the start (so that replies and
+    messages show in the order they are stored). It owns the text that came and is not
+    drawn yet (pieces come faster than they are worth drawing: see ``SHOW_EVERY_S``), its
+    "typing…" line and its stopped mark; ``stop`` tells the worker writing it to stop."""
+
+    def __init__(self, number: int, name: str, time: str) -> None:
+        super().__init__(name, time, [], mine=False)
+        self.number = number
+        self.stop = threading.Event()
+        self.discarded = False  # removed from the pane: late pieces go nowhere
+        self.noticed = False  # the backend said the model is loading
+        self._pending = ""
+        self._bubble: Bubble | None = None  # the one growing; a newline starts the next
+        self._timer: Timer | None = None
+        self.typing(TYPING)
+
+    def loading(self, loading: bool) -> None:
+        """The backend loads the model (True), then writes (False)."""
+        if not self.bubbles:
+            self.typing(LOADING if loading else TYPING)
+
+    def grow(self, piece: str) -> None:
+        if self.discarded:
+            return
+        self._pending += piece
+        if self._timer is None:
+            self._timer = self.set_timer(SHOW_EVERY_S, self.flush)
+
+    def flush(self) -> None:
+        """Draw what came: appended to the growing bubble; a newline starts the next."""
+        self._timer = None
+        text, self._pending = self._pending, ""
+        if self.discarded:
+            return
+        for i, part in enumerate(text.split("\n")):
+            if i:
+                self._bubble = None
+            if self._bubble is None:
+                part = part.lstrip()
+                if not part:
+                    continue
+                self._bubble = self.add_bubble()
+            self._bubble.append(part)
+
+    def halt(self) -> None:
+        """Stopped by the user: its worker ends at the next piece, what came is kept."""
+        self.stop.set()
+        self.flush()
+        self.typing(None)
+        self.mark_stopped()
+
+    def discard(self) -> None:
+        """Stopped and taken away (it is about to be written again, or the pane is
+        emptied); its worker still stores what it wrote."""
+        self.stop.set()
+        self.discarded = True
+        if self.is_attached:
+            self.remove()
+
+    async def end(self, stopped: bool | None) -> bool:
+        """Its worker ended: ``stopped`` (True), whole (False) or failed (None). False
+        when nothing came and it was not stopped: it is taken away."""
+        if self.discarded:
+            return True
+        self.flush()
+        self.typing(None)
+        if stopped:
+            self.mark_stopped()  # again: a piece on its way may have come after Esc
+        elif not self.bubbles:
+            await self.remove()
+            return False
+        return True
 
 
 class MessageList(VerticalScroll):

@@ -16,23 +16,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from gpt_is_you import providers
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.limits import Limit
 from gpt_is_you.providers.settings import PRECISIONS, REMOTE_BASES, RemoteSettings, TrainSettings
 from gpt_is_you.store.jobs import Job
-from gpt_is_you.tui.widgets.api_key import SERVICES
 
-LOCAL = "local"
-BACKENDS = [
-    ("local: on this machine", LOCAL),
-    ("openai: OpenAI, or the server at OPENAI_BASE_URL", "openai"),
-    ("azure: Azure OpenAI", "azure"),
-]
-BACKEND_HINTS = {
-    LOCAL: "private: nothing leaves this machine",
-    "openai": "uploads the examples (you confirm first); needs an API key",
-    "azure": "uploads the examples (you confirm first); needs an endpoint and a key",
-}
 DEVICES = [(name, name) for name in ("auto", "cpu", "cuda", "mps")]
 DEFAULT_BASE_HINT = (
     "blank: SmolLM2-135M-Instruct (bundled); or a model folder, a .gguf file, a hub id"
@@ -125,17 +114,23 @@ class TrainingForm(VerticalScroll):
         self._latest = latest
         # The latest job's backend is offered again; a backend this app no longer offers
         # falls back to training here.
-        self.backend = latest.backend if latest and latest.backend in SERVICES else LOCAL
+        offered = providers.names()
+        self.backend = latest.backend if latest and latest.backend in offered else offered[0]
 
     def compose(self) -> ComposeResult:
         job = self._latest
-        remote_job = job is not None and job.backend != LOCAL
+        remote_job = job is not None and providers.is_remote(job.backend)
         local = _latest_settings(TrainSettings, None if remote_job else job)
         yield Static(f"Train [b]{escape(self.model)}[/b]", id="setup-title")
         with Horizontal(classes="field"):
             yield Label("Backend", classes="field-label")
-            yield Select(BACKENDS, value=self.backend, allow_blank=False, id="backend")
-            yield Static(BACKEND_HINTS[self.backend], id="backend-hint", classes="field-hint")
+            yield Select(
+                [(b.label, b.name) for b in providers.backends()],
+                value=self.backend,
+                allow_blank=False,
+                id="backend",
+            )
+            yield Static(self._chosen.hint, id="backend-hint", classes="field-hint")
         with Vertical(id="local-settings"):
             yield from self._compose_local(local)
         with Vertical(id="remote-settings"):
@@ -196,13 +191,17 @@ class TrainingForm(VerticalScroll):
 
     def _show_backend(self) -> None:
         """The settings of the chosen backend: the local ones, or the remote ones."""
-        remote = self.backend != LOCAL
-        self.query_one("#local-settings").display = not remote
-        self.query_one("#remote-settings").display = remote
-        self.query_one("#backend-hint", Static).update(BACKEND_HINTS[self.backend])
+        chosen = self._chosen
+        self.query_one("#local-settings").display = not chosen.remote
+        self.query_one("#remote-settings").display = chosen.remote
+        self.query_one("#backend-hint", Static).update(chosen.hint)
         self.query_one("#start", Button).label = (
-            f"Send to {SERVICES.get(self.backend, self.backend)}…" if remote else "Start training"
+            f"Send to {chosen.service}…" if chosen.remote else "Start training"
         )
+
+    @property
+    def _chosen(self) -> providers.Backend:
+        return providers.backend(self.backend)
 
     @on(Select.Changed, "#backend")
     def _backend_chosen(self, event: Select.Changed) -> None:
@@ -211,7 +210,7 @@ class TrainingForm(VerticalScroll):
 
     def focus_first(self) -> None:
         """Focus the first setting of the chosen backend: its base model."""
-        self.query_one("#base" if self.backend == LOCAL else "#remote-base").focus()
+        self.query_one("#remote-base" if self._chosen.remote else "#base").focus()
 
     def set_starting(self, starting: bool) -> None:
         """The start button is off while a run is being started."""
@@ -222,8 +221,8 @@ class TrainingForm(VerticalScroll):
     def read(self) -> NewRun | None:
         """The run the form says to start, or None after marking what is wrong by its
         field (and focusing the first such field)."""
-        local = self.backend == LOCAL
-        settings = self._local_settings() if local else self._remote_settings()
+        remote = self._chosen.remote
+        settings = self._remote_settings() if remote else self._local_settings()
         return None if settings is None else NewRun(self.backend, settings)
 
     def _local_settings(self) -> TrainSettings | None:

@@ -1,0 +1,122 @@
+"""The command line's ``chat``: a conversation with a trained model in the terminal, or one
+reply with ``-m``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gpt_is_you import providers
+from gpt_is_you.cli.common import PROG, number
+from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.settings import Sampling
+
+
+def add_commands(commands) -> None:
+    chat = commands.add_parser(
+        "chat",
+        help="talk to a trained model",
+        description="Chat with the trained model in the terminal (Ctrl-C stops a reply, "
+        "Ctrl-D or /quit leaves, /new starts over); with -m, print one reply and exit.",
+    )
+    chat.add_argument("name", metavar="NAME")
+    chat.add_argument("-m", "--message", metavar="TEXT", help="send one message, print the reply")
+    sampling, limits = Sampling(), Sampling.LIMITS
+    chat.add_argument(
+        "--temperature",
+        type=number(limits["temperature"]),
+        default=sampling.temperature,
+        help="0 for the likeliest words, up to 2",
+    )
+    chat.add_argument("--top-p", type=number(limits["top_p"]), default=sampling.top_p)
+    chat.add_argument(
+        "--max-tokens", type=number(limits["max_tokens"]), default=sampling.max_tokens, metavar="N"
+    )
+    chat.add_argument("--seed", type=number(limits["seed"]), help="make replies repeatable")
+    chat.add_argument(
+        "--remote-model",
+        metavar="ID",
+        help="talk to this model of a remote backend instead (any model the service or "
+        "server has), with the persona's system prompt",
+    )
+    chat.add_argument(
+        "--backend",
+        choices=providers.names(remote=True),
+        default="openai",
+        help="where --remote-model lives (openai: OpenAI or the server at OPENAI_BASE_URL)",
+    )
+    chat.set_defaults(run=_chat)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from gpt_is_you.chat_session import ChatSession
+    from gpt_is_you.store import conversations
+    from gpt_is_you.store.models import open_model
+
+    sampling = Sampling(
+        temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed
+    )
+    with open_model(args.name) as db:
+        persona = conversations.read_persona(db)
+        job = conversations.chat_job(db)
+    if args.remote_model:
+        provider, job_id = providers.get(args.backend), None
+    elif job is None:
+        raise ProviderError(
+            f"{args.name} is not trained yet: run `{PROG} train {args.name}`, or talk to "
+            "any remote model with --remote-model"
+        )
+    else:
+        provider, job_id = providers.get(job.backend), job.id
+    session = ChatSession(args.name, provider, persona, job_id, remote_model=args.remote_model)
+    session.load(_notice)
+    if args.message is not None:
+        return _one_reply(session, args.message, sampling)
+    return _chat_loop(session, sampling)
+
+
+def _notice(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _one_reply(session, text: str, sampling: Sampling) -> int:
+    from gpt_is_you.store.conversations import bubbles
+
+    session.say(text)
+    reply = session.reply(sampling, notice=_notice)
+    if not reply.text and not reply.stopped:  # a barely trained model can end its turn at once
+        print("(the model wrote nothing; ask again)", file=sys.stderr)
+    print("\n".join(bubbles(reply.text)))
+    if reply.stopped:
+        print(f"{PROG}: {reply.cut or 'stopped'}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _chat_loop(session, sampling: Sampling) -> int:
+    name = session.persona.name
+    print(f"Chatting with a model of {name} ({session.model}). It is a model, not the person.")
+    print("Ctrl-C stops a reply; /new starts over; Ctrl-D or /quit leaves.")
+    while True:
+        try:
+            text = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if text in ("/quit", "/exit"):
+            return 0
+        if text == "/new":
+            session.conversation = None
+            continue
+        if not text:
+            continue
+        session.say(text)
+        print(f"{name} (model)> ", end="", flush=True)
+        reply = session.reply(
+            sampling,
+            echo=lambda piece: print(piece.replace("\n", "\n  "), end="", flush=True),
+            notice=_notice,
+        )
+        print(" [stopped]" if reply.stopped and reply.cut is None else "")
+        if reply.cut is not None:
+            print(f"  ({reply.cut})")
