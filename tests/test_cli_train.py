@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_is_you.cli import train as cli_train
 from gpt_is_you.cli import main
+from gpt_is_you.cli import train as cli_train
 from gpt_is_you.providers.local.generate import bubbles
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import conversations, jobs

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_is_you.cli import train as cli_train
 from gpt_is_you.cli import main
+from gpt_is_you.cli import train as cli_train
 from gpt_is_you.dataset.examples import ASSISTANT, TRAIN, USER, VALID, Example, Turn
 from gpt_is_you.evaluation.prompts import held_out
 from gpt_is_you.evaluation.report import Scores, _scores, build

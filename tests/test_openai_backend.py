@@ -4,6 +4,7 @@ fake OpenAI server on 127.0.0.1 (tests/fake_openai.py), with faults it injects."
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import signal
@@ -14,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from fake_openai import FakeOpenAI
-from gpt_is_you.cli import train as cli_train
 from gpt_is_you.cli import main
+from gpt_is_you.cli import train as cli_train
 from gpt_is_you.providers.openai import OpenAIProvider
 from gpt_is_you.providers.openai.watch import parse_results
 from gpt_is_you.store import conversations, jobs, remote
@@ -56,7 +57,8 @@ def stop_watchers():
         with open_model(db_path.parent.name) as db:
             for (pid,) in db.execute("SELECT pid FROM jobs WHERE pid IS NOT NULL"):
                 if jobs.pid_alive(pid):
-                    os.kill(pid, signal.SIGKILL)
+                    with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                        os.kill(pid, signal.SIGKILL)
 
 
 def _one_line(err: str) -> str:

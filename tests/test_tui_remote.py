@@ -24,8 +24,8 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static
 
 from fake_openai import FakeOpenAI
-from gpt_is_you.cli import train as cli_train
 from gpt_is_you.cli import main
+from gpt_is_you.cli import train as cli_train
 from gpt_is_you.providers.openai import OpenAIProvider
 from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import conversations, jobs

@@ -17,7 +17,7 @@ from gpt_is_you.providers.base import Notice, Provider
 from gpt_is_you.providers.errors import ReplyCut
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store import conversations
-from gpt_is_you.store.conversations import ASSISTANT, USER, Persona, bubbles
+from gpt_is_you.store.conversations import ASSISTANT, USER, ChatLine, Persona, bubbles
 from gpt_is_you.store.jobs import now
 from gpt_is_you.store.models import open_model
 
@@ -54,20 +54,31 @@ class ChatSession:
         self.job_id = job_id  # the job whose model answers (None: a remote model)
         self.conversation = conversation
         self.remote_model = remote_model
+        self._held: ChatLine | None = None  # a line stored only with its reply
 
     def load(self, notice: Notice | None = None) -> None:
         """Load the model now (a local one takes seconds), so that a model that cannot
         answer says so before the user writes."""
         self.provider.chat_model(self.model, self.remote_model, notice)
 
-    def say(self, text: str, *, time: str | None = None) -> bool:
-        """Store the user's line; True when it started the conversation."""
-        time = time or now()
+    def say(self, text: str, *, time: str | None = None, with_reply: bool = False) -> bool:
+        """Store the user's line; True when it started the conversation. ``with_reply``:
+        stored with its reply instead, so that a reply that fails leaves nothing (one
+        question asked from the command line)."""
+        line = ChatLine(USER, text, time or now())
+        if with_reply:
+            self._held = line
+            return self.conversation is None
+        return self._store(line)
+
+    def _store(self, line: ChatLine) -> bool:
         with open_model(self.model) as db:
             started = self.conversation is None
             if started:
-                self.conversation = conversations.start(db, text, self.job_id, time=time)
-            conversations.add(db, self.conversation, USER, text, time=time)
+                self.conversation = conversations.start(
+                    db, line.content, self.job_id, time=line.time
+                )
+            conversations.add(db, self.conversation, USER, line.content, time=line.time)
         return started
 
     def reply(
@@ -92,10 +103,18 @@ class ChatSession:
                 history = conversations.lines(db, self.conversation)
         while history and history[-1].role == ASSISTANT:  # a reply written again
             history.pop()
+        if self._held is not None:
+            history.append(self._held)
         if stop():
             return self._keep([], time, stopped=True)
         if not history:
             return Reply("", False)
+        try:
+            return self._stream(history, sampling, time, echo, stop, loading, notice)
+        finally:
+            self._held = None
+
+    def _stream(self, history, sampling, time, echo, stop, loading, notice) -> Reply:
         loading(True)
         stream = self.provider.chat(
             self.model,
@@ -132,6 +151,9 @@ class ChatSession:
         self, pieces: list[str], time: str, *, stopped: bool, cut: ReplyCut | None = None
     ) -> Reply:
         text = "\n".join(bubbles("".join(pieces)))
+        if self._held is not None:
+            self._store(self._held)
+            self._held = None
         if self.conversation is not None:
             with open_model(self.model) as db:
                 conversations.set_reply(db, self.conversation, text, time=time, stopped=stopped)

@@ -82,7 +82,7 @@ def _notice(message: str) -> None:
 def _one_reply(session, text: str, sampling: Sampling) -> int:
     from gpt_is_you.store.conversations import bubbles
 
-    session.say(text)
+    session.say(text, with_reply=True)  # a reply that fails leaves nothing stored
     reply = session.reply(sampling, notice=_notice)
     if not reply.text and not reply.stopped:  # a barely trained model can end its turn at once
         print("(the model wrote nothing; ask again)", file=sys.stderr)

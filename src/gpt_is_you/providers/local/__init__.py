@@ -68,9 +68,7 @@ class LocalProvider(Provider):
                 os.kill(job.pid, signal.SIGTERM)
         return active[0]
 
-    def chat_model(
-        self, model: str, remote_model: str | None = None, notice: Notice | None = None
-    ):
+    def chat_model(self, model: str, remote_model: str | None = None, notice: Notice | None = None):
         """The loaded model of ``model``'s latest finished job (loaded once, then kept)."""
         from gpt_is_you.providers.local.generate import LocalChat
 

@@ -22,8 +22,8 @@ from gpt_is_you.providers.base import (
     request_cancel,
 )
 from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.openai import connection as connections
 from gpt_is_you.providers.openai.connection import connection as _connection
-from gpt_is_you.providers.openai.connection import delete_files_by_default, has_key
 from gpt_is_you.providers.process import spawn
 from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import jobs, remote
@@ -37,10 +37,10 @@ class OpenAIProvider(Provider):
     name = "openai"
 
     def needs_key(self) -> bool:
-        return not has_key(self.name)
+        return not connections.has_key(self.name)
 
     def delete_files_by_default(self) -> bool:
-        return delete_files_by_default(self.name)
+        return connections.delete_files_by_default(self.name)
 
     def resume_kind(self, job: Job) -> str | None:
         # No checkpoint here to go on from: a job the service ended is over, one whose
@@ -142,9 +142,7 @@ class OpenAIProvider(Provider):
             job = jobs.read_job(db)
             return job is not None and job.backend == self.name and watch_again(db, model, job)
 
-    def chat_model(
-        self, model: str, remote_model: str | None = None, notice: Notice | None = None
-    ):
+    def chat_model(self, model: str, remote_model: str | None = None, notice: Notice | None = None):
         """The model's fine-tuned model (or ``remote_model``, any model the service has),
         with the persona's names for the legacy prompt format."""
         from gpt_is_you.providers.openai.chat import LOAD_WAIT_SECONDS, RemoteChat
