@@ -11,17 +11,17 @@ run: $(VENV)/.app
 	$(BIN)/gpt-is-you
 
 test: $(VENV)/.test
-	$(BIN)/ruff check src tests bench assets scripts
-	$(BIN)/ruff format --check src tests bench assets scripts
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check src tests bench assets scripts
-	$(BIN)/ruff format --check src tests bench assets scripts
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 format: $(VENV)/.test
-	$(BIN)/ruff format src tests bench assets scripts
-	$(BIN)/ruff check --fix src tests bench assets scripts
+	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts
 
 # The benchmarks (docs/benchmarks.md): on a 500,000-message export, our reader against
 # whatstk and chat-miner, then the whole of `gpt-is-you new`; LoRA training against TRL's
