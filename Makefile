@@ -5,23 +5,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench wheel-check clean
 
 run: $(VENV)/.app
 	$(BIN)/gpt-is-you
 
 test: $(VENV)/.test
-	$(BIN)/ruff check src tests bench assets scripts
-	$(BIN)/ruff format --check src tests bench assets scripts
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check src tests bench assets scripts
-	$(BIN)/ruff format --check src tests bench assets scripts
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 format: $(VENV)/.test
-	$(BIN)/ruff format src tests bench assets scripts
-	$(BIN)/ruff check --fix src tests bench assets scripts
+	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts
 
 # The benchmarks (docs/benchmarks.md): on a 500,000-message export, our reader against
 # whatstk and chat-miner, then the whole of `gpt-is-you new`; LoRA training against TRL's
@@ -38,6 +38,28 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/bench_preview.py
 	$(BIN)/python bench/bench_tui_keys.py
 	$(BIN)/python bench/bench_eval.py
+
+# The wheel alone, as `pip install` gives it (docs/testing.md; needs PyPI): built from this
+# tree, installed with --no-deps into a fresh venv with only the runtime dependencies read
+# from pyproject.toml (no torch: the app must open without the `local` extra), then the app
+# opened headless on an empty data folder must offer "Try the sample chat" (check_wheel.py).
+# Built from a copy without egg-info: setuptools reads a stale SOURCES.txt back as the list
+# of files, which would put in a file that package-data no longer names.
+WHEEL_CHECK := .wheel-check
+wheel-check:
+	rm -rf $(WHEEL_CHECK)
+	$(PYTHON) -m venv $(WHEEL_CHECK)/venv
+	mkdir $(WHEEL_CHECK)/source
+	cp -R pyproject.toml README.md src $(WHEEL_CHECK)/source
+	rm -rf $(WHEEL_CHECK)/source/src/*.egg-info
+	$(WHEEL_CHECK)/venv/bin/python -m pip wheel $(WHEEL_CHECK)/source --quiet --no-deps \
+		-w $(WHEEL_CHECK)/dist
+	$(WHEEL_CHECK)/venv/bin/python -c 'import tomllib; \
+		print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"], sep="\n")' \
+		> $(WHEEL_CHECK)/requirements.txt
+	$(WHEEL_CHECK)/venv/bin/python -m pip install --quiet --no-deps $(WHEEL_CHECK)/dist/*.whl
+	$(WHEEL_CHECK)/venv/bin/python -m pip install --quiet -r $(WHEEL_CHECK)/requirements.txt
+	env -u PYTHONPATH $(WHEEL_CHECK)/venv/bin/python scripts/check_wheel.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,4 +86,4 @@ $(VENV)/.bench: pyproject.toml $(VENV)/.local
 	touch $@
 
 clean:
-	rm -rf $(VENV) bench/.data .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(WHEEL_CHECK) bench/.data .pytest_cache .ruff_cache .hypothesis

@@ -26,7 +26,9 @@ from gpt_is_you.providers.local.generate import LocalChat
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store.new import prepare
 
-SAMPLE = Path(__file__).resolve().parent.parent / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = (
+    Path(__file__).resolve().parent.parent / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
+)
 PERSONA = "Sam Okafor"
 PROMPTS = 5
 REPEATS = 3

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SAMPLE = HERE.parent / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = HERE.parent / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 HOME = HERE / ".data" / "eval-home"
 NAME = "sample"
 

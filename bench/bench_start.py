@@ -26,7 +26,7 @@ from pathlib import Path
 
 TARGET_S = 0.5
 HEAVY = ("torch", "transformers", "peft", "openai")
-SAMPLE = Path(__file__).resolve().parents[1] / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = Path(__file__).resolve().parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 
 # The child: the real app, quitting at its first frame; it reports what it imported.
 PROBE = """

@@ -29,7 +29,9 @@ from pathlib import Path
 
 from bench_import import BUSY_SHARE, children_cpu_s, machine_cpu_s
 
-SAMPLE = Path(__file__).resolve().parent.parent / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = (
+    Path(__file__).resolve().parent.parent / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
+)
 PERSONA = "Sam Okafor"
 CONVERSATIONS = 36  # 8,271 tokens of the sample chat: a few minutes per trainer
 MAX_LEN = 1024

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TARGET_MS = 100.0
-SAMPLE = Path(__file__).resolve().parents[1] / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = Path(__file__).resolve().parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 MODEL = "bench"
 HISTORY = 60  # earlier exchanges in the conversation
 GAP_S = 0.06  # between presses: a quick typist

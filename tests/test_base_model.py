@@ -21,7 +21,7 @@ from gpt_is_you.providers.local.base_model import (
     resolve,
 )
 
-SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 
 
 @pytest.fixture

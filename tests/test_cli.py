@@ -137,7 +137,7 @@ def _refused(capsys, argv: list[str]) -> str:
     return lines[0]
 
 
-SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import conversations, jobs
 from gpt_is_you.store.models import open_model
 
-SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 
 
 @pytest.fixture

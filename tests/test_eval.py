@@ -20,7 +20,7 @@ from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import open_model
 
-SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 T0 = datetime(2024, 1, 1, 9, 0)
 
 

@@ -22,7 +22,7 @@ from gpt_is_you.providers.openai.watch import parse_results
 from gpt_is_you.store import conversations, jobs, remote
 from gpt_is_you.store.models import open_model
 
-SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 SHARED_METRICS = {jobs.TRAIN_LOSS, jobs.TRAIN_ACCURACY, jobs.VALID_LOSS, jobs.VALID_ACCURACY}
 
 

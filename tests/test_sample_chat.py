@@ -1,5 +1,6 @@
-"""The bundled sample chat (assets/sample/): a synthetic iOS export that reads cleanly, has
-two clearly different voices, and is exactly what its generator writes."""
+"""The bundled sample chat (src/gpt_is_you/sample/, package data): a synthetic iOS export
+that reads cleanly, has two clearly different voices, and is exactly what its generator
+(scripts/make_sample_chat.py) writes."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import pytest
 
 from gpt_is_you.chats import DELETED, MEDIA, SYSTEM, TEXT, Chat, read_export
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "assets" / "sample"
-SAMPLE = SAMPLE_DIR / "sample_chat.txt"
-GENERATOR = SAMPLE_DIR / "generate.py"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
+GENERATOR = ROOT / "scripts" / "make_sample_chat.py"
 SAM = "Sam Okafor"
 ROBIN = "Robin Hale"
 EMOJI = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff]")

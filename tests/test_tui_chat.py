@@ -33,7 +33,7 @@ from pilot_helpers import until
 
 SIZE = (110, 34)
 MODEL = "Sam"
-SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 NINE = datetime(2024, 1, 13, 9, 0)
 
 

@@ -34,7 +34,7 @@ from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from pilot_helpers import text, until
 
 SIZE = (120, 40)
-SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 MODEL = "Sam"
 
 TUNED = ["haha yes\nomw", "nah not tonight", "lol same", "ok see you there!!", "wait what"]

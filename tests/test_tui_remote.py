@@ -40,7 +40,7 @@ from pilot_helpers import until
 
 SIZE = (120, 40)
 MODEL = "Sam"
-SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 OPENAI, AZURE = 1, 2  # places in the backend list
 CONNECTION = "gpt_is_you.providers.openai.connection"
 

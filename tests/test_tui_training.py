@@ -29,7 +29,7 @@ from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog
 from pilot_helpers import steady_cursors, text, until
 
 SIZE = (120, 40)
-SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 MODEL = "Sam"
 SETTINGS = TrainSettings()
 

@@ -26,7 +26,7 @@ from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from gpt_is_you.tui.widgets.export_picker import ExportBrowser
 
 ROOT = Path(__file__).parents[1]
-SAMPLE = ROOT / "assets" / "sample" / "sample_chat.txt"
+SAMPLE = ROOT / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 AMBIGUOUS = ROOT / "tests" / "fixtures" / "whatsapp" / "android_mdy_ambiguous_override.txt"
 GROUP = ROOT / "tests" / "fixtures" / "messenger" / "weekend_group" / "message_1.json"
 TELEGRAM_ACCOUNT = ROOT / "tests" / "fixtures" / "telegram" / "full_export.json"

@@ -44,6 +44,12 @@ def config_dir() -> Path:
 
 
 def sample_chat() -> Path | None:
-    """The bundled sample chat of invented people (in a source checkout), if present."""
-    path = Path(__file__).resolve().parents[2] / "assets" / "sample" / "sample_chat.txt"
-    return path if path.is_file() else None
+    """The sample chat of invented people that ships inside the package (package data).
+
+    The wizard reads it by path, so it is offered only where the package is installed as
+    files (a wheel, a source checkout), not from inside a zip archive.
+    """
+    from importlib.resources import files
+
+    found = files("gpt_is_you") / "sample" / "sample_chat.txt"
+    return found if isinstance(found, Path) and found.is_file() else None

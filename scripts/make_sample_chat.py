@@ -21,8 +21,10 @@ than sent twice, so that the few thousand messages are not a few lines repeated.
 The output depends only on the fixed seed below and the standard library, so running
 this again writes the same bytes:
 
-    python assets/sample/generate.py           # rewrites assets/sample/sample_chat.txt
-    python assets/sample/generate.py OUT.txt   # writes OUT.txt instead
+    python scripts/make_sample_chat.py           # rewrites src/gpt_is_you/sample/sample_chat.txt
+    python scripts/make_sample_chat.py OUT.txt   # writes OUT.txt instead
+
+The chat ships inside the package (package data), so an installed wheel offers it too.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ ROBIN = "Robin Hale"
 CHAT_NAME = SAM  # exported by Robin: a 1:1 chat is named after the other person
 FIRST_DAY = date(2024, 1, 5)
 LAST_DAY = date(2024, 6, 28)
-OUTPUT = Path(__file__).with_name("sample_chat.txt")
+OUTPUT = Path(__file__).resolve().parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 RETRIES = 6
 LRM = "\u200e"
 ENCRYPTION = (
