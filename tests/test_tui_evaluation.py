@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ from gpt_is_you.evaluation.settings import EvalSettings
 from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.models import iter_examples, open_model
 from gpt_is_you.tui.app import GptIsYouApp
-from gpt_is_you.tui.screens.evaluation import EvaluationScreen, scores_table
+from gpt_is_you.tui.screens.evaluation import RUN_GROUP, EvaluationScreen, scores_table
 from gpt_is_you.tui.screens.models import ModelsScreen
 from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from pilot_helpers import text, until
@@ -147,11 +147,13 @@ def test_a_stored_run_shows_and_an_earlier_one_is_picked(clock: FakeClock) -> No
     asyncio.run(scenario())
 
 
-def test_the_figures_of_the_tables() -> None:
+def test_the_figures_of_the_tables(clock: FakeClock) -> None:
     """Loss and perplexity as numbers, accuracy as a share, — where a score is missing."""
-    report = {
-        "scores": {"base": None, "tuned": {"loss": 2.1, "perplexity": 8.17, "accuracy": 0.45}}
-    }
+    report = replace(
+        crafted(trained(), prompts=1, seed=0),
+        base_scores=None,
+        tuned_scores=Scores(loss=2.1, perplexity=8.17, accuracy=0.45),
+    )
     console = Console(width=60, file=io.StringIO(), record=True)
     console.print(scores_table(report))
     lines = console.export_text().splitlines()
@@ -257,8 +259,12 @@ def test_leaving_while_it_runs_stops_it_and_stores_nothing(
             await until(pilot, lambda: "Writing replies" in text(pilot, "#eval-running-text"))
             await pilot.press("escape")
             assert isinstance(app.screen, ModelsScreen)
-            await until(pilot, lambda: ended)
-            await pilot.pause(0.1)
+            # The thread stopped at its next reply, and the worker is done with.
+            await until(
+                pilot,
+                lambda: ended and not any(w.group == RUN_GROUP for w in app.workers),
+            )
+            await pilot.pause()  # what it posted last is handled
             assert isinstance(app.screen, ModelsScreen)  # no dialog, no crash
 
     asyncio.run(scenario())
