@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import threading
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -280,3 +281,46 @@ def test_evaluation_snapshot(clock: FakeClock, snap_compare) -> None:
         await open_evaluation(pilot)
 
     assert snap_compare(GptIsYouApp(), terminal_size=SIZE, run_before=opened)
+
+
+STORED = Path(__file__).parent / "fixtures" / "evaluation" / "report_v6.json"
+
+
+def store_json(report: dict) -> None:
+    """``report`` stored as `evaluate` stored one, as JSON, for a job of the model."""
+    job = trained()
+    with open_model(MODEL) as db:
+        evaluations.save(db, job.id, report["settings"], report)
+
+
+def test_a_report_stored_by_an_earlier_version_shows(clock: FakeClock) -> None:
+    store_json(json.loads(STORED.read_text(encoding="utf-8")))
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_evaluation(pilot)
+            head = text(pilot, "#eval-head")
+            assert "sam · job 1 · local · base default" in head
+            assert "2 held-out prompts (of 10 asked: all there were) · seed 0 · 12 s" in head
+            assert "tuned copied: “yo / sure thing mate”" in text(pilot, "#eval-copies")
+            assert "Sample 2 of 2" in samples_text(pilot)
+
+    asyncio.run(scenario())
+
+
+def test_a_damaged_stored_report_is_a_dialog(clock: FakeClock) -> None:
+    damaged = json.loads(STORED.read_text(encoding="utf-8"))
+    del damaged["style"]
+    store_json(damaged)
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("e")
+            await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
+            assert "evaluation 1 of Sam cannot be read" in text(pilot, ".dialog-body")
+            await pilot.press("escape")
+            assert isinstance(app.screen, ModelsScreen)
+
+    asyncio.run(scenario())

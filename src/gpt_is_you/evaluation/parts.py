@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from gpt_is_you.evaluation.memorisation import Memorisation
 from gpt_is_you.evaluation.report import Report, Scores
-from gpt_is_you.evaluation.style import LABELS, SHARES, StyleProfile
+from gpt_is_you.evaluation.style import LABELS, SHARES, Closeness, StyleProfile
 
 NO_VALUE = "—"
 TUNED, BASE = "tuned", "base"
@@ -80,29 +80,29 @@ def number(value: float | None) -> str:
 
 def style_rows(report: Report) -> tuple[StyleRow, ...]:
     closeness = report.closeness
-    rows = []
-    for measure, base_distance, tuned_distance in closeness.measures:
-        closer = (
-            TUNED if measure in closeness.closer else BASE if measure in closeness.farther else None
+    return tuple(
+        StyleRow(
+            measure,
+            _label(measure),
+            persona=_measured(report.persona, measure),
+            base=_measured(report.base, measure),
+            tuned=_measured(report.tuned, measure),
+            share=measure in SHARES,
+            base_distance=base_distance,
+            tuned_distance=tuned_distance,
+            closer=_closer(closeness, measure),
         )
-        rows.append(
-            StyleRow(
-                measure,
-                label(measure),
-                *(
-                    _measured(style, measure)
-                    for style in (report.persona, report.base, report.tuned)
-                ),
-                share=measure in SHARES,
-                base_distance=base_distance,
-                tuned_distance=tuned_distance,
-                closer=closer,
-            )
-        )
-    return tuple(rows)
+        for measure, base_distance, tuned_distance in closeness.measures
+    )
 
 
-def label(measure: str) -> str:
+def _closer(closeness: Closeness, measure: str) -> str | None:
+    if measure in closeness.closer:
+        return TUNED
+    return BASE if measure in closeness.farther else None
+
+
+def _label(measure: str) -> str:
     return LABELS.get(measure, measure)
 
 
@@ -120,7 +120,7 @@ def summary(report: Report) -> Summary:
         score=closeness.score,
         closer=len(closeness.closer),
         measures=len(closeness.measures),
-        farther=tuple(label(measure) for measure in closeness.farther),
+        farther=tuple(_label(measure) for measure in closeness.farther),
         to_other=(_mean(to_other.get(BASE, {})), _mean(to_other.get(TUNED, {})))
         if to_other
         else None,
