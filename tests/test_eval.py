@@ -12,15 +12,20 @@ import pytest
 
 from gpt_is_you.cli import main
 from gpt_is_you.cli import train as cli_train
+from gpt_is_you.cli.evaluate import describe
 from gpt_is_you.dataset.examples import ASSISTANT, TRAIN, USER, VALID, Example, Turn
 from gpt_is_you.evaluation.prompts import held_out
-from gpt_is_you.evaluation.report import Scores, _scores, build
+from gpt_is_you.evaluation.report import Report, Scores, _scores, build
+from gpt_is_you.evaluation.runs import read_runs
 from gpt_is_you.evaluation.settings import EvalSettings
 from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import open_model
 
 SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
+# A report as `evaluate` stored it before the report was read back as dataclasses (written
+# by that code's `Report.to_json` from EXAMPLES below), kept as it was: it must still open.
+STORED = Path(__file__).parent / "fixtures" / "evaluation" / "report_v6.json"
 T0 = datetime(2024, 1, 1, 9, 0)
 
 
@@ -171,3 +176,69 @@ def test_the_whole_report_on_the_tiny_model(sam, capsys, tiny_base):
     assert main(["eval", "sam", "--list"]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert len(listed) == 2 and "seed 7" in listed[0]
+
+
+def test_a_report_read_back_is_the_report_that_was_stored():
+    material = held_out(EXAMPLES, count=10, seed=0)
+    report = build(
+        "sam",
+        _job(backend="openai"),
+        EvalSettings(prompts=10, seed=3),
+        material,
+        base_replies=["Certainly!", "Sure."],
+        tuned_replies=["omw!!", "yo\nsure thing mate"],
+        scores=(None, Scores.of(1.2, None)),  # a service does not score the base
+        seconds=7.5,
+    )
+    assert Report.from_json(json.loads(json.dumps(report.to_json()))) == report
+
+
+def _store_raw(name: str, report: dict) -> None:
+    """``report`` stored as `evaluate` stores one, for the model's one job."""
+    with open_model(name) as db:
+        job_id = jobs.create_job(db, backend="local", base_model="default", settings={})
+        evaluations.save(db, job_id, report["settings"], report)
+
+
+def test_a_report_stored_by_an_earlier_version_opens(sam, capsys):
+    stored = json.loads(STORED.read_text(encoding="utf-8"))
+    _store_raw("sam", stored)
+    (run,) = read_runs("sam")
+    assert run.report.to_json() == stored  # every part read, none lost or changed
+    assert run.report.settings == EvalSettings(prompts=10)
+    assert run.report.memorised.examples == ("yo\nsure thing mate",)
+    assert describe(run.report)[:6] == [
+        "sam: persona fidelity of job 1 (local, base default) on 2 held-out prompts, 12 s",
+        "",
+        f"{'':22}{'base':>10}{'tuned':>10}",
+        f"{'validation loss':22}{'5.000':>10}{'3.500':>10}",
+        f"{'perplexity':22}{'148.413':>10}{'33.115':>10}",
+        f"{'token accuracy':22}{'0.200':>10}{'0.400':>10}",
+    ]
+
+    assert main(["eval", "sam", "--list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [stored | {"id": 1}]
+    assert main(["eval", "sam", "--list"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    score = stored["closeness"]["score"]
+    assert line.startswith("  1  ") and line.endswith(
+        f"job 1  10 prompts, seed 0  score {score:+.2f}"
+    )
+
+
+def test_a_run_made_with_settings_out_of_todays_ranges_still_opens(sam):
+    """Before the ranges were checked (a43461b) any seed and any number of prompts ran."""
+    stored = json.loads(STORED.read_text(encoding="utf-8"))
+    stored["settings"] |= {"seed": 2**40, "prompts": 20_000}
+    _store_raw("sam", stored)
+    (run,) = read_runs("sam")
+    assert (run.report.settings.seed, run.report.settings.prompts) == (2**40, 20_000)
+
+
+def test_a_damaged_stored_report_is_one_line(sam, capsys):
+    stored = json.loads(STORED.read_text(encoding="utf-8"))
+    del stored["closeness"]
+    _store_raw("sam", stored)
+    assert main(["eval", "sam", "--list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gpt-is-you: evaluation 1 of sam cannot be read") and err.count("\n") == 1

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ from gpt_is_you.evaluation.settings import EvalSettings
 from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.models import iter_examples, open_model
 from gpt_is_you.tui.app import GptIsYouApp
-from gpt_is_you.tui.screens.evaluation import EvaluationScreen, scores_table
+from gpt_is_you.tui.screens.evaluation import RUN_GROUP, EvaluationScreen, scores_table
 from gpt_is_you.tui.screens.models import ModelsScreen
 from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from pilot_helpers import text, until
@@ -147,11 +148,13 @@ def test_a_stored_run_shows_and_an_earlier_one_is_picked(clock: FakeClock) -> No
     asyncio.run(scenario())
 
 
-def test_the_figures_of_the_tables() -> None:
+def test_the_figures_of_the_tables(clock: FakeClock) -> None:
     """Loss and perplexity as numbers, accuracy as a share, — where a score is missing."""
-    report = {
-        "scores": {"base": None, "tuned": {"loss": 2.1, "perplexity": 8.17, "accuracy": 0.45}}
-    }
+    report = replace(
+        crafted(trained(), prompts=1, seed=0),
+        base_scores=None,
+        tuned_scores=Scores(loss=2.1, perplexity=8.17, accuracy=0.45),
+    )
     console = Console(width=60, file=io.StringIO(), record=True)
     console.print(scores_table(report))
     lines = console.export_text().splitlines()
@@ -257,8 +260,12 @@ def test_leaving_while_it_runs_stops_it_and_stores_nothing(
             await until(pilot, lambda: "Writing replies" in text(pilot, "#eval-running-text"))
             await pilot.press("escape")
             assert isinstance(app.screen, ModelsScreen)
-            await until(pilot, lambda: ended)
-            await pilot.pause(0.1)
+            # The thread stopped at its next reply, and the worker is done with.
+            await until(
+                pilot,
+                lambda: ended and not any(w.group == RUN_GROUP for w in app.workers),
+            )
+            await pilot.pause()  # what it posted last is handled
             assert isinstance(app.screen, ModelsScreen)  # no dialog, no crash
 
     asyncio.run(scenario())
@@ -274,3 +281,46 @@ def test_evaluation_snapshot(clock: FakeClock, snap_compare) -> None:
         await open_evaluation(pilot)
 
     assert snap_compare(GptIsYouApp(), terminal_size=SIZE, run_before=opened)
+
+
+STORED = Path(__file__).parent / "fixtures" / "evaluation" / "report_v6.json"
+
+
+def store_json(report: dict) -> None:
+    """``report`` stored as `evaluate` stored one, as JSON, for a job of the model."""
+    job = trained()
+    with open_model(MODEL) as db:
+        evaluations.save(db, job.id, report["settings"], report)
+
+
+def test_a_report_stored_by_an_earlier_version_shows(clock: FakeClock) -> None:
+    store_json(json.loads(STORED.read_text(encoding="utf-8")))
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_evaluation(pilot)
+            head = text(pilot, "#eval-head")
+            assert "sam · job 1 · local · base default" in head
+            assert "2 held-out prompts (of 10 asked: all there were) · seed 0 · 12 s" in head
+            assert "tuned copied: “yo / sure thing mate”" in text(pilot, "#eval-copies")
+            assert "Sample 2 of 2" in samples_text(pilot)
+
+    asyncio.run(scenario())
+
+
+def test_a_damaged_stored_report_is_a_dialog(clock: FakeClock) -> None:
+    damaged = json.loads(STORED.read_text(encoding="utf-8"))
+    del damaged["style"]
+    store_json(damaged)
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("e")
+            await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
+            assert "evaluation 1 of Sam cannot be read" in text(pilot, ".dialog-body")
+            await pilot.press("escape")
+            assert isinstance(app.screen, ModelsScreen)
+
+    asyncio.run(scenario())

@@ -77,30 +77,30 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _list(name: str, as_json: bool) -> int:
-    from gpt_is_you.store import evaluations
-    from gpt_is_you.store.models import open_model
+    from gpt_is_you.evaluation.runs import read_runs
 
-    with open_model(name) as db:
-        runs = evaluations.read_all(db)
+    runs = read_runs(name)
     if as_json:
-        print(json.dumps([run.report | {"id": run.id} for run in runs], ensure_ascii=False))
+        print(
+            json.dumps([run.report.to_json() | {"id": run.id} for run in runs], ensure_ascii=False)
+        )
         return 0
     if not runs:
         print(f"{name} has no evaluations yet; `{PROG} eval {name}` runs one")
         return 0
     for run in runs:
-        closeness = run.report["closeness"]
+        settings = run.report.settings
         print(
             f"{run.id:>3}  {run.created_at.replace('T', ' ')}  job {run.job_id}  "
-            f"{run.settings['prompts']} prompts, seed {run.settings['seed']}  "
-            f"score {closeness['score']:+.2f}"
+            f"{settings.prompts} prompts, seed {settings.seed}  "
+            f"score {run.report.closeness.score:+.2f}"
         )
     return 0
 
 
 def describe(report) -> list[str]:
     """The report as lines of text."""
-    from gpt_is_you.evaluation.style import LABELS
+    from gpt_is_you.evaluation import parts
 
     lines = [
         f"{report.model}: persona fidelity of job {report.job_id} ({report.backend}, base "
@@ -109,42 +109,33 @@ def describe(report) -> list[str]:
         "",
         f"{'':22}{'base':>10}{'tuned':>10}",
     ]
-    for label, key in (
-        ("validation loss", "loss"),
-        ("perplexity", "perplexity"),
-        ("token accuracy", "accuracy"),
-    ):
+    for score in parts.score_rows(report):
         lines.append(
-            f"{label:22}{_score(report.base_scores, key):>10}{_score(report.tuned_scores, key):>10}"
+            f"{score.label:22}{parts.number(score.base):>10}{parts.number(score.tuned):>10}"
         )
     lines += [
         "",
         "Style of the replies: distance to the persona's real turns (0 is the same)",
         f"{'':22}{'persona':>12}{'base':>12}{'tuned':>12}{'base→':>8}{'tuned→':>8}",
     ]
-    for measure, base_distance, tuned_distance in report.closeness.measures:
+    for row in parts.style_rows(report):
         lines.append(
-            f"{LABELS[measure]:22}{_value(report.persona, measure):>12}"
-            f"{_value(report.base, measure):>12}{_value(report.tuned, measure):>12}"
-            f"{base_distance:>8.2f}{tuned_distance:>8.2f}"
+            f"{row.label:22}{_value(row.persona):>12}{_value(row.base):>12}"
+            f"{_value(row.tuned):>12}{row.base_distance:>8.2f}{row.tuned_distance:>8.2f}"
         )
-    closeness = report.closeness
+    summary = parts.summary(report)
     lines += [
         "",
-        f"Score {closeness.score:+.2f}: the tuned model is closer to the persona than the base "
-        f"on {len(closeness.closer)} of {len(closeness.measures)} measures"
-        + (
-            f", farther on {', '.join(LABELS[m] for m in closeness.farther)}"
-            if closeness.farther
-            else ""
-        ),
+        f"Score {summary.score:+.2f}: the tuned model is closer to the persona than the base "
+        f"on {summary.closer} of {summary.measures} measures"
+        + (f", farther on {', '.join(summary.farther)}" if summary.farther else ""),
     ]
-    other_base = _mean(report.to_other.get("base", {}))
-    other_tuned = _mean(report.to_other.get("tuned", {}))
-    lines.append(
-        f"Mean distance to the other person's turns: base {other_base:.2f}, tuned {other_tuned:.2f}"
-    )
-    for who, memorised in (("tuned", report.memorised), ("base", report.base_memorised)):
+    if summary.to_other is not None:
+        lines.append(
+            "Mean distance to the other person's turns: "
+            f"base {summary.to_other[0]:.2f}, tuned {summary.to_other[1]:.2f}"
+        )
+    for who, memorised in parts.copies(report):
         if memorised is not None:
             lines.append(
                 f"Word-for-word copies of training turns ({who}): {memorised.copied_replies} of "
@@ -158,21 +149,6 @@ def describe(report) -> list[str]:
     return lines
 
 
-def _score(scores, key: str) -> str:
-    value = getattr(scores, key) if scores is not None else None
-    return "—" if value is None else f"{value:.3f}" if value < 1000 else f"{value:,.0f}"
-
-
-def _value(style, measure: str) -> str:
-    value = getattr(style, measure)
-    if measure == "openers":
-        return ", ".join(word for word, _ in value[:2]) or "—"
-    if measure == "vocabulary":
-        return ", ".join(word for word, _ in value[:2]) or "—"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)
-
-
-def _mean(values: dict[str, float]) -> float:
-    return sum(values.values()) / len(values) if values else 0.0
+def _value(value: float | str) -> str:
+    """A style measure: numbers with two decimals (shares too), words as they are."""
+    return f"{value:.2f}" if isinstance(value, float) else value

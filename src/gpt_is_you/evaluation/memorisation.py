@@ -8,8 +8,9 @@ Texts are compared after folding case and collapsing white space inside each bub
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gpt_is_you.evaluation.style import words
 from gpt_is_you.store.conversations import bubbles
@@ -45,6 +46,16 @@ class Memorisation:
             "bubble_rate": self.bubble_rate,
             "examples": list(self.examples),
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Memorisation:
+        return cls(
+            replies=int(data["replies"]),
+            copied_replies=int(data["copied_replies"]),
+            copied_bubbles=int(data["copied_bubbles"]),
+            bubbles=int(data["bubbles"]),
+            examples=tuple(str(text) for text in data["examples"]),
+        )
 
 
 def _bubble_key(bubble: str) -> str:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar
 
 from gpt_is_you import providers
 from gpt_is_you.evaluation.memorisation import Memorisation, verbatim
@@ -32,6 +33,7 @@ from gpt_is_you.store.models import iter_examples, open_model
 
 Progress = Callable[[int, int], None]  # replies done, replies to write
 SHOWN_CONTEXT = 4  # lines of conversation shown before each sample
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,15 @@ class Scores:
     def of(cls, loss: float, accuracy: float | None) -> Scores:
         return cls(loss, math.exp(min(loss, 50.0)), accuracy)
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Scores:
+        accuracy = data["accuracy"]
+        return cls(
+            float(data["loss"]),
+            float(data["perplexity"]),
+            None if accuracy is None else float(accuracy),
+        )
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -51,6 +62,15 @@ class Sample:
     real: str
     base: str
     tuned: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Sample:
+        return cls(
+            tuple(str(line) for line in data["context"]),
+            str(data["real"]),
+            str(data["base"]),
+            str(data["tuned"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -99,6 +119,42 @@ class Report:
             },
             "seconds": round(self.seconds, 1),
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Report:
+        """The report ``to_json`` wrote, as the store keeps it; a part with a default
+        above may be missing. Errors: KeyError, TypeError, ValueError on a damaged one."""
+        scores, style = data["scores"], data["style"]
+        memorisation = data.get("memorisation", {})
+        return cls(
+            model=str(data["model"]),
+            job_id=int(data["job_id"]),
+            backend=str(data["backend"]),
+            base_model=str(data["base_model"]),
+            settings=EvalSettings.recorded(data["settings"]),
+            base_scores=_unless_none(Scores.from_json, scores["base"]),
+            tuned_scores=_unless_none(Scores.from_json, scores["tuned"]),
+            samples=tuple(Sample.from_json(sample) for sample in data["samples"]),
+            persona=StyleProfile.from_json(style["persona"]),
+            other=StyleProfile.from_json(style["other"]),
+            base=StyleProfile.from_json(style["base"]),
+            tuned=StyleProfile.from_json(style["tuned"]),
+            closeness=Closeness.from_json(data["closeness"]),
+            to_other={
+                str(who): {str(measure): float(d) for measure, d in found.items()}
+                for who, found in data.get("to_other", {}).items()
+            },
+            memorised=_unless_none(Memorisation.from_json, memorisation.get("tuned")),
+            base_memorised=_unless_none(Memorisation.from_json, memorisation.get("base")),
+            seconds=float(data.get("seconds", 0.0)),
+        )
+
+
+def _unless_none(
+    read: Callable[[Mapping[str, Any]], T], data: Mapping[str, Any] | None
+) -> T | None:
+    """``read(data)``, or None where the report has no such part (not scored, not checked)."""
+    return None if data is None else read(data)
 
 
 def evaluate(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import ClassVar
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar
 
 from gpt_is_you.limits import Limit, check
 from gpt_is_you.providers.settings import SEED, Sampling
@@ -25,6 +26,17 @@ class EvalSettings:
 
     def __post_init__(self) -> None:
         check(asdict(self), self.LIMITS)
+
+    @classmethod
+    def recorded(cls, values: Mapping[str, Any]) -> EvalSettings:
+        """The settings a stored run was made with, as recorded (a field not recorded
+        has its default). Not checked again: they were checked when the run was made,
+        against the ranges of that version (an earlier one allowed any seed), and a
+        report of the past must still open."""
+        settings = object.__new__(cls)
+        for known in fields(cls):
+            object.__setattr__(settings, known.name, values.get(known.name, known.default))
+        return settings
 
     def sampling(self, prompt_number: int) -> Sampling:
         """Each prompt its own seed: a run repeats, and prompts do not share randomness.

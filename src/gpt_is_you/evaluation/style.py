@@ -17,12 +17,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gpt_is_you.store.conversations import bubbles
 
 __all__ = [
     "LABELS",
     "MEASURES",
+    "SHARES",
     "Closeness",
     "StyleProfile",
     "compare",
@@ -66,7 +68,8 @@ UNSURE = "?"
 TIE = 0.005
 
 _COUNTS = ("words", "bubbles", "emoji")
-_SHARES = ("capitals", "end_punctuation", "questions", "exclamations")
+# Measures that are a share of bubbles (0 to 1).
+SHARES = ("capitals", "end_punctuation", "questions", "exclamations")
 
 
 # --- words ------------------------------------------------------------------------------
@@ -307,6 +310,22 @@ class StyleProfile:
             "language": self.language,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StyleProfile:
+        return cls(
+            replies=int(data["replies"]),
+            words=float(data["words"]),
+            bubbles=float(data["bubbles"]),
+            emoji=float(data["emoji"]),
+            capitals=float(data["capitals"]),
+            end_punctuation=float(data["end_punctuation"]),
+            questions=float(data["questions"]),
+            exclamations=float(data["exclamations"]),
+            openers=tuple((str(word), float(share)) for word, share in data["openers"]),
+            vocabulary=tuple((str(word), int(n)) for word, n in data["vocabulary"]),
+            language=str(data["language"]),
+        )
+
 
 def profile(replies: Sequence[str]) -> StyleProfile:
     """The style of ``replies``, each a turn whose bubbles are joined by newlines."""
@@ -395,7 +414,7 @@ def distances(a: StyleProfile, b: StyleProfile) -> dict[str, float]:
     for measure in MEASURES:
         if measure in _COUNTS:
             out[measure] = _relative(getattr(a, measure), getattr(b, measure))
-        elif measure in _SHARES:
+        elif measure in SHARES:
             out[measure] = min(1.0, abs(getattr(a, measure) - getattr(b, measure)))
         elif measure == "openers":
             out[measure] = _openers_distance(a.openers, b.openers)
@@ -424,6 +443,19 @@ class Closeness:
             "closer": list(self.closer),
             "farther": list(self.farther),
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Closeness:
+        # The stored label is not read back: LABELS names each measure.
+        return cls(
+            measures=tuple(
+                (str(row["measure"]), float(row["base"]), float(row["tuned"]))
+                for row in data["measures"]
+            ),
+            score=float(data["score"]),
+            closer=tuple(str(m) for m in data["closer"]),
+            farther=tuple(str(m) for m in data["farther"]),
+        )
 
 
 def compare(persona: StyleProfile, base: StyleProfile, tuned: StyleProfile) -> Closeness:

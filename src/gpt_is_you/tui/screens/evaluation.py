@@ -1,8 +1,9 @@
 """Persona fidelity of one model: does it write like the person, on chats it never saw?
 
-The screen shows one evaluation report at a time, drawn from the JSON the store keeps
-(``evaluation/report.py``, ``Report.to_json``), so that a run just finished and one
-stored a month ago look the same: validation scores of the base and the tuned model,
+The screen shows one evaluation report at a time, read back from the store as the typed
+report (``evaluation/runs.py``), its parts as ``evaluation/parts.py`` says them (the
+command line's ``eval`` says the same), so that a run just finished and one stored a
+month ago look the same: validation scores of the base and the tuned model,
 the style measures against the persona, the summary score, word-for-word copies of
 training turns, and the sampled replies beside the real ones. Earlier runs are listed
 above it; picking one shows it.
@@ -15,8 +16,7 @@ anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -31,15 +31,14 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from gpt_is_you.evaluation import parts
+from gpt_is_you.evaluation.parts import NO_VALUE
+from gpt_is_you.evaluation.report import Report
+from gpt_is_you.evaluation.runs import Run, read_runs
 from gpt_is_you.evaluation.settings import EvalSettings
-from gpt_is_you.store import evaluations
 from gpt_is_you.store.errors import ModelError
-from gpt_is_you.store.evaluations import StoredEvaluation
-from gpt_is_you.store.models import open_model
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dialogs import SettingsDialog
-
-Report = Mapping[str, Any]  # the JSON of ``Report.to_json``
 
 # Wall time per held-out prompt with the default local base on a 2-core CPU, measured:
 # 50 prompts took 256 s (bench/bench_eval.py, docs/benchmarks.md). Only for the estimate
@@ -48,7 +47,6 @@ SECONDS_PER_PROMPT = 5.1
 
 RUN_GROUP = "evaluation-run"
 RUN_COLUMNS = ("when", "job", "prompts", "seed", "score")
-NO_VALUE = "—"
 
 EMPTY = """\
 [b]No evaluation of {model} yet.[/]
@@ -62,12 +60,6 @@ for word.
 
 Press [b]r[/] to evaluate ({estimate}); [b]F2[/] sets the number of prompts and the seed.
 The command line does the same: [$text-accent]gpt-is-you eval {model}[/]"""
-
-
-def read_runs(model: str) -> list[StoredEvaluation]:
-    """Every stored evaluation of ``model``, the latest first."""
-    with open_model(model) as db:
-        return evaluations.read_all(db)
 
 
 def estimate(prompts: int, seconds_per_prompt: float = SECONDS_PER_PROMPT) -> str:
@@ -190,7 +182,7 @@ Keys:
 
     # Earlier runs ---------------------------------------------------------------------
 
-    def _list_runs(self, runs: list[StoredEvaluation]) -> None:
+    def _list_runs(self, runs: list[Run]) -> None:
         """Fill the list of runs and show the latest."""
         self._runs = runs
         table = self.query_one("#eval-runs", DataTable)
@@ -213,7 +205,7 @@ Keys:
 
     # The report -----------------------------------------------------------------------
 
-    def _show(self, run: StoredEvaluation | None) -> None:
+    def _show(self, run: Run | None) -> None:
         self._shown = run.id if run else None
         empty = self.query_one("#eval-empty", Static)
         empty.display = run is None
@@ -240,8 +232,7 @@ Keys:
         line = f"r runs {s.prompts} held-out prompts, seed {s.seed}"
         if self._runs:
             latest = self._runs[0].report
-            asked = max(1, len(latest.get("samples", ())))
-            per_prompt = float(latest.get("seconds", 0)) / asked
+            per_prompt = latest.seconds / max(1, len(latest.samples))
             if per_prompt > 0:
                 line += f" ({estimate(s.prompts, per_prompt).replace(' on a CPU', '')} here)"
         self.query_one("#eval-next", Static).update(f"[dim]{line} · F2 changes them[/]")
@@ -278,7 +269,7 @@ Keys:
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=RUN_GROUP)
-    def _evaluate(self, settings: EvalSettings) -> list[StoredEvaluation]:
+    def _evaluate(self, settings: EvalSettings) -> list[Run]:
         # Imported here, and looked up on its module, so that tests can put in a fake.
         from gpt_is_you.evaluation import report
 
@@ -317,8 +308,8 @@ Keys:
         self.refresh_bindings()
         if event.state == WorkerState.SUCCESS:
             self._list_runs(event.worker.result)
-            score = self._runs[0].report["closeness"]["score"] if self._runs else None
-            if score is not None:
+            if self._runs:
+                score = self._runs[0].report.closeness.score
                 self.notify(f"Score {score:+.2f}. Stored with the earlier runs.", title="Evaluated")
         elif event.state == WorkerState.CANCELLED:
             self.notify("The evaluation was stopped; nothing was stored.", title="Stopped")
@@ -349,31 +340,30 @@ class EvalSettingsDialog(SettingsDialog[EvalSettings | None]):
     )
 
 
-# Drawing a report (from its JSON) ---------------------------------------------------------
+# Drawing a report (its parts as evaluation/parts.py says them) ---------------------------
 
 
-def _run_row(run: StoredEvaluation) -> tuple[str, ...]:
-    score = run.report.get("closeness", {}).get("score")
+def _run_row(run: Run) -> tuple[str, ...]:
+    settings = run.report.settings
     return (
         run.created_at.replace("T", " ")[:16],
         NO_VALUE if run.job_id is None else str(run.job_id),
-        str(run.settings.get("prompts", NO_VALUE)),
-        str(run.settings.get("seed", NO_VALUE)),
-        NO_VALUE if score is None else f"{score:+.2f}",
+        str(settings.prompts),
+        str(settings.seed),
+        f"{run.report.closeness.score:+.2f}",
     )
 
 
 def head(report: Report, created_at: str) -> str:
-    settings = report.get("settings", {})
-    asked, got = settings.get("prompts"), len(report.get("samples", ()))
+    asked, got = report.settings.prompts, len(report.samples)
     prompts = f"{got} held-out prompts"
-    if asked is not None and asked != got:
+    if asked != got:
         prompts += f" (of {asked} asked: all there were)"
     return (
-        f"[b]{escape(str(report['model']))}[/] · job {report['job_id']} · "
-        f"{escape(str(report['backend']))} · base {escape(str(report['base_model']))}\n"
-        f"[dim]{prompts} · seed {settings.get('seed', NO_VALUE)} · "
-        f"{float(report.get('seconds', 0)):.0f} s · {created_at.replace('T', ' ')[:16]}[/]"
+        f"[b]{escape(report.model)}[/] · job {report.job_id} · "
+        f"{escape(report.backend)} · base {escape(report.base_model)}\n"
+        f"[dim]{prompts} · seed {report.settings.seed} · "
+        f"{report.seconds:.0f} s · {created_at.replace('T', ' ')[:16]}[/]"
     )
 
 
@@ -382,32 +372,18 @@ def scores_table(report: Report) -> Table:
     table.add_column("on the held-out turns", min_width=20)
     table.add_column("base", justify="right", min_width=9)
     table.add_column("tuned", justify="right", min_width=9)
-    scores = report.get("scores", {})
-    base, tuned = scores.get("base"), scores.get("tuned")
-    for label, key in (
-        ("validation loss", "loss"),
-        ("perplexity", "perplexity"),
-        ("token accuracy", "accuracy"),
-    ):
-        table.add_row(label, _score(base, key), _score(tuned, key))
+    for row in parts.score_rows(report):
+        table.add_row(row.label, _score(row.base, row.share), _score(row.tuned, row.share))
     return table
 
 
-def _score(scores: Mapping[str, Any] | None, key: str) -> str:
-    value = scores.get(key) if scores else None
-    if value is None:
-        return NO_VALUE
-    if key == "accuracy":
-        return f"{value:.1%}"
-    return f"{value:.3f}" if value < 1000 else f"{value:,.0f}"
+def _score(value: float | None, share: bool) -> str:
+    return f"{value:.1%}" if share and value is not None else parts.number(value)
 
 
 def style_table(report: Report, highlight: str) -> Table:
     """Each measure for the persona, the base and the tuned model, and each model's
     distance to the persona, the closer one highlighted."""
-    closeness = report["closeness"]
-    style = report["style"]
-    closer, farther = set(closeness.get("closer", ())), set(closeness.get("farther", ()))
     table = Table(
         box=box.SIMPLE_HEAD,
         show_edge=False,
@@ -420,82 +396,58 @@ def style_table(report: Report, highlight: str) -> Table:
         table.add_column(who, justify="right", max_width=18, no_wrap=True, overflow="ellipsis")
     table.add_column("base dist.", justify="right")
     table.add_column("tuned dist.", justify="right")
-    for row in closeness["measures"]:
-        measure = row["measure"]
-        base_distance = Text(f"{row['base']:.2f}")
-        tuned_distance = Text(f"{row['tuned']:.2f}")
-        if measure in closer:
-            tuned_distance.stylize(f"bold {highlight}")
-        elif measure in farther:
-            base_distance.stylize(f"bold {highlight}")
+    for row in parts.style_rows(report):
+        base_distance = Text(f"{row.base_distance:.2f}")
+        tuned_distance = Text(f"{row.tuned_distance:.2f}")
+        closer = {parts.TUNED: tuned_distance, parts.BASE: base_distance}.get(row.closer)
+        if closer is not None:
+            closer.stylize(f"bold {highlight}")
         table.add_row(
-            row.get("label", measure),
-            *(_measure(style.get(who, {}), measure) for who in ("persona", "base", "tuned")),
+            row.label,
+            *(_measure(value, row.share) for value in (row.persona, row.base, row.tuned)),
             base_distance,
             tuned_distance,
         )
     return table
 
 
-_SHARES = ("capitals", "end_punctuation", "questions", "exclamations")
-
-
-def _measure(profile: Mapping[str, Any], measure: str) -> str:
-    """One measure of a style profile, written short."""
-    value = profile.get(measure)
-    if value is None:
-        return NO_VALUE
-    if measure in ("openers", "vocabulary"):
-        return ", ".join(str(word) for word, _ in value[:2]) or NO_VALUE
-    if measure in _SHARES:
-        return f"{value:.0%}"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
+def _measure(value: float | str, share: bool) -> str:
+    """One measure of a style profile, written short: a share as a percentage."""
+    if isinstance(value, str):
+        return value
+    return f"{value:.0%}" if share else f"{value:.1f}"
 
 
 def summary(report: Report) -> str:
     """The score line, and the distance of each model to the other person's turns."""
-    closeness = report["closeness"]
-    labels = {row["measure"]: row.get("label", row["measure"]) for row in closeness["measures"]}
-    score = float(closeness["score"])
+    said = parts.summary(report)
+    score = said.score
     colour = "$text-success" if score > 0 else "$text-error" if score < 0 else "$text-muted"
-    farther = closeness.get("farther", ())
     line = (
         f"[b {colour}]Score {score:+.2f}[/]: closer to the persona than the base on "
-        f"{len(closeness.get('closer', ()))} of {len(closeness['measures'])} measures"
+        f"{said.closer} of {said.measures} measures"
     )
-    if farther:
-        line += "; farther on " + ", ".join(escape(labels.get(m, m)) for m in farther)
-    to_other = report.get("to_other", {})
-    if to_other:
-        line += (
-            "\nMean distance to the other person's turns: "
-            f"base {_mean(to_other.get('base', {})):.2f}, "
-            f"tuned {_mean(to_other.get('tuned', {})):.2f}"
-        )
+    if said.farther:
+        line += "; farther on " + ", ".join(escape(label) for label in said.farther)
+    if said.to_other is not None:
+        base, tuned = said.to_other
+        line += f"\nMean distance to the other person's turns: base {base:.2f}, tuned {tuned:.2f}"
     return line
-
-
-def _mean(values: Mapping[str, float]) -> float:
-    return sum(values.values()) / len(values) if values else 0.0
 
 
 def copies(report: Report) -> str:
     """Replies and bubbles that repeat a training turn word for word."""
-    memorisation = report.get("memorisation", {})
-    parts = []
-    for who in ("tuned", "base"):
-        found = memorisation.get(who)
-        if found is None:
-            parts.append(f"{who}: not checked")
+    found = []
+    for who, memorised in parts.copies(report):
+        if memorised is None:
+            found.append(f"{who}: not checked")
             continue
-        parts.append(
-            f"{who} {found['copied_replies']} of {found['replies']} replies, "
-            f"{found['copied_bubbles']} of {found['bubbles']} bubbles"
+        found.append(
+            f"{who} {memorised.copied_replies} of {memorised.replies} replies, "
+            f"{memorised.copied_bubbles} of {memorised.bubbles} bubbles"
         )
-    text = "Copies of training turns, word for word: " + "; ".join(parts)
-    examples = (memorisation.get("tuned") or {}).get("examples", ())
+    text = "Copies of training turns, word for word: " + "; ".join(found)
+    examples = report.memorised.examples if report.memorised else ()
     for example in examples[:3]:
         text += f"\n[dim]  tuned copied: “{escape(_one_line(example))}”[/]"
     return text
@@ -509,18 +461,18 @@ def samples(report: Report, highlight: str) -> RenderableType:
     """Each sample: the last lines of the conversation, then the real, tuned and base
     replies side by side."""
     shown: list[RenderableType] = []
-    found: Sequence[Mapping[str, Any]] = report.get("samples", ())
+    found = report.samples
     for number, sample in enumerate(found, 1):
         context = Text()
         context.append(f"Sample {number} of {len(found)}", style="bold")
-        for line in sample.get("context", ()):
+        for line in sample.context:
             context.append("\n  " + line.replace("\n", "\n    "), style="dim")
         table = Table(box=box.ROUNDED, expand=True, show_lines=False, padding=(0, 1))
         table.add_column("real", ratio=1, header_style="bold")
         table.add_column("tuned", ratio=1, header_style=f"bold {highlight}")
         table.add_column("base", ratio=1, header_style="bold dim")
         table.add_row(
-            *(Text(str(sample.get(who, "")) or NO_VALUE) for who in ("real", "tuned", "base"))
+            *(Text(text or NO_VALUE) for text in (sample.real, sample.tuned, sample.base))
         )
         shown += [context, table]
     if not shown:
