@@ -291,9 +291,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
     @work(thread=True, exit_on_error=False, group="chat-check")
     def _warn_if_training(self) -> None:
         # Generating and training on one machine share its cores: both crawl.
-        busy = [
-            m.name for m in list_models() if m.backend == "local" and m.state.startswith("training")
-        ]
+        busy = [m.name for m in list_models() if m.backend == "local" and m.training]
         if busy:
             self.app.call_from_thread(
                 self.notify,

@@ -39,9 +39,9 @@ REFRESH_SECONDS = 2.0
 def _row(m: ModelSummary) -> tuple[str, ...]:
     activity = m.last_activity.replace("T", " ")[:16]
     if not m.readable:
-        return (m.name, "–", "–", "–", "–", m.state, activity)
+        return (m.name, "–", "–", "–", "–", m.state_text, activity)
     size = f"{m.train + m.valid:,} ex · {m.messages:,} msg" if m.train else "no examples"
-    return (m.name, m.persona, m.source, size, m.backend or "–", m.state, activity)
+    return (m.name, m.persona, m.source, size, m.backend or "–", m.state_text, activity)
 
 
 class ModelsScreen(AppScreen):
@@ -143,7 +143,7 @@ learns, the examples built from it, and its training runs and conversations.
             return
         self._problem = ""
         for model in models:
-            if model.backend not in ("", "local") and _active(model.state):
+            if model.backend not in ("", "local") and model.active:
                 # The job runs at the service; after a restart its watcher is started again.
                 self.app.provider(model.backend).status(model.name)
         # A newer reload replaced this one: an older list must not overwrite its result.
@@ -200,7 +200,7 @@ learns, the examples built from it, and its training runs and conversations.
         model = self._selected()
         if model is not None and not model.readable:
             self.app.show_error(
-                f"{model.name} ({model.path}) is {model.state}: {model.problem}.\n\n"
+                f"{model.name} ({model.path}) is {model.state_text}: {model.problem}.\n\n"
                 "Deleting it (x) frees its name.",
                 title="Cannot open",
             )
@@ -271,7 +271,7 @@ learns, the examples built from it, and its training runs and conversations.
     def action_delete(self) -> None:
         if (model := self._selected()) is None:
             return
-        if model.state.startswith("training") or model.state == "queued":
+        if model.active:
             self.app.show_error(
                 f"{model.name} is training. Stop it first: open it with t and press the "
                 "cancel key.",
@@ -329,10 +329,6 @@ learns, the examples built from it, and its training runs and conversations.
             self.notify, f"{name} was deleted.{there}", title="Deleted", markup=False
         )
         self.app.call_from_thread(self._reload)
-
-
-def _active(state: str) -> bool:
-    return state == "queued" or state.startswith("training")
 
 
 def _remote_leftovers(name: str) -> dict:
