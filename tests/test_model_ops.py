@@ -78,7 +78,7 @@ def test_rename_moves_the_model_with_its_jobs_and_conversations(home, capsys):
     rename_model("Bruno", "Bruno Keller v2")
 
     (model,) = list_models()
-    assert (model.name, model.slug, model.state) == (
+    assert (model.name, model.slug, model.state_text) == (
         "Bruno Keller v2",
         "bruno-keller-v2",
         "trained",

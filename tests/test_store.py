@@ -251,27 +251,49 @@ def test_the_source_is_stored_with_its_hash(home, capsys):
         assert len(db.execute("SELECT sha256 FROM sources").fetchone()[0]) == 64
 
 
-def test_the_model_list_shows_each_models_training_state(home):
+def _typed(model) -> tuple[object, ...]:
+    return (model.state, model.progress, model.active, model.training, model.state_text)
+
+
+def _listed(capsys) -> tuple[str, str]:
+    """The state as `models` prints it, in its text and in its JSON."""
+    capsys.readouterr()
+    assert main(["models"]) == 0
+    line = capsys.readouterr().out.rstrip("\n").rsplit("\t", 1)[-1]
+    assert main(["models", "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert "progress" not in listed  # the JSON says the state as the list does, no more
+    return line, listed["state"]
+
+
+def test_the_model_list_shows_each_models_training_state(home, capsys):
     from gpt_is_you.store import jobs
 
     assert _new("m") == 0
     (model,) = list_models()
-    assert (model.state, model.backend, model.last_activity) == ("ready", "", model.created_at)
+    assert _typed(model) == ("ready", None, False, False, "ready")
+    assert (model.backend, model.last_activity) == ("", model.created_at)
+    assert _listed(capsys) == ("ready", "ready")
     with open_model("m") as db:
         job = jobs.create_job(db, backend="local", base_model="default", settings={})
-    assert list_models()[0].state == "queued"
+    assert _typed(list_models()[0]) == (jobs.QUEUED, 0.0, True, False, "queued")
     with open_model("m") as db:
         jobs.set_worker(db, job, os.getpid())  # alive, with a fresh heartbeat
         jobs.set_state(db, job, jobs.RUNNING)
         jobs.set_progress(db, job, 9, 20, {jobs.TRAIN_LOSS: 1.0})
-    assert list_models()[0].state == "training 45%"
-    for state, shown in [
-        (jobs.SUCCEEDED, "trained"),
-        (jobs.FAILED, "failed"),
-        (jobs.CANCELLED, "cancelled"),
+    assert _typed(list_models()[0]) == (jobs.RUNNING, 0.45, True, True, "training 45%")
+    assert _listed(capsys) == ("training 45%", "training 45%")
+    for state, progress, shown in [
+        (jobs.FAILED, 0.45, "failed"),  # a stopped job keeps the progress it made
+        (jobs.CANCELLED, 0.45, "cancelled"),
+        (jobs.SUCCEEDED, 1.0, "trained"),
     ]:
         with open_model("m") as db:
+            if state == jobs.SUCCEEDED:
+                jobs.set_progress(db, job, 20, 20, {jobs.TRAIN_LOSS: 0.5})
             jobs.set_state(db, job, state)
         (model,) = list_models()
-        assert (model.state, model.backend) == (shown, "local")
+        assert _typed(model) == (state, progress, False, False, shown)
+        assert model.backend == "local"
         assert model.last_activity >= model.created_at
+        assert _listed(capsys) == (shown, shown)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from textual.app import App
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Input
 
+from conftest import running_job
 from gpt_is_you.cli import main
 from gpt_is_you.store.models import list_models, model_folder, open_model
 from gpt_is_you.tui.app import GptIsYouApp
@@ -173,6 +175,28 @@ def test_delete_asks_first_and_cancel_keeps_the_model(home: Path) -> None:
 
     run(scenario)
     assert not list_models()
+
+
+def test_a_training_model_shows_its_progress_and_is_not_deleted(home: Path) -> None:
+    from gpt_is_you.store import jobs
+
+    make_model("Bruno")
+    job = running_job("Bruno", os.getpid())  # this process: a live worker
+    with open_model("Bruno") as db:
+        jobs.set_progress(db, job, 9, 20, {jobs.TRAIN_LOSS: 1.0})
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one("#models", DataTable)
+            await until(pilot, lambda: table.row_count == 1)
+            assert table.get_row_at(0)[5] == "training 45%"
+            await pilot.press("delete")
+            assert isinstance(app.screen, ErrorDialog)
+            assert "Bruno is training" in str(app.screen.query_one(".dialog-body").render())
+
+    run(scenario)
+    assert [m.name for m in list_models()] == ["Bruno"]
 
 
 def test_the_palette_lists_the_screens_actions(home: Path) -> None:

@@ -299,7 +299,7 @@ def test_the_models_list_watches_a_job_whose_watcher_died(server):
     async def scenario(pilot) -> None:
         # Only the list is open: it starts a new watcher, and the job ends.
         await until(pilot, lambda: latest_job().state == jobs.SUCCEEDED, 20)
-        await until(pilot, lambda: list_models()[0].state == "trained")
+        await until(pilot, lambda: list_models()[0].state == jobs.SUCCEEDED)
 
     run(GptIsYouApp(), scenario)
     assert len(server.jobs) == 1

@@ -55,10 +55,10 @@ def _models(args: argparse.Namespace) -> int:
             if m.readable:
                 print(
                     f"{m.name}\t{m.persona}\t{m.source}\t{m.train} train / {m.valid} valid\t"
-                    f"{m.state}"
+                    f"{m.state_text}"
                 )
             else:
-                print(f"{m.name}\t\t\t\t{m.state}: {m.problem} ({m.path})")
+                print(f"{m.name}\t\t\t\t{m.state_text}: {m.problem} ({m.path})")
     return 0
 
 

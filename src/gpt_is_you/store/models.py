@@ -38,7 +38,7 @@ from gpt_is_you.store.errors import (
     UnreadableModelError,
 )
 from gpt_is_you.store.faults import faults
-from gpt_is_you.store.jobs import RUNNING, SUCCEEDED, Job, active_jobs, pid_alive, read_job
+from gpt_is_you.store.jobs import ACTIVE, RUNNING, SUCCEEDED, active_jobs, pid_alive, read_job
 from gpt_is_you.store.names import check_name, shorten, slugify
 from gpt_is_you.store.schema import VERSION, migrate
 
@@ -50,7 +50,10 @@ DB_NAME = "model.db"
 # being deleted (``.new-<slug>-removed-<pid>``). The pid comes last, so that a folder
 # whose process is gone (killed) can be told from one still at work.
 _TEMP_PREFIX = ".new-"
-# The state of a model whose store another process holds, or the disk failed on.
+# A model's state before any job; and that of one whose store another process holds,
+# or the disk failed on (a store that cannot be read is DAMAGED or NEWER: store/errors).
+NO_EXAMPLES = "no examples"
+READY = "ready"
 UNAVAILABLE = "unavailable"
 
 
@@ -65,9 +68,11 @@ class ModelSummary:
     train: int
     valid: int
     created_at: str
-    # no examples, ready, queued, training 45%, trained, failed, cancelled, interrupted;
-    # damaged, newer version (made by a newer gpt-is-you) or unavailable: see ``problem``
+    # The latest job's state (store/jobs.py: queued, running, succeeded, ...); before any
+    # job NO_EXAMPLES or READY; DAMAGED, NEWER or UNAVAILABLE when ``problem`` says why
+    # the store cannot be read. ``state_text`` says it as the list shows it.
     state: str
+    progress: float | None  # the latest job's, 0..1; None before any
     backend: str  # of the latest job; "" before any
     last_activity: str  # the latest of creation and the latest job's last update
     path: str  # the model's folder
@@ -77,8 +82,29 @@ class ModelSummary:
     def readable(self) -> bool:
         return not self.problem
 
+    @property
+    def active(self) -> bool:
+        """Its latest job is queued or running: it must not be deleted."""
+        return self.state in ACTIVE
+
+    @property
+    def training(self) -> bool:
+        """Its latest job is running (busy with the machine's cores, when local)."""
+        return self.state == RUNNING
+
+    @property
+    def state_text(self) -> str:
+        """The state as the models list shows it: ``training 45%``, ``trained``, ``ready``."""
+        if self.state == RUNNING:
+            return f"training {self.progress or 0:.0%}"
+        return "trained" if self.state == SUCCEEDED else self.state
+
     def to_json(self) -> dict[str, object]:
-        return asdict(self)
+        """``models --json``: the state as the list shows it, the progress within it."""
+        out = asdict(self)
+        out["state"] = self.state_text
+        del out["progress"]
+        return out
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -382,6 +408,7 @@ def _unreadable(folder: Path, e: ModelError) -> ModelSummary:
         valid=0,
         created_at="",
         state=state,
+        progress=None,
         backend="",
         last_activity=activity,
         path=str(folder),
@@ -653,16 +680,9 @@ def _summary(db: sqlite3.Connection, folder: Path) -> ModelSummary:
         train=splits.get("train", 0),
         valid=splits.get("valid", 0),
         created_at=created,
-        state=_state(job, bool(splits)),
+        state=job.state if job else READY if splits else NO_EXAMPLES,
+        progress=job.progress if job else None,
         backend=job.backend if job else "",
         last_activity=max(created, job.updated_at) if job else created,
         path=str(folder),
     )
-
-
-def _state(job: Job | None, has_examples: bool) -> str:
-    if job is None:
-        return "ready" if has_examples else "no examples"
-    if job.state == RUNNING:
-        return f"training {job.progress:.0%}"
-    return "trained" if job.state == SUCCEEDED else job.state

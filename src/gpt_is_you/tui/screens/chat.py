@@ -272,11 +272,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
     @work(thread=True, exit_on_error=False, group="chat-check")
     def _warn_if_training(self) -> None:
         # Generating and training on one machine share its cores: both crawl.
-        busy = [
-            m.name
-            for m in list_models()
-            if not providers.is_remote(m.backend) and m.state.startswith("training")
-        ]
+        busy = [m.name for m in list_models() if not providers.is_remote(m.backend) and m.training]
         if busy:
             self.app.call_from_thread(
                 self.notify,

@@ -14,7 +14,6 @@ from textual.worker import get_current_worker
 
 from gpt_is_you import providers
 from gpt_is_you.paths import sample_chat
-from gpt_is_you.store import remote
 from gpt_is_you.store.models import ModelSummary, list_models, open_model
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
@@ -41,9 +40,9 @@ REFRESH_SECONDS = 2.0
 def _row(m: ModelSummary) -> tuple[str, ...]:
     activity = m.last_activity.replace("T", " ")[:16]
     if not m.readable:
-        return (m.name, "–", "–", "–", "–", m.state, activity)
+        return (m.name, "–", "–", "–", "–", m.state_text, activity)
     size = f"{m.train + m.valid:,} ex · {m.messages:,} msg" if m.train else "no examples"
-    return (m.name, m.persona, m.source, size, m.backend or "–", m.state, activity)
+    return (m.name, m.persona, m.source, size, m.backend or "–", m.state_text, activity)
 
 
 class ModelsScreen(AppScreen):
@@ -145,7 +144,7 @@ learns, the examples built from it, and its training runs and conversations.
             return
         self._problem = ""
         for model in models:
-            if _active(model.state):
+            if model.active:
                 # A remote job runs at the service; after a restart its watcher is started
                 # again (a local job's worker is its own process: nothing to do).
                 self.app.provider(model.backend).watch(model.name)
@@ -203,7 +202,7 @@ learns, the examples built from it, and its training runs and conversations.
         model = self._selected()
         if model is not None and not model.readable:
             self.app.show_error(
-                f"{model.name} ({model.path}) is {model.state}: {model.problem}.\n\n"
+                f"{model.name} ({model.path}) is {model.state_text}: {model.problem}.\n\n"
                 "Deleting it (x) frees its name.",
                 title="Cannot open",
             )
@@ -274,7 +273,7 @@ learns, the examples built from it, and its training runs and conversations.
     def action_delete(self) -> None:
         if (model := self._selected()) is None:
             return
-        if model.state.startswith("training") or model.state == "queued":
+        if model.active:
             self.app.show_error(
                 f"{model.name} is training. Stop it first: open it with t and press the "
                 "cancel key.",
@@ -332,11 +331,9 @@ learns, the examples built from it, and its training runs and conversations.
         self.app.call_from_thread(self._reload)
 
 
-def _active(state: str) -> bool:
-    return state == "queued" or state.startswith("training")
-
-
 def _leftovers(name: str) -> dict:
     """What the model still has at each service, from its store (no key, no network)."""
+    from gpt_is_you.store.remote import leftovers
+
     with open_model(name) as db:
-        return remote.leftovers(db)
+        return leftovers(db)
