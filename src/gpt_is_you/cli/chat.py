@@ -42,7 +42,7 @@ def add_commands(commands) -> None:
     chat.add_argument(
         "--backend",
         choices=providers.names(remote=True),
-        default="openai",
+        default=providers.names(remote=True)[0],
         help="where --remote-model lives (openai: OpenAI or the server at OPENAI_BASE_URL)",
     )
     chat.set_defaults(run=_chat)

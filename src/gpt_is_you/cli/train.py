@@ -33,7 +33,7 @@ def add_commands(commands) -> None:
     train.add_argument(
         "--backend",
         choices=providers.names(),
-        default="local",
+        default=providers.default(),
         help="local (this machine, private), openai (OpenAI or an OpenAI-compatible server at "
         "OPENAI_BASE_URL) or azure (Azure OpenAI); the remote ones upload the examples after "
         "you confirm",
@@ -127,7 +127,7 @@ def _latest_backend(name: str) -> str:
 
     with open_model(name) as db:
         job = jobs.read_job(db)
-    return job.backend if job else "local"
+    return job.backend if job else providers.default()
 
 
 def _train(args: argparse.Namespace) -> int:

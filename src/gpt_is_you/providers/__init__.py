@@ -56,6 +56,11 @@ def names(*, remote: bool | None = None) -> tuple[str, ...]:
     return tuple(b.name for b in _BACKENDS.values() if remote is None or b.remote == remote)
 
 
+def default() -> str:
+    """The backend a new run starts on unless told otherwise: the first registered."""
+    return next(iter(_BACKENDS))
+
+
 def backend(name: str) -> Backend:
     from gpt_is_you.providers.errors import ProviderError
 

@@ -64,7 +64,7 @@ class GptIsYouApp(App[None]):
 
     # Backends -------------------------------------------------------------------------
 
-    def provider(self, backend: str = "local") -> Provider:
+    def provider(self, backend: str) -> Provider:
         """The backend named ``backend`` (``providers.get``), made when first needed, so
         that neither torch nor the openai SDK loads before a screen asks for it."""
         if backend not in self._providers:

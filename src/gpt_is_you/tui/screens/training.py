@@ -564,8 +564,7 @@ accuracy on the training and validation examples, and its log.
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training-act")
     def _act(self, call: Callable[[object], object]) -> None:
-        backend = self._job.backend if self._job else "local"
-        call(self.app.provider(backend))
+        call(self.app.provider(self._job.backend))  # offered only once there is a job
         self.post_message(self.Read(read_training(self.model, self._seen_event)))
 
     def action_new_run(self) -> None:

@@ -14,13 +14,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
+from gpt_is_you import providers
 from gpt_is_you.tui.widgets.dialogs import FormDialog
 
 KEYRING = "keyring"
 FILE = "file"
 SESSION = "session"
-
-SERVICES = {"openai": "OpenAI", "azure": "Azure OpenAI"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
     def compose(self) -> ComposeResult:
         from gpt_is_you.providers.openai.connection import DEFAULT_API_VERSION, saved_endpoint
 
-        service = SERVICES[self.backend]
+        service = providers.service(self.backend)
         with Vertical(classes="dialog-box", id="api-key-box"):
             yield Static(f"{service} API key", classes="dialog-title")
             yield Static(

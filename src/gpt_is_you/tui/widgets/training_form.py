@@ -115,7 +115,9 @@ class TrainingForm(VerticalScroll):
         # The latest job's backend is offered again; a backend this app no longer offers
         # falls back to training here.
         offered = providers.names()
-        self.backend = latest.backend if latest and latest.backend in offered else offered[0]
+        self.backend = (
+            latest.backend if latest and latest.backend in offered else providers.default()
+        )
 
     def compose(self) -> ComposeResult:
         job = self._latest
