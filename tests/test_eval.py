@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
+from conftest import new_model
 from gpt_is_you import cli_train
 from gpt_is_you.cli import main
 from gpt_is_you.dataset.examples import ASSISTANT, TRAIN, USER, VALID, Example, Turn
@@ -20,7 +20,6 @@ from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import open_model
 
-SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
 T0 = datetime(2024, 1, 1, 9, 0)
 
 
@@ -127,12 +126,10 @@ def test_a_tuned_model_that_writes_like_the_persona_scores_above_zero():
 
 
 @pytest.fixture
-def sam(home, capsys, monkeypatch):
+def sam(home, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setattr(cli_train, "POLL_SECONDS", 0.05)
-    assert main(["new", "sam", "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
-    capsys.readouterr()
-    return "sam"
+    return new_model("sam")
 
 
 def test_eval_of_an_untrained_model_is_one_line(sam, capsys):

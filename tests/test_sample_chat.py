@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SAMPLE
 from gpt_is_you.chats import DELETED, MEDIA, SYSTEM, TEXT, Chat, read_export
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "assets" / "sample"
-SAMPLE = SAMPLE_DIR / "sample_chat.txt"
-GENERATOR = SAMPLE_DIR / "generate.py"
+GENERATOR = SAMPLE.parent / "generate.py"
 SAM = "Sam Okafor"
 ROBIN = "Robin Hale"
 EMOJI = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff]")

@@ -16,8 +16,8 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, RichLog, Select, Static
 
+from conftest import add_job, new_model
 from fake_jobs import FakeClock, FakeTrainer, use_clock
-from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
@@ -29,7 +29,6 @@ from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog
 from pilot_helpers import steady_cursors, text, until
 
 SIZE = (120, 40)
-SAMPLE = Path(__file__).parents[1] / "assets" / "sample" / "sample_chat.txt"
 MODEL = "Sam"
 SETTINGS = TrainSettings()
 
@@ -39,7 +38,7 @@ def clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """A data directory with one untrained model of Sam, and the store's clock fixed."""
     monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path))
     monkeypatch.setattr(TrainingScreen, "POLL_SECONDS", 0.25)
-    assert main(["new", MODEL, "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
+    new_model(MODEL)
     fixed = FakeClock()
     use_clock(monkeypatch, fixed)
     return fixed
@@ -216,10 +215,8 @@ def test_a_failed_job_shows_its_error(trainer: FakeTrainer) -> None:
 
 def test_a_job_that_stored_numbers_out_of_range_gives_the_defaults(trainer: FakeTrainer) -> None:
     # An older version let `--epochs nan` through: such a job's settings are not offered.
-    with open_model(MODEL) as db:
-        stored = SETTINGS.to_json() | {"epochs": float("nan"), "lr": 0.01}
-        job = jobs.create_job(db, backend="local", base_model="default", settings=stored)
-        jobs.set_state(db, job, jobs.FAILED, error="epochs must be above 0 and at most 100")
+    stored = SETTINGS.to_json() | {"epochs": float("nan"), "lr": 0.01}
+    add_job(MODEL, jobs.FAILED, settings=stored, error="epochs must be above 0 and at most 100")
 
     async def scenario() -> None:
         async with app_with(trainer).run_test(size=SIZE) as pilot:
