@@ -23,10 +23,11 @@ from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.models import open_model, remove_model
 from gpt_is_you.tui.app import GptIsYouApp
+from gpt_is_you.tui.screens import training
 from gpt_is_you.tui.screens.training import TrainingScreen
 from gpt_is_you.tui.widgets.chart import LineChart, Series
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog
-from pilot_helpers import steady_cursors, text, until
+from pilot_helpers import calls, steady_cursors, text, until
 
 SIZE = (120, 40)
 MODEL = "Sam"
@@ -146,7 +147,9 @@ def test_a_backend_error_at_start_is_a_dialog(trainer: FakeTrainer) -> None:
     asyncio.run(scenario())
 
 
-def test_the_live_view_follows_the_job(trainer: FakeTrainer) -> None:
+def test_the_live_view_follows_the_job(trainer: FakeTrainer, monkeypatch) -> None:
+    readings = calls(monkeypatch, TrainingScreen, "_apply")
+
     async def scenario() -> None:
         async with app_with(trainer).run_test(size=SIZE) as pilot:
             await open_training(pilot)
@@ -165,8 +168,9 @@ def test_the_live_view_follows_the_job(trainer: FakeTrainer) -> None:
             assert "ETA 02:40" in text(pilot, "#job-state")  # 2 s a step, 80 to go
             await until(pilot, lambda: len(log.lines) == 2)
             assert "checkpoint at step 20" in log.lines[-1].text
-            await pilot.pause(0.2)  # more polls, nothing new: nothing appended
-            assert len(log.lines) == 2
+            seen = readings()
+            await until(pilot, lambda: readings() >= seen + 2, what="no two more readings")
+            assert len(log.lines) == 2  # two more readings, nothing new: nothing appended
 
     asyncio.run(scenario())
 
@@ -260,8 +264,7 @@ def test_quitting_during_training_and_opening_again_shows_the_running_job(
             run_steps(trainer, range(1, 31))
             await until(pilot, shows_step(pilot, 30))
             await pilot.press("q")
-            await pilot.pause()
-            assert not pilot.app.is_running
+            await until(pilot, lambda: not pilot.app.is_running, what="the app did not quit")
 
     asyncio.run(first_run())
     assert trainer.cancelled == []  # the job outlives the app
@@ -285,7 +288,9 @@ def test_quitting_during_training_and_opening_again_shows_the_running_job(
     asyncio.run(second_run())
 
 
-def test_a_model_removed_while_shown_is_one_dialog(trainer: FakeTrainer) -> None:
+def test_a_model_removed_while_shown_is_one_dialog(trainer: FakeTrainer, monkeypatch) -> None:
+    reads = calls(monkeypatch, training, "read_training")
+
     async def scenario() -> None:
         async with app_with(trainer).run_test(size=SIZE) as pilot:
             await open_training(pilot)
@@ -294,8 +299,12 @@ def test_a_model_removed_while_shown_is_one_dialog(trainer: FakeTrainer) -> None
             body = str(pilot.app.screen.query_one(".dialog-body", Static).render())
             assert "no model named 'Sam'" in body
             await pilot.press("escape")
-            await pilot.pause(0.3)  # polling stopped: no second dialog
-            assert isinstance(pilot.app.screen, TrainingScreen)
+            # Polling stopped: in the time of three polls the store is not read again (a
+            # claim that nothing happens needs that time; the reads fail it at the first).
+            seen = reads()
+            await pilot.pause(3 * TrainingScreen.POLL_SECONDS)
+            assert reads() == seen
+            assert isinstance(pilot.app.screen, TrainingScreen)  # no second dialog
 
     asyncio.run(scenario())
 
