@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, RichLog, Select, Static
 
-from conftest import add_job, new_model
+from conftest import add_job
 from fake_jobs import FakeClock, FakeTrainer, use_clock
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import TrainSettings
@@ -35,11 +35,9 @@ SETTINGS = TrainSettings()
 
 
 @pytest.fixture
-def clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+def clock(sample_home: Path, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """A data directory with one untrained model of Sam, and the store's clock fixed."""
-    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path))
     monkeypatch.setattr(TrainingScreen, "POLL_SECONDS", 0.25)
-    new_model(MODEL)
     fixed = FakeClock()
     use_clock(monkeypatch, fixed)
     return fixed
