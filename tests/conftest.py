@@ -1,16 +1,25 @@
-"""Shared fixtures of the local backend's tests: the tiny base model, a data dir per test,
-small chat exports, and a reaper for the training workers a test starts."""
+"""What the tests share: the tiny base model, a data folder per test, the sample chat and
+small chat exports, the one way to make a model and a job row in its store, and a reaper
+for the training workers a test starts."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from gpt_is_you import paths
+from gpt_is_you.store import jobs
+
+# Where the app finds the sample chat is where every test does: one line if it moves.
+SAMPLE = paths.sample_chat()
 PERSONA = "Sam Okafor"
 OTHER = "Robin Hale"
 SYSTEM = "You are Sam."
@@ -168,11 +177,30 @@ def write_export(path: Path, sessions: int) -> Path:
     return path
 
 
-def new_model(name: str, export: Path) -> None:
-    """Create a model through the store API (as ``gpt-is-you new`` does)."""
+def new_model(name: str, export: Path = SAMPLE) -> str:
+    """The model ``name`` of Sam Okafor made from ``export`` (the sample chat unless told)
+    in the data folder of the moment, as ``gpt-is-you new`` makes it; returns its name."""
     from gpt_is_you.store.new import prepare, store
 
-    store(name, prepare(export, persona=PERSONA, date_order="dmy"))
+    store(name, prepare(export, persona=PERSONA))
+    return name
+
+
+@pytest.fixture(scope="session")
+def sample_made(tmp_path_factory) -> Path:
+    """A data folder with the sample chat's model "Sam", made once a session."""
+    made = tmp_path_factory.mktemp("sample-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GPT_IS_YOU_HOME", str(made))
+        new_model("Sam")
+    return made
+
+
+@pytest.fixture
+def sample_home(sample_made: Path, home: Path) -> Path:
+    """The test's own data folder (``home``) with a copy of the sample chat's model "Sam"."""
+    shutil.copytree(sample_made, home)
+    return home
 
 
 @pytest.fixture
@@ -180,10 +208,8 @@ def reap_workers():
     """Register worker pids; whatever is still alive at the test's end is killed."""
     pids: set[int] = set()
     yield pids
-    from gpt_is_you.store.jobs import pid_alive
-
     for pid in pids:
-        if pid and pid_alive(pid):
+        if pid and jobs.pid_alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
@@ -217,13 +243,30 @@ def snap_compare(snap_compare):
     return compare
 
 
-def running_job(model: str, pid: int) -> int:
-    """A local job as a running worker leaves it, that worker being process ``pid``."""
-    from gpt_is_you.store import jobs
+def add_job(
+    model: str,
+    state: str = jobs.QUEUED,
+    *,
+    pid: int | None = None,
+    backend: str = "local",
+    settings: dict[str, object] | None = None,
+    error: str | None = None,
+) -> int:
+    """A job row in ``model``'s store as a worker leaves it: in ``state`` (with ``error``),
+    its worker process ``pid`` (alive or not, as the test needs); returns its id. No
+    training runs: what the job did is the test's to add."""
     from gpt_is_you.store.models import open_model
 
     with open_model(model) as db:
-        job_id = jobs.create_job(db, backend="local", base_model="x", settings={})
-        jobs.set_state(db, job_id, jobs.RUNNING)
-        jobs.set_worker(db, job_id, pid)
+        job_id = jobs.create_job(db, backend=backend, base_model="default", settings=settings or {})
+        if pid is not None:
+            jobs.set_worker(db, job_id, pid)
+        jobs.set_state(db, job_id, state, error=error)
     return job_id
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended (a worker that died, to the store)."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    return ended.pid

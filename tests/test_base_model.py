@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import Recorder
+from conftest import SAMPLE, Recorder
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import base_model
 from gpt_is_you.providers.local.base_model import (
@@ -20,8 +20,6 @@ from gpt_is_you.providers.local.base_model import (
     BaseModel,
     resolve,
 )
-
-SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 
 
 @pytest.fixture

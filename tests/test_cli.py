@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SAMPLE
 from gpt_is_you.cli import main
 
 WHATSAPP = Path(__file__).parent / "fixtures" / "whatsapp"
@@ -135,9 +136,6 @@ def _refused(capsys, argv: list[str]) -> str:
     lines = captured.err.splitlines()
     assert len(lines) == 1, captured.err
     return lines[0]
-
-
-SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import signal
-from pathlib import Path
 
 import pytest
 
+from conftest import add_job, new_model
 from gpt_is_you.cli import main
 from gpt_is_you.cli import train as cli_train
 from gpt_is_you.providers.local.generate import bubbles
@@ -15,17 +15,13 @@ from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import conversations, jobs
 from gpt_is_you.store.models import open_model
 
-SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
-
 
 @pytest.fixture
-def sam(home, capsys, monkeypatch):
+def sam(home, monkeypatch):
     """A model of Sam made from the sample chat, not trained yet."""
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the worker's torch: no fight for 2 cores
     monkeypatch.setattr(cli_train, "POLL_SECONDS", 0.05)
-    assert main(["new", "sam", "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
-    capsys.readouterr()
-    return "sam"
+    return new_model("sam")
 
 
 def _one_line(err: str) -> str:
@@ -147,8 +143,7 @@ def test_a_job_whose_stored_settings_are_bad_fails_with_one_line(sam):
     from gpt_is_you.store.models import model_folder
 
     stored = TrainSettings().to_json() | {"epochs": float("nan")}
-    with open_model("sam") as db:
-        job_id = jobs.create_job(db, backend="local", base_model="default", settings=stored)
+    job_id = add_job("sam", settings=stored)
     previous = signal.getsignal(signal.SIGTERM)  # run() sets the worker's own
     try:
         assert worker.run(model_folder("sam"), job_id) == 1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import new_model
 from gpt_is_you.cli import main
 from gpt_is_you.cli import train as cli_train
 from gpt_is_you.cli.evaluate import describe
@@ -22,7 +23,6 @@ from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import open_model
 
-SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 # A report as `evaluate` stored it before the report was read back as dataclasses (written
 # by that code's `Report.to_json` from EXAMPLES below), kept as it was: it must still open.
 STORED = Path(__file__).parent / "fixtures" / "evaluation" / "report_v6.json"
@@ -132,12 +132,10 @@ def test_a_tuned_model_that_writes_like_the_persona_scores_above_zero():
 
 
 @pytest.fixture
-def sam(home, capsys, monkeypatch):
+def sam(home, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setattr(cli_train, "POLL_SECONDS", 0.05)
-    assert main(["new", "sam", "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
-    capsys.readouterr()
-    return "sam"
+    return new_model("sam")
 
 
 def test_eval_of_an_untrained_model_is_one_line(sam, capsys):

@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import stat
-import subprocess
-import sys
 import time
 from dataclasses import replace
 from datetime import datetime
 
 import pytest
 
-from conftest import new_model, running_job, write_export
+from conftest import add_job, dead_pid, new_model, write_export
 from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import LocalProvider, adapter_folder
@@ -164,12 +162,9 @@ _METRICS = ("TRAIN_LOSS", "TRAIN_ACCURACY", "VALID_LOSS", "VALID_ACCURACY")
 
 def test_a_job_whose_worker_is_gone_reads_as_interrupted(home, export):
     new_model("sam", export)
-    ended = subprocess.run([sys.executable, "-c", "pass"], check=True)
-    assert ended.returncode == 0
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    assert not jobs.pid_alive(dead.pid)
-    job_id = running_job("sam", dead.pid)
+    dead = dead_pid()
+    assert not jobs.pid_alive(dead)
+    job_id = add_job("sam", jobs.RUNNING, pid=dead)
 
     job = _job("sam", job_id)
     assert job.state == jobs.INTERRUPTED
@@ -183,10 +178,10 @@ def test_a_job_whose_worker_is_gone_reads_as_interrupted(home, export):
 
 def test_a_live_worker_with_a_stale_heartbeat_reads_as_interrupted(home, export):
     new_model("sam", export)
-    fresh = running_job("sam", os.getpid())
+    fresh = add_job("sam", jobs.RUNNING, pid=os.getpid())
     assert _job("sam", fresh).state == jobs.RUNNING  # alive and beating: running
 
-    stale = running_job("sam", os.getpid())
+    stale = add_job("sam", jobs.RUNNING, pid=os.getpid())
     old = datetime.now() - jobs.STALE_AFTER - jobs.STALE_AFTER / 6
     with open_model("sam") as db:
         db.execute(
@@ -200,19 +195,14 @@ def test_a_live_worker_with_a_stale_heartbeat_reads_as_interrupted(home, export)
 
 def test_a_remote_job_is_not_judged_by_a_local_pid(home, export):
     new_model("sam", export)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    with open_model("sam") as db:
-        job_id = jobs.create_job(db, backend="openai", base_model="x", settings={})
-        jobs.set_state(db, job_id, jobs.RUNNING)
-        jobs.set_worker(db, job_id, dead.pid)
+    job_id = add_job("sam", jobs.RUNNING, pid=dead_pid(), backend="openai")
     assert _job("sam", job_id).state == jobs.RUNNING
 
 
 def test_start_refuses_while_a_job_is_running_and_a_missing_base_at_once(home, export, tiny_base):
     new_model("sam", export)
     provider = LocalProvider()
-    running_job("sam", os.getpid())
+    add_job("sam", jobs.RUNNING, pid=os.getpid())
     with pytest.raises(ProviderError, match="training already"):
         provider.start("sam", _settings(tiny_base))
     with pytest.raises(ProviderError, match="no GGUF file"):

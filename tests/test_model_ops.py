@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import add_job
 from gpt_is_you.cli import main
 from gpt_is_you.store import conversations, jobs, manage
 from gpt_is_you.store.errors import ModelError
@@ -50,15 +51,6 @@ def _stored(name: str) -> tuple[list, dict]:
     return examples, {"sessions": row[0], "cut": row[1], "redactions": json.loads(row[2])}
 
 
-def _train_in_progress(name: str) -> int:
-    """A job row as a running worker leaves it; this test process plays the worker."""
-    with open_model(name) as db:
-        job = jobs.create_job(db, backend="local", base_model="default", settings={})
-        jobs.set_worker(db, job, os.getpid())
-        jobs.set_state(db, job, jobs.RUNNING)
-    return job
-
-
 # rename
 
 
@@ -66,9 +58,8 @@ def test_rename_moves_the_model_with_its_jobs_and_conversations(home, capsys):
     _new("Bruno")
     capsys.readouterr()
     examples, _ = _stored("Bruno")
+    job = add_job("Bruno", jobs.SUCCEEDED)
     with open_model("Bruno") as db:
-        job = jobs.create_job(db, backend="local", base_model="default", settings={})
-        jobs.set_state(db, job, jobs.SUCCEEDED)
         talk = conversations.start(db, "hello", job)
         conversations.add(db, talk, "user", "hi")
     adapter = jobs.job_folder(model_folder("Bruno"), job) / "adapter"
@@ -115,7 +106,7 @@ def test_rename_refuses_a_taken_name_an_invalid_one_and_a_missing_model(home):
 
 def test_rename_refuses_while_a_job_runs(home):
     _new("Bruno")
-    _train_in_progress("Bruno")
+    add_job("Bruno", jobs.RUNNING, pid=os.getpid())  # this process plays the worker
     with pytest.raises(ModelError) as refused:
         rename_model("Bruno", "Other")
     assert str(refused.value) == (
@@ -148,7 +139,7 @@ def test_a_rename_cut_short_after_the_move_still_lists_a_name_that_works(home):
 
 def test_rm_refuses_while_a_job_runs(home, capsys):
     _new("Bruno")
-    _train_in_progress("Bruno")
+    add_job("Bruno", jobs.RUNNING, pid=os.getpid())  # this process plays the worker
     with pytest.raises(ModelError, match="Bruno is training"):
         remove_model("Bruno")
     capsys.readouterr()
@@ -167,8 +158,8 @@ def test_duplicate_rebuilds_the_same_chat_with_other_settings(home, tmp_path):
     shutil.copyfile(FIXTURE, export)
     _new("Bruno", "--min-chars", "2", export=export)
     source_examples, _ = _stored("Bruno")
+    job = add_job("Bruno")
     with open_model("Bruno") as db:
-        job = jobs.create_job(db, backend="local", base_model="default", settings={})
         conversations.start(db, "hello", job)
     export.unlink()  # the duplicate reads the chat from the model, not from the export
 
@@ -263,7 +254,7 @@ def test_rename_command(home, capsys):
     assert capsys.readouterr().err == (
         "gpt-is-you: a model named 'Anna' exists already; choose another name or `rm` it\n"
     )
-    _train_in_progress("Anna")
+    add_job("Anna", jobs.RUNNING, pid=os.getpid())  # this process plays the worker
     assert main(["rename", "Anna", "Anna 2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "stop it first with `gpt-is-you train Anna --cancel`" in err

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import new_model
 from fake_openai import FakeOpenAI
 from gpt_is_you.cli import main
 from gpt_is_you.cli import train as cli_train
@@ -22,7 +23,6 @@ from gpt_is_you.providers.openai.watch import parse_results
 from gpt_is_you.store import conversations, jobs, remote
 from gpt_is_you.store.models import open_model
 
-SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 SHARED_METRICS = {jobs.TRAIN_LOSS, jobs.TRAIN_ACCURACY, jobs.VALID_LOSS, jobs.VALID_ACCURACY}
 
 
@@ -40,10 +40,8 @@ def server(home, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def sam(server, capsys):
-    assert main(["new", "sam", "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
-    capsys.readouterr()
-    return "sam"
+def sam(server):
+    return new_model("sam")
 
 
 @pytest.fixture(autouse=True)

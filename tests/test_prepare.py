@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SAMPLE
 from gpt_is_you.chats import read_export
 from gpt_is_you.store.new import prepare, read_source, unused_name
 
 ROOT = Path(__file__).parents[1]
-SAMPLE = ROOT / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 WHATSAPP = ROOT / "tests" / "fixtures" / "whatsapp"
 
 

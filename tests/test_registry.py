@@ -14,7 +14,6 @@ from fake_chat import pieces
 from fake_jobs import FakeTrainer
 from gpt_is_you import providers
 from gpt_is_you.cli import main
-from gpt_is_you.paths import sample_chat
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store import conversations, jobs

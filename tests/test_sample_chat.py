@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SAMPLE
 from gpt_is_you.chats import DELETED, MEDIA, SYSTEM, TEXT, Chat, read_export
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 GENERATOR = ROOT / "scripts" / "make_sample_chat.py"
 SAM = "Sam Okafor"
 ROBIN = "Robin Hale"

@@ -9,11 +9,11 @@ import os
 import re
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import add_job, dead_pid
 from gpt_is_you.cli import main
 from gpt_is_you.store import jobs, models
 from gpt_is_you.store.errors import StorageError
@@ -28,18 +28,10 @@ def _new(name: str) -> int:
     return main(["new", name, "--from", str(FIXTURE), "--persona", PERSONA, "--yes"])
 
 
-def _dead_pid() -> int:
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    ended.wait()
-    return ended.pid
-
-
 def _interrupted_without_notice(name: str) -> None:
     """A job left `running` by a worker that died before anyone looked."""
+    job = add_job(name, jobs.RUNNING, pid=dead_pid())
     with open_model(name) as db:
-        job = jobs.create_job(db, backend="local", base_model="x", settings={})
-        jobs.set_state(db, job, jobs.RUNNING)
-        jobs.set_worker(db, job, _dead_pid())
         db.execute("UPDATE jobs SET heartbeat_at = NULL WHERE id = ?", (job,))
 
 

@@ -16,7 +16,7 @@ import pytest
 
 import gpt_is_you.providers.base
 import gpt_is_you.providers.local
-from conftest import new_model, running_job, write_export
+from conftest import add_job, dead_pid, new_model, write_export
 from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import LocalProvider
@@ -30,12 +30,6 @@ FIXTURE = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.t
 @pytest.fixture
 def export(tmp_path):
     return write_export(tmp_path / "chat.txt", sessions=20)
-
-
-def _dead_pid() -> int:
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    ended.wait()
-    return ended.pid
 
 
 def _state(model: str, job_id: int) -> str:
@@ -89,8 +83,8 @@ def test_two_trains_started_together_make_one_job(home, export, tiny_base, monke
 
 def test_a_dead_worker_is_noticed_wherever_its_job_is_in_the_list(home, export, capsys):
     new_model("sam", export)
-    older = running_job("sam", _dead_pid())
-    latest = running_job("sam", os.getpid())  # alive: this process plays its worker
+    older = add_job("sam", jobs.RUNNING, pid=dead_pid())
+    latest = add_job("sam", jobs.RUNNING, pid=os.getpid())  # alive: this process plays its worker
 
     assert main(["status", "sam"]) == 0
     assert "running (job" in capsys.readouterr().out
@@ -104,7 +98,7 @@ def test_cancel_reaches_every_active_job(home, export, reap_workers):
         subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"]) for _ in range(2)
     ]
     reap_workers.update(w.pid for w in workers)
-    ids = [running_job("sam", w.pid) for w in workers]
+    ids = [add_job("sam", jobs.RUNNING, pid=w.pid) for w in workers]
 
     LocalProvider().cancel("sam")
     for worker in workers:
@@ -167,7 +161,7 @@ def test_two_new_of_one_name_at_once_one_wins_the_other_says_it_exists(home, tmp
 def test_new_removes_what_killed_runs_of_any_name_left(home, export):
     new_model("sam", export)
     models = home / "models"
-    dead, alive = _dead_pid(), os.getpid()
+    dead, alive = dead_pid(), os.getpid()
     left = [
         models / f".new-robin-{dead}",  # a new killed by an older gpt-is-you
         models / f".new-robin-x1y2z3-{dead}",

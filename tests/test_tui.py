@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from textual.app import App
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable, Input
 
 from conftest import running_job
@@ -126,13 +126,12 @@ def test_rename_asks_for_the_name(home: Path) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one("#models", DataTable)
             await pilot.press("r")
             assert isinstance(app.screen, TextPrompt)
             await pilot.press(*["backspace"] * 5)
             await pilot.press(*"Bruno K", "enter")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert app.screen.query_one("#models", DataTable).get_row_at(0)[0] == "Bruno K"
+            await until(pilot, lambda: table.get_row_at(0)[0] == "Bruno K", what="not renamed")
 
     run(scenario)
     assert [m.name for m in list_models()] == ["Bruno K"]
@@ -146,9 +145,7 @@ def test_a_failed_action_shows_a_dialog_not_a_traceback(home: Path) -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("r", *["backspace"] * 4, *"Bruno", "enter")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert isinstance(app.screen, ErrorDialog)
+            await until(pilot, lambda: isinstance(app.screen, ErrorDialog), what="no dialog")
             assert "exists already" in str(app.screen.query_one(".dialog-body").render())
             await pilot.press("escape")
             assert not isinstance(app.screen, ErrorDialog)
@@ -163,15 +160,14 @@ def test_delete_asks_first_and_cancel_keeps_the_model(home: Path) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
+            empty = app.screen.query_one("#empty")
             await pilot.press("delete")
             assert isinstance(app.screen, ConfirmDialog)
             await pilot.press("enter")  # the focus is on Cancel
             await app.workers.wait_for_complete()
             assert list_models()
             await pilot.press("x", "tab", "enter")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert app.screen.query_one("#empty").display
+            await until(pilot, lambda: empty.display, what="the list is not empty")
 
     run(scenario)
     assert not list_models()
@@ -208,10 +204,14 @@ def test_the_palette_lists_the_screens_actions(home: Path) -> None:
             await pilot.press("ctrl+p")
             assert isinstance(app.screen, CommandPalette)
             await pilot.press(*"renam")
-            await pilot.pause(0.3)
+            found = app.screen.query_one(CommandList)  # every command until the search ends
+
+            def only_rename() -> bool:
+                return [str(o.prompt).split("\n")[0] for o in found.options] == ["Rename"]
+
+            await until(pilot, only_rename, what="the palette did not find Rename alone")
             await pilot.press("down", "enter")
-            await pilot.pause()
-            assert isinstance(app.screen, TextPrompt)
+            await until(pilot, lambda: isinstance(app.screen, TextPrompt), what="no prompt")
 
     run(scenario)
 
@@ -238,8 +238,7 @@ def test_q_quits(home: Path) -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("q")
-            await pilot.pause()
-            assert not app.is_running
+            await until(pilot, lambda: not app.is_running, what="the app did not quit")
 
     run(scenario)
 
@@ -316,6 +315,7 @@ def test_duplicate_builds_a_copy_with_other_settings(home: Path) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()
         async with app.run_test(size=(120, 40)) as pilot:
+            table = app.screen.query_one("#models", DataTable)
             await pilot.press("d")
             name = app.screen.query_one("#duplicate-name", Input)
             assert name.value == "Bruno 2"
@@ -323,10 +323,8 @@ def test_duplicate_builds_a_copy_with_other_settings(home: Path) -> None:
             await pilot.press(*["backspace"] * 4, "1")
             name.focus()
             await pilot.press("enter")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            table = app.screen.query_one("#models", DataTable)
-            assert [table.get_row_at(i)[0] for i in range(table.row_count)] == ["Bruno", "Bruno 2"]
+            await until(pilot, lambda: table.row_count == 2, what="no copy listed")
+            assert [table.get_row_at(i)[0] for i in range(2)] == ["Bruno", "Bruno 2"]
 
     run(scenario)
     with open_model("Bruno 2") as db:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import stat
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +17,7 @@ import pytest
 from textual import events
 from textual.screen import Screen
 
+from conftest import add_job
 from fake_chat import ScriptedChat
 from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
@@ -33,7 +33,6 @@ from pilot_helpers import until
 
 SIZE = (110, 34)
 MODEL = "Sam"
-SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 NINE = datetime(2024, 1, 13, 9, 0)
 
 
@@ -55,30 +54,10 @@ class ChatApp(GptIsYouApp):
         self.trainings.append(model)
 
 
-@pytest.fixture(scope="session")
-def sample_model(tmp_path_factory) -> Path:
-    """The sample chat's model, made once; each test gets a copy."""
-    home = tmp_path_factory.mktemp("chat-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GPT_IS_YOU_HOME", str(home))
-        assert main(["new", MODEL, "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
-    return home
-
-
 @pytest.fixture
-def home(sample_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    shutil.copytree(sample_model, home)
-    monkeypatch.setenv("GPT_IS_YOU_HOME", str(home))
-    return home
-
-
-@pytest.fixture
-def trained(home: Path) -> Path:
-    with open_model(MODEL) as db:
-        job = jobs.create_job(db, backend="local", base_model="default", settings={})
-        jobs.set_state(db, job, jobs.SUCCEEDED)
-    return home
+def trained(sample_home: Path) -> Path:
+    add_job(MODEL, jobs.SUCCEEDED)
+    return sample_home
 
 
 def run(app: ChatApp, scenario: Callable) -> None:
@@ -421,7 +400,7 @@ def test_a_sampling_setting_out_of_range_is_told_with_the_range(trained):
     run(app, scenario)
 
 
-def test_an_untrained_model_says_so_and_offers_training(home):
+def test_an_untrained_model_says_so_and_offers_training(sample_home):
     app = ChatApp(ScriptedChat())
 
     async def scenario(pilot):
@@ -453,10 +432,7 @@ def test_conversation_snapshot(trained, snap_compare):
 
 def test_chatting_while_a_local_model_trains_warns_of_the_shared_processor(trained):
     assert main(["duplicate", MODEL, "Sam busy", "--yes"]) == 0
-    with open_model("Sam busy") as db:
-        job = jobs.create_job(db, backend="local", base_model="default", settings={})
-        jobs.set_worker(db, job, os.getpid())
-        jobs.set_state(db, job, jobs.RUNNING)
+    add_job("Sam busy", jobs.RUNNING, pid=os.getpid())
     app = ChatApp(ScriptedChat(["ok"]))
 
     async def scenario(pilot):

@@ -20,8 +20,8 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
+from conftest import add_job, new_model
 from fake_jobs import FakeClock, use_clock
-from gpt_is_you.cli import main
 from gpt_is_you.evaluation import report as reports
 from gpt_is_you.evaluation.prompts import held_out
 from gpt_is_you.evaluation.report import Report, Scores, build
@@ -35,7 +35,6 @@ from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from pilot_helpers import text, until
 
 SIZE = (120, 40)
-SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 MODEL = "Sam"
 
 TUNED = ["haha yes\nomw", "nah not tonight", "lol same", "ok see you there!!", "wait what"]
@@ -50,7 +49,7 @@ def clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """A data directory with one untrained model of Sam, and the store's clock fixed."""
     monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path))
     monkeypatch.setenv("GPT_IS_YOU_CONFIG", str(tmp_path / "config"))
-    assert main(["new", MODEL, "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
+    new_model(MODEL)
     fixed = FakeClock()
     use_clock(monkeypatch, fixed)
     monkeypatch.setattr(evaluations, "now", fixed)
@@ -59,9 +58,8 @@ def clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 def trained() -> jobs.Job:
     """A job that finished training (none ran: the reports here are crafted)."""
+    job_id = add_job(MODEL, jobs.SUCCEEDED)
     with open_model(MODEL) as db:
-        job_id = jobs.create_job(db, backend="local", base_model="default", settings={})
-        jobs.set_state(db, job_id, jobs.SUCCEEDED)
         return jobs.read_job(db, job_id)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -40,29 +39,15 @@ from pilot_helpers import until
 
 SIZE = (120, 40)
 MODEL = "Sam"
-SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 OPENAI, AZURE = 1, 2  # places in the backend list
 CONNECTION = "gpt_is_you.providers.openai.connection"
 
 
-@pytest.fixture(scope="module")
-def sample_model(tmp_path_factory) -> Path:
-    """The sample chat's model, made once; each test gets a copy."""
-    home = tmp_path_factory.mktemp("remote-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GPT_IS_YOU_HOME", str(home))
-        assert main(["new", MODEL, "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
-    return home
-
-
 @pytest.fixture
-def server(sample_model, tmp_path, monkeypatch):
-    """The fake server, a copy of the model, and the environment the watcher inherits."""
-    home = tmp_path / "home"
-    shutil.copytree(sample_model, home)
+def server(sample_home, monkeypatch):
+    """The fake server, a copy of the sample's model, and the environment the watcher
+    inherits."""
     with FakeOpenAI() as fake:
-        monkeypatch.setenv("GPT_IS_YOU_HOME", str(home))
-        monkeypatch.setenv("GPT_IS_YOU_CONFIG", str(tmp_path / "config"))
         monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
         monkeypatch.setenv("OPENAI_API_KEY", fake.api_key)
         monkeypatch.setenv("GPT_IS_YOU_POLL_SECONDS", "0.05")

@@ -16,30 +16,28 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, RichLog, Select, Static
 
+from conftest import add_job
 from fake_jobs import FakeClock, FakeTrainer, use_clock
-from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.models import open_model, remove_model
 from gpt_is_you.tui.app import GptIsYouApp
+from gpt_is_you.tui.screens import training
 from gpt_is_you.tui.screens.training import TrainingScreen
 from gpt_is_you.tui.widgets.chart import LineChart, Series
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog
-from pilot_helpers import steady_cursors, text, until
+from pilot_helpers import calls, steady_cursors, text, until
 
 SIZE = (120, 40)
-SAMPLE = Path(__file__).parents[1] / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 MODEL = "Sam"
 SETTINGS = TrainSettings()
 
 
 @pytest.fixture
-def clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+def clock(sample_home: Path, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """A data directory with one untrained model of Sam, and the store's clock fixed."""
-    monkeypatch.setenv("GPT_IS_YOU_HOME", str(tmp_path))
     monkeypatch.setattr(TrainingScreen, "POLL_SECONDS", 0.25)
-    assert main(["new", MODEL, "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
     fixed = FakeClock()
     use_clock(monkeypatch, fixed)
     return fixed
@@ -147,7 +145,9 @@ def test_a_backend_error_at_start_is_a_dialog(trainer: FakeTrainer) -> None:
     asyncio.run(scenario())
 
 
-def test_the_live_view_follows_the_job(trainer: FakeTrainer) -> None:
+def test_the_live_view_follows_the_job(trainer: FakeTrainer, monkeypatch) -> None:
+    readings = calls(monkeypatch, TrainingScreen, "_apply")
+
     async def scenario() -> None:
         async with app_with(trainer).run_test(size=SIZE) as pilot:
             await open_training(pilot)
@@ -166,8 +166,9 @@ def test_the_live_view_follows_the_job(trainer: FakeTrainer) -> None:
             assert "ETA 02:40" in text(pilot, "#job-state")  # 2 s a step, 80 to go
             await until(pilot, lambda: len(log.lines) == 2)
             assert "checkpoint at step 20" in log.lines[-1].text
-            await pilot.pause(0.2)  # more polls, nothing new: nothing appended
-            assert len(log.lines) == 2
+            seen = readings()
+            await until(pilot, lambda: readings() >= seen + 2, what="no two more readings")
+            assert len(log.lines) == 2  # two more readings, nothing new: nothing appended
 
     asyncio.run(scenario())
 
@@ -216,10 +217,8 @@ def test_a_failed_job_shows_its_error(trainer: FakeTrainer) -> None:
 
 def test_a_job_that_stored_numbers_out_of_range_gives_the_defaults(trainer: FakeTrainer) -> None:
     # An older version let `--epochs nan` through: such a job's settings are not offered.
-    with open_model(MODEL) as db:
-        stored = SETTINGS.to_json() | {"epochs": float("nan"), "lr": 0.01}
-        job = jobs.create_job(db, backend="local", base_model="default", settings=stored)
-        jobs.set_state(db, job, jobs.FAILED, error="epochs must be above 0 and at most 100")
+    stored = SETTINGS.to_json() | {"epochs": float("nan"), "lr": 0.01}
+    add_job(MODEL, jobs.FAILED, settings=stored, error="epochs must be above 0 and at most 100")
 
     async def scenario() -> None:
         async with app_with(trainer).run_test(size=SIZE) as pilot:
@@ -263,8 +262,7 @@ def test_quitting_during_training_and_opening_again_shows_the_running_job(
             run_steps(trainer, range(1, 31))
             await until(pilot, shows_step(pilot, 30))
             await pilot.press("q")
-            await pilot.pause()
-            assert not pilot.app.is_running
+            await until(pilot, lambda: not pilot.app.is_running, what="the app did not quit")
 
     asyncio.run(first_run())
     assert trainer.cancelled == []  # the job outlives the app
@@ -288,7 +286,9 @@ def test_quitting_during_training_and_opening_again_shows_the_running_job(
     asyncio.run(second_run())
 
 
-def test_a_model_removed_while_shown_is_one_dialog(trainer: FakeTrainer) -> None:
+def test_a_model_removed_while_shown_is_one_dialog(trainer: FakeTrainer, monkeypatch) -> None:
+    reads = calls(monkeypatch, training, "read_training")
+
     async def scenario() -> None:
         async with app_with(trainer).run_test(size=SIZE) as pilot:
             await open_training(pilot)
@@ -297,8 +297,12 @@ def test_a_model_removed_while_shown_is_one_dialog(trainer: FakeTrainer) -> None
             body = str(pilot.app.screen.query_one(".dialog-body", Static).render())
             assert "no model named 'Sam'" in body
             await pilot.press("escape")
-            await pilot.pause(0.3)  # polling stopped: no second dialog
-            assert isinstance(pilot.app.screen, TrainingScreen)
+            # Polling stopped: in the time of three polls the store is not read again (a
+            # claim that nothing happens needs that time; the reads fail it at the first).
+            seen = reads()
+            await pilot.pause(3 * TrainingScreen.POLL_SECONDS)
+            assert reads() == seen
+            assert isinstance(pilot.app.screen, TrainingScreen)  # no second dialog
 
     asyncio.run(scenario())
 

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Checkbox, ContentSwitcher, DirectoryTree, Input, Select
 
+from conftest import SAMPLE
 from gpt_is_you.store.models import list_models
 from gpt_is_you.store.new import prepare, read_source
 from gpt_is_you.tui.app import GptIsYouApp
@@ -26,7 +27,6 @@ from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from gpt_is_you.tui.widgets.export_picker import ExportBrowser
 
 ROOT = Path(__file__).parents[1]
-SAMPLE = ROOT / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
 AMBIGUOUS = ROOT / "tests" / "fixtures" / "whatsapp" / "android_mdy_ambiguous_override.txt"
 GROUP = ROOT / "tests" / "fixtures" / "messenger" / "weekend_group" / "message_1.json"
 TELEGRAM_ACCOUNT = ROOT / "tests" / "fixtures" / "telegram" / "full_export.json"
