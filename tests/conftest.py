@@ -170,9 +170,12 @@ def write_export(path: Path, sessions: int) -> Path:
 
 def new_model(name: str, export: Path) -> None:
     """Create a model through the store API (as ``gpt-is-you new`` does)."""
-    from gpt_is_you.store.new import prepare, store
+    from gpt_is_you.dataset.prepare import prepare
+    from gpt_is_you.dataset.settings import BuildSettings
+    from gpt_is_you.store.new import store
 
-    store(name, prepare(export, persona=PERSONA, date_order="dmy"))
+    settings = BuildSettings.for_target("local", persona=PERSONA)
+    store(name, prepare(export, settings, date_order="dmy"))
 
 
 @pytest.fixture
