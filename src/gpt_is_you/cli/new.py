@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from gpt_is_you.cli.common import PROG, confirm, number
 from gpt_is_you.cli.parse import reading_options
-from gpt_is_you.dataset.settings import BuildSettings
+from gpt_is_you.dataset.settings import TARGETS, BuildSettings
 
 
 def add_commands(commands) -> None:
@@ -59,7 +59,7 @@ def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
 
     add(
         "--target",
-        choices=("local", "openai"),
+        choices=tuple(TARGETS),
         help="where it will be trained: sets the token limit and redaction",
         default="local",
         shown="local",
@@ -108,7 +108,7 @@ def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
         metavar="N",
         help="token limit of one example",
         default=None,
-        shown="1024 local, 65536 openai",
+        shown=", ".join(f"{t.max_tokens} {name}" for name, t in TARGETS.items()),
     )
     add(
         "--min-chars",
