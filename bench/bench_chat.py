@@ -21,10 +21,11 @@ from pathlib import Path
 
 import torch
 
+from gpt_is_you.dataset.prepare import prepare
+from gpt_is_you.dataset.settings import BuildSettings
 from gpt_is_you.providers.local.encode import IGNORE, encode
 from gpt_is_you.providers.local.generate import LocalChat
 from gpt_is_you.providers.settings import Sampling
-from gpt_is_you.store.new import prepare
 
 SAMPLE = (
     Path(__file__).resolve().parent.parent / "src" / "gpt_is_you" / "sample" / "sample_chat.txt"
@@ -37,7 +38,7 @@ REPEATS = 3
 def main() -> None:
     threads = torch.get_num_threads()
     print(f"chat benchmark, {date.today()}, {_cpu()}, {threads} threads, torch {torch.__version__}")
-    prepared = prepare(SAMPLE, persona=PERSONA)
+    prepared = prepare(SAMPLE, BuildSettings.for_target("local", persona=PERSONA))
     valid = [e.chat_messages() for e in prepared.dataset.examples if e.split == "valid"]
     prompts = [_prompt(conversation) for conversation in valid[:PROMPTS]]
     models = {}

@@ -52,13 +52,16 @@ def ensure_model(export: Path) -> None:
         with open_model(MODEL):  # a model kept from an older version is migrated, untimed
             return
     from gpt_is_you.dataset.examples import TRAIN, VALID
+    from gpt_is_you.dataset.prepare import prepare
+    from gpt_is_you.dataset.settings import BuildSettings
     from gpt_is_you.store.models import remove_model
-    from gpt_is_you.store.new import prepare, store
+    from gpt_is_you.store.new import store
 
     if (HOME / "models" / MODEL).exists():
         remove_model(MODEL)
     print(f"building {EXAMPLES:,} examples from {export.name} (once)…", file=sys.stderr)
-    prepared = prepare(export, persona=PERSONA, target="openai", max_tokens=MAX_TOKENS)
+    settings = BuildSettings.for_target("openai", persona=PERSONA, max_tokens=MAX_TOKENS)
+    prepared = prepare(export, settings, target="openai")
     pairs = list(zip(prepared.dataset.examples, prepared.tokens, strict=True))
     valid = [p for p in pairs if p[0].split == VALID]
     train = [p for p in pairs if p[0].split == TRAIN][: EXAMPLES - len(valid)]

@@ -44,9 +44,10 @@ PEAK_SHAPE = {"m": 2048, "k": 1024, "n": 2048}
 
 def conversations(n: int) -> list[list[dict[str, object]]]:
     """The first ``n`` training conversations of the sample chat, as the app builds them."""
-    from gpt_is_you.store.new import prepare
+    from gpt_is_you.dataset.prepare import prepare
+    from gpt_is_you.dataset.settings import BuildSettings
 
-    prepared = prepare(SAMPLE, persona=PERSONA)
+    prepared = prepare(SAMPLE, BuildSettings.for_target("local", persona=PERSONA))
     train = [e.chat_messages() for e in prepared.dataset.examples if e.split == "train"]
     return train[:n]
 

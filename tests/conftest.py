@@ -180,9 +180,11 @@ def write_export(path: Path, sessions: int) -> Path:
 def new_model(name: str, export: Path = SAMPLE) -> str:
     """The model ``name`` of Sam Okafor made from ``export`` (the sample chat unless told)
     in the data folder of the moment, as ``gpt-is-you new`` makes it; returns its name."""
-    from gpt_is_you.store.new import prepare, store
+    from gpt_is_you.dataset.prepare import prepare
+    from gpt_is_you.dataset.settings import BuildSettings
+    from gpt_is_you.store.new import store
 
-    store(name, prepare(export, persona=PERSONA))
+    store(name, prepare(export, BuildSettings.for_target("local", persona=PERSONA)))
     return name
 
 

@@ -169,14 +169,15 @@ def test_the_bundled_model_trains_for_two_steps(tmp_path):
     if importlib.util.find_spec(base_model.DEFAULT_PACKAGE) is None:
         pytest.skip(f"the default base model is not installed: {INSTALL_DEFAULT}")
     from conftest import PERSONA
+    from gpt_is_you.dataset.prepare import prepare
+    from gpt_is_you.dataset.settings import BuildSettings
     from gpt_is_you.providers.local.encode import IGNORE, encode
     from gpt_is_you.providers.local.train import ADAPTER, train
     from gpt_is_you.providers.settings import TrainSettings
     from gpt_is_you.store.jobs import TRAIN_LOSS, VALID_LOSS
-    from gpt_is_you.store.new import prepare
 
     # The sample chat's first examples, each up to its first learned turn: short and quick.
-    prepared = prepare(SAMPLE, persona=PERSONA)
+    prepared = prepare(SAMPLE, BuildSettings.for_target("local", persona=PERSONA))
     conversations = []
     for example in prepared.dataset.split("train")[:3]:
         messages = example.chat_messages()

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 
 from gpt_is_you.cli import main
-from gpt_is_you.dataset.cost import estimate
+from gpt_is_you.dataset.cost import DEFAULT_REMOTE_MODEL, estimate
 from gpt_is_you.dataset.examples import TRAIN, VALID
 from gpt_is_you.store import browse, schema
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.models import iter_examples, open_model, read_examples
-from gpt_is_you.store.new import DEFAULT_REMOTE_MODEL
 
 FIXTURE = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
 PERSONA = "Bruno Keller"

@@ -30,3 +30,20 @@ def test_tui_import_is_light() -> None:
 
 def test_cli_import_is_light() -> None:
     assert heavy_modules_after_importing("gpt_is_you.cli") == []
+
+
+def test_the_dataset_package_imports_no_store() -> None:
+    """The dependency runs store -> dataset: building examples needs neither the store
+    nor anything above it, only chats/ and the small shared modules."""
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import gpt_is_you.dataset as dataset\n"
+        "for info in pkgutil.iter_modules(dataset.__path__, 'gpt_is_you.dataset.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "print(' '.join(sorted({m.split('.')[1] for m in sys.modules\n"
+        "                       if m.startswith('gpt_is_you.')})))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert set(result.stdout.split()) <= {"chats", "dataset", "limits", "user_errors", "words"}

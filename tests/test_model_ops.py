@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from conftest import add_job
 from gpt_is_you.cli import main
+from gpt_is_you.dataset.prepare import prepare
+from gpt_is_you.dataset.settings import BuildSettings
 from gpt_is_you.store import conversations, jobs, manage
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.manage import duplicate_model, prepare_duplicate, rename_model
@@ -27,7 +29,6 @@ from gpt_is_you.store.models import (
     read_target,
     remove_model,
 )
-from gpt_is_you.store.new import prepare
 
 FIXTURE = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
 PERSONA = "Bruno Keller"
@@ -214,7 +215,7 @@ def source_model(tmp_path_factory):
 )
 def test_a_duplicate_builds_what_new_builds_from_the_export(source_model, **options):
     copy = prepare_duplicate("Bruno", **options)
-    fresh = prepare(FIXTURE, persona=PERSONA, **options)
+    fresh = prepare(FIXTURE, BuildSettings.for_target("local", persona=PERSONA, **options))
     assert copy.dataset == fresh.dataset
     assert copy.tokens == fresh.tokens
     assert (copy.sha256, copy.target) == (fresh.sha256, fresh.target)

@@ -425,7 +425,7 @@ def test_chat_names_with_line_breaks_are_listed_on_one_line(tmp_path, capsys):
 
 
 def test_new_hashes_a_large_zip_without_holding_it(tmp_path, home):
-    from gpt_is_you.store.new import read_source
+    from gpt_is_you.dataset.prepare import read_source
 
     media = bytes(40_000_000)  # a video the chat holds, stored as phones store media
     members = [("WhatsApp Chat with Bruno.txt", WHATSAPP.read_bytes()), ("VID-1.mp4", media)]

@@ -55,11 +55,7 @@ def registered():
 
 
 @pytest.fixture
-def sam(home, registered, capsys):
-    assert (
-        main(["new", MODEL, "--from", str(sample_chat()), "--persona", "Sam Okafor", "--yes"]) == 0
-    )
-    capsys.readouterr()
+def sam(sample_home, registered):
     return MODEL
 
 

@@ -204,11 +204,33 @@ def test_local_models_have_no_price(home, capsys):
 
 
 @pytest.mark.parametrize(
+    ("flags", "stored"),
+    [
+        ([], ("local", 1024, False)),
+        (["--target", "openai"], ("openai", 65536, True)),
+        (["--target", "openai", "--no-redact", "--max-tokens", "512"], ("openai", 512, False)),
+        (["--redact", "--max-tokens", "4096"], ("local", 4096, True)),
+    ],
+)
+def test_new_takes_the_targets_limit_and_redaction_unless_given(home, capsys, flags, stored):
+    from gpt_is_you.store.models import read_build_settings, read_target
+
+    args = ["new", "Bruno", "--from", str(FIXTURE), "--persona", "bruno keller", "--yes"]
+    assert main([*args, "--json", *flags]) == 0
+    with open_model("Bruno") as db:
+        settings = read_build_settings(db)
+        assert (read_target(db), settings.max_tokens, settings.redact) == stored
+        assert settings.persona == "Bruno Keller"  # named as in the chat, not as typed
+
+
+@pytest.mark.parametrize(
     "options",
     [{}, {"media": "placeholder"}, {"redact": True, "redact_links": True}],
 )
 def test_examples_read_back_as_built(home, options, tmp_path):
-    from gpt_is_you.store.new import prepare, store
+    from gpt_is_you.dataset.prepare import prepare
+    from gpt_is_you.dataset.settings import BuildSettings
+    from gpt_is_you.store.new import store
 
     export = tmp_path / "chat.txt"
     export.write_text(
@@ -218,7 +240,7 @@ def test_examples_read_back_as_built(home, options, tmp_path):
         + "01/06/2023, 10:02 - Bruno Keller: will do, see https://example.org/x\n",
         encoding="utf-8",
     )
-    prepared = prepare(export, persona="Bruno Keller", **options)
+    prepared = prepare(export, BuildSettings.for_target("local", persona="Bruno Keller", **options))
     store("Bruno", prepared)
     with open_model("Bruno") as db:
         stored = [example for _, example, _ in read_examples(db)]

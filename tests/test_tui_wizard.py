@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, ContentSwitcher, DirectoryTree, Input, Select
 
 from conftest import SAMPLE
+from gpt_is_you.dataset.settings import BuildSettings
 from gpt_is_you.store.models import list_models
-from gpt_is_you.store.new import prepare, read_source
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.wizard import BUILD_DELAY, ImportWizard
 from gpt_is_you.tui.widgets.dataset_options import DatasetOptions
@@ -308,11 +308,10 @@ def test_dataset_options_default_to_what_new_builds(target: str) -> None:
             return app.query_one(DatasetOptions).options()
 
     options = asyncio.run(scenario())
-    source = read_source(AMBIGUOUS)
-    chosen = prepare(source, persona="Alice Martin", **options)
-    default = prepare(source, persona="Alice Martin", target=target)
-    assert chosen.dataset.settings == default.dataset.settings
-    assert chosen.target == target
+    assert options.pop("target") == target
+    chosen = BuildSettings.for_target(target, persona="Alice Martin", **options)
+    # What ``new`` builds with no option given.
+    assert chosen == BuildSettings.for_target(target, persona="Alice Martin")
 
 
 def test_the_path_field_completes_from_the_disk(home: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from gpt_is_you.cli.common import PROG, confirm, number
 from gpt_is_you.cli.parse import reading_options
-from gpt_is_you.dataset.settings import BuildSettings
+from gpt_is_you.dataset.settings import TARGETS, BuildSettings
 
 
 def add_commands(commands) -> None:
@@ -59,7 +59,7 @@ def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
 
     add(
         "--target",
-        choices=("local", "openai"),
+        choices=tuple(TARGETS),
         help="where it will be trained: sets the token limit and redaction",
         default="local",
         shown="local",
@@ -108,7 +108,7 @@ def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
         metavar="N",
         help="token limit of one example",
         default=None,
-        shown="1024 local, 65536 openai",
+        shown=", ".join(f"{t.max_tokens} {name}" for name, t in TARGETS.items()),
     )
     add(
         "--min-chars",
@@ -143,9 +143,10 @@ def _build_options(parser: argparse.ArgumentParser, *, keep: bool) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def _build_settings(args: argparse.Namespace) -> dict[str, object]:
-    """The BuildSettings fields the options set (all of them for ``new``)."""
-    options: dict[str, object] = {
+def _chosen_settings(args: argparse.Namespace) -> dict[str, object]:
+    """The BuildSettings fields the options set: all but the target's own (token limit,
+    redaction) for ``new`` unless given; for ``duplicate``, only those given."""
+    chosen: dict[str, object] = {
         "media": args.media,
         "validation_share": args.validation_share,
         "merge_window": None if args.merge_window is None else timedelta(minutes=args.merge_window),
@@ -157,22 +158,19 @@ def _build_settings(args: argparse.Namespace) -> dict[str, object]:
         "redact": args.redact,
         "max_tokens": args.max_tokens,
     }
-    return {key: value for key, value in options.items() if value is not None}
+    return {key: value for key, value in chosen.items() if value is not None}
 
 
 def _new(args: argparse.Namespace) -> int:
+    from gpt_is_you.dataset.prepare import prepare
     from gpt_is_you.store.models import free_folder
-    from gpt_is_you.store.new import prepare
 
     free_folder(args.name)  # a bad or taken name fails before the export is read
+    settings = BuildSettings.for_target(
+        args.target, persona=args.persona, me=args.me, **_chosen_settings(args)
+    )
     prepared = prepare(
-        args.export,
-        persona=args.persona,
-        me=args.me,
-        target=args.target,
-        date_order=args.date_order,
-        chat=args.chat,
-        **_build_settings(args),
+        args.export, settings, target=args.target, date_order=args.date_order, chat=args.chat
     )
     return _store_and_report(args, args.name, prepared, ask=True)
 
@@ -182,7 +180,7 @@ def _duplicate(args: argparse.Namespace) -> int:
     from gpt_is_you.store.models import free_folder
 
     free_folder(args.new_name)  # a taken name fails before the chat is built again
-    prepared = prepare_duplicate(args.name, target=args.target, **_build_settings(args))
+    prepared = prepare_duplicate(args.name, target=args.target, **_chosen_settings(args))
     # The persona agreed to a model on this machine when the source was made; sending
     # their messages to a remote service is a new question.
     return _store_and_report(args, args.new_name, prepared, ask=prepared.target != "local")

@@ -43,6 +43,8 @@ PRICES: tuple[Price, ...] = (
     Price("davinci-002", training=6.00, input=12.00, output=12.00),
     Price("babbage-002", training=0.40, input=1.60, output=1.60),
 )
+# The model a remote estimate is priced for until the user picks one (issue 6 lets them).
+DEFAULT_REMOTE_MODEL = "gpt-4o-mini-2024-07-18"
 
 # A snapshot's date, so "gpt-4o-mini" finds gpt-4o-mini-2024-07-18 and "gpt-3.5-turbo" finds
 # gpt-3.5-turbo-0125.

@@ -1,14 +1,42 @@
-"""How a chat becomes examples: ``BuildSettings``, apart from the building (build.py) so
-that the command line reads its options' ranges without loading the builder."""
+"""How a chat becomes examples: ``BuildSettings`` and the defaults each target brings,
+apart from the building (build.py) so that the command line reads its options' ranges
+without loading the builder."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.limits import Limit, check
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a model is built for: it decides the token limit, whether to redact by
+    default, and the tokenizer that counts the examples."""
+
+    max_tokens: int
+    redact: bool
+    encoding: str
+
+    # The BuildSettings fields whose default is the target's, not BuildSettings' own.
+    SETTINGS: ClassVar[tuple[str, ...]] = ("max_tokens", "redact")
+
+
+TARGETS = {
+    # A small local model trains on a CPU: short examples keep steps quick.
+    "local": Target(max_tokens=1024, redact=False, encoding="o200k_base"),
+    # OpenAI's limit for one chat fine-tuning example (gpt-4o-mini, gpt-4.1 families).
+    "openai": Target(max_tokens=65536, redact=True, encoding="o200k_base"),
+}
+
+
+def target_named(name: str) -> Target:
+    if name not in TARGETS:
+        raise ValueError(f"unknown target {name!r}; use {' or '.join(TARGETS)}")
+    return TARGETS[name]
 
 
 @dataclass(frozen=True)
@@ -46,6 +74,14 @@ class BuildSettings:
         numbers["merge_window"] = _in(self.merge_window, timedelta(minutes=1))
         numbers["session_gap"] = _in(self.session_gap, timedelta(hours=1))
         check(numbers, self.LIMITS)
+
+    @classmethod
+    def for_target(cls, target: str, **chosen: Any) -> BuildSettings:
+        """The settings of a model built for ``target``: ``chosen`` (the persona and the
+        fields the user set), the target's token limit and redaction where ``chosen`` does
+        not set them, BuildSettings' own defaults for the rest."""
+        defaults = target_named(target)
+        return cls(**{name: getattr(defaults, name) for name in Target.SETTINGS} | chosen)
 
 
 def _in(duration: object, unit: timedelta) -> object:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gpt_is_you.dataset.checks import check_chat_example
-from gpt_is_you.dataset.cost import CostEstimate, estimate
+from gpt_is_you.dataset.cost import DEFAULT_REMOTE_MODEL, CostEstimate, estimate
 from gpt_is_you.dataset.examples import TRAIN, VALID, Example
 from gpt_is_you.dataset.redact import RedactionCounts
 from gpt_is_you.store.errors import ModelError
@@ -191,8 +191,6 @@ class Stats:
 def read_stats(db: sqlite3.Connection) -> Stats:
     """Counts per split, the length distribution, redactions and the cost: three scans of
     an index (schema v4), 100,000 examples in well under a tenth of a second."""
-    from gpt_is_you.store.new import DEFAULT_REMOTE_MODEL
-
     settings = read_build_settings(db)
     limit = settings.max_tokens
     (redactions,) = db.execute("SELECT redactions FROM builds ORDER BY id DESC LIMIT 1").fetchone()

@@ -9,6 +9,8 @@ from dataclasses import fields
 from pathlib import Path
 
 from gpt_is_you.chats.summary import summarize
+from gpt_is_you.dataset.prepare import Prepared, Source, prepare
+from gpt_is_you.dataset.settings import BuildSettings, Target
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.faults import faults
 from gpt_is_you.store.models import (
@@ -24,7 +26,7 @@ from gpt_is_you.store.models import (
     write_setting,
 )
 from gpt_is_you.store.names import check_name, shorten, slugify
-from gpt_is_you.store.new import TARGETS, Prepared, Source, prepare, store
+from gpt_is_you.store.new import store
 
 
 def rename_model(old: str, new: str) -> None:
@@ -60,40 +62,34 @@ def rename_model(old: str, new: str) -> None:
         raise
 
 
-def prepare_duplicate(name: str, *, target: str | None = None, **options: object) -> Prepared:
+def prepare_duplicate(name: str, *, target: str | None = None, **changes: object) -> Prepared:
     """``name``'s chat built again, without its export: from the messages it stored.
 
-    ``options`` are BuildSettings fields to change; the others keep the model's latest
+    ``changes`` are BuildSettings fields to change; the others keep the model's latest
     build settings. A ``target`` other than the model's brings that target's defaults
-    (token limit, redaction) unless ``options`` set them. The persona and "me" stay.
+    (token limit, redaction) unless ``changes`` set them. The persona and "me" stay.
     """
-    if {"persona", "me"} & options.keys():
+    if {"persona", "me"} & changes.keys():
         raise ValueError("a duplicate learns the same persona; make a new model for another")
     with open_model(name) as db:
         chat = read_chat(db)
-        settings = read_build_settings(db)
+        stored = read_build_settings(db)
         source_target = read_target(db)
         (sha256,) = db.execute("SELECT sha256 FROM sources ORDER BY id DESC LIMIT 1").fetchone()
     target = target or source_target
-    kept = {f.name: getattr(settings, f.name) for f in fields(settings)}
-    del kept["persona"], kept["me"]
+    kept = {f.name: getattr(stored, f.name) for f in fields(stored)}
     if target != source_target:
-        for key in TARGETS.get(target, {}).keys() & kept.keys():
+        for key in Target.SETTINGS:
             del kept[key]
+    settings = BuildSettings.for_target(target, **(kept | changes))
     # The same path as an import's, from the stored chat: the same examples and counts.
-    return prepare(
-        Source(chat, summarize(chat), sha256),
-        persona=settings.persona,
-        me=settings.me,
-        target=target,
-        **(kept | options),
-    )
+    return prepare(Source(chat, summarize(chat), sha256), settings, target=target)
 
 
 def duplicate_model(
-    name: str, new_name: str, *, target: str | None = None, **options: object
+    name: str, new_name: str, *, target: str | None = None, **changes: object
 ) -> Path:
     """A new model ``new_name`` from ``name``'s chat with other build settings (see
     ``prepare_duplicate``); no jobs or conversations come with it. Returns its folder."""
     free_folder(new_name)  # before building, which takes seconds on a large chat
-    return store(new_name, prepare_duplicate(name, target=target, **options))
+    return store(new_name, prepare_duplicate(name, target=target, **changes))

@@ -1,6 +1,6 @@
 """Duplicating a model: a new name and the dataset options, starting from the model's own.
 
-Dismisses with ``(new name, prepare() options)``, or None when cancelled. The models
+Dismisses with ``(new name, the dataset options)``, or None when cancelled. The models
 screen builds the copy (``store.manage.duplicate_model``) in a worker.
 """
 

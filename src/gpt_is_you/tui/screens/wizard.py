@@ -42,7 +42,7 @@ from gpt_is_you.tui.widgets.export_picker import ExportBrowser, ExportPathSugges
 
 if TYPE_CHECKING:
     from gpt_is_you.chats.summary import ChatSummary
-    from gpt_is_you.store.new import Prepared, Source
+    from gpt_is_you.dataset.prepare import Prepared, Source
 
 # The steps, in order: (id, what the indicator calls it).
 STEPS = (
@@ -349,7 +349,7 @@ Nothing is written until you press **Create** on the last step.
     def _read(
         self, path: str, date_order: str | None, chat: str | None
     ) -> tuple[str, str | None, str | None, Source]:
-        from gpt_is_you.store.new import read_source
+        from gpt_is_you.dataset.prepare import read_source
 
         report = self._reporter(get_current_worker(), "#reading")
         source = read_source(path, date_order=date_order, chat=chat, progress=report)
@@ -542,15 +542,17 @@ Nothing is written until you press **Create** on the last step.
     def _build_in_thread(
         self, source: Source, key: tuple[str | None, str | None, dict[str, object]]
     ) -> tuple[tuple[object, ...], Prepared]:
-        from gpt_is_you.store.new import prepare
+        from gpt_is_you.dataset.prepare import prepare
+        from gpt_is_you.dataset.settings import BuildSettings
 
         persona, me, options = key
         worker = get_current_worker()
         assert persona is not None
-        prepared = prepare(
-            source, persona=persona, me=me, progress=self._reporter(worker, "#build"), **options
-        )
-        return key, prepared
+        chosen = dict(options)
+        target = str(chosen.pop("target"))
+        settings = BuildSettings.for_target(target, persona=persona, me=me, **chosen)
+        progress = self._reporter(worker, "#build")
+        return key, prepare(source, settings, target=target, progress=progress)
 
     def _built(self, key: tuple[object, ...], prepared: Prepared) -> None:
         self._prepared, self._built_for, self._building_for = prepared, key, None

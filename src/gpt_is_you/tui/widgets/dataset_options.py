@@ -20,8 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static
 
 from gpt_is_you.dataset.errors import SettingsError
-from gpt_is_you.dataset.settings import BuildSettings
-from gpt_is_you.store.new import TARGETS
+from gpt_is_you.dataset.settings import TARGETS, BuildSettings
 
 TARGET_CHOICES = (("this computer (local)", "local"), ("OpenAI", "openai"))
 MEDIA_CHOICES = (("dropped", "drop"), ("kept as [media]", "placeholder"))
@@ -97,7 +96,8 @@ _TOOLTIPS = {
 
 
 class DatasetOptions(Widget):
-    """Fields for ``prepare()``'s options; posts ``Changed`` when they change and are valid."""
+    """Fields for the target and the build settings; posts ``Changed`` when they change and
+    are valid."""
 
     DEFAULT_CSS = """
     DatasetOptions {
@@ -169,10 +169,8 @@ How the chat becomes training examples. The defaults are those of `gpt-is-you ne
     ) -> None:
         super().__init__(id=id, classes=classes)
         self._target = target
-        # BuildSettings' defaults are ``new``'s; the persona is not this widget's.
-        self._settings = settings or BuildSettings(
-            persona="", redact=bool(TARGETS[target]["redact"])
-        )
+        # ``new``'s defaults for the target; the persona is not this widget's.
+        self._settings = settings or BuildSettings.for_target(target, persona="")
         self._errors: dict[str, str] = {}
         self._posted: dict[str, object] | None = None
 
@@ -215,7 +213,8 @@ How the chat becomes training examples. The defaults are those of `gpt-is-you ne
         return not self._errors
 
     def options(self) -> dict[str, object]:
-        """``prepare()``'s keyword arguments: ``target`` and the BuildSettings fields.
+        """``target`` and the BuildSettings fields shown (``BuildSettings.for_target``
+        takes the fields; ``duplicate_model`` all of them).
 
         Raises SettingsError naming the first bad field: check ``valid`` first.
         """
@@ -251,7 +250,7 @@ How the chat becomes training examples. The defaults are those of `gpt-is-you ne
             self._target = str(event.value)
             redact = self.query_one("#redact", Checkbox)
             with redact.prevent(Checkbox.Changed):
-                redact.value = bool(TARGETS[self._target]["redact"])
+                redact.value = TARGETS[self._target].redact
         self._changed()
 
     @on(Select.Changed, "#media")
