@@ -17,7 +17,7 @@ from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable, Input
 
-from conftest import running_job
+from conftest import add_job
 from gpt_is_you.cli import main
 from gpt_is_you.store.models import list_models, model_folder, open_model
 from gpt_is_you.tui.app import GptIsYouApp
@@ -177,7 +177,7 @@ def test_a_training_model_shows_its_progress_and_is_not_deleted(home: Path) -> N
     from gpt_is_you.store import jobs
 
     make_model("Bruno")
-    job = running_job("Bruno", os.getpid())  # this process: a live worker
+    job = add_job("Bruno", jobs.RUNNING, pid=os.getpid())  # this process: a live worker
     with open_model("Bruno") as db:
         jobs.set_progress(db, job, 9, 20, {jobs.TRAIN_LOSS: 1.0})
 

@@ -183,7 +183,7 @@ def _duplicate(args: argparse.Namespace) -> int:
     prepared = prepare_duplicate(args.name, target=args.target, **_chosen_settings(args))
     # The persona agreed to a model on this machine when the source was made; sending
     # their messages to a remote service is a new question.
-    return _store_and_report(args, args.new_name, prepared, ask=prepared.target != "local")
+    return _store_and_report(args, args.new_name, prepared, ask=prepared.remote)
 
 
 def _store_and_report(args: argparse.Namespace, name: str, prepared, *, ask: bool) -> int:
@@ -195,7 +195,7 @@ def _store_and_report(args: argparse.Namespace, name: str, prepared, *, ask: boo
         question = consent_question(
             prepared.dataset.settings.persona,
             prepared.persona_messages(),
-            remote=prepared.target != "local",
+            remote=prepared.remote,
         )
         confirmed = confirm(question, args.yes)
         if confirmed is None:

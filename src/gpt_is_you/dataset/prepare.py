@@ -19,7 +19,7 @@ from gpt_is_you.dataset.build import Dataset, build
 from gpt_is_you.dataset.cost import DEFAULT_REMOTE_MODEL, CostEstimate, estimate
 from gpt_is_you.dataset.examples import TRAIN, VALID
 from gpt_is_you.dataset.persona import pick_participant
-from gpt_is_you.dataset.settings import BuildSettings, target_named
+from gpt_is_you.dataset.settings import TARGETS, BuildSettings, target_named
 
 # The stages ``progress`` hears, each with the share of the work done when it starts.
 READING, SUMMARIZING, BUILDING, COUNTING, DONE = (
@@ -56,6 +56,11 @@ class Prepared:
     tokens: tuple[int, ...]  # per example, as the target counts them
     sha256: str
     target: str
+
+    @property
+    def remote(self) -> bool:
+        """Built to be trained at a service: the persona's messages would leave."""
+        return TARGETS[self.target].remote
 
     def tokens_of(self, split: str) -> list[int]:
         """The token count of each example of ``split`` (TRAIN or VALID)."""

@@ -20,6 +20,7 @@ class Target:
     max_tokens: int
     redact: bool
     encoding: str
+    remote: bool  # trained at a service: the examples leave this machine
 
     # The BuildSettings fields whose default is the target's, not BuildSettings' own.
     SETTINGS: ClassVar[tuple[str, ...]] = ("max_tokens", "redact")
@@ -27,9 +28,9 @@ class Target:
 
 TARGETS = {
     # A small local model trains on a CPU: short examples keep steps quick.
-    "local": Target(max_tokens=1024, redact=False, encoding="o200k_base"),
+    "local": Target(max_tokens=1024, redact=False, encoding="o200k_base", remote=False),
     # OpenAI's limit for one chat fine-tuning example (gpt-4o-mini, gpt-4.1 families).
-    "openai": Target(max_tokens=65536, redact=True, encoding="o200k_base"),
+    "openai": Target(max_tokens=65536, redact=True, encoding="o200k_base", remote=True),
 }
 
 

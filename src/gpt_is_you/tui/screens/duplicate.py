@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from gpt_is_you.dataset.persona import consent_question
+from gpt_is_you.dataset.settings import TARGETS
 from gpt_is_you.store.models import open_model, read_build_settings, read_target
 from gpt_is_you.store.new import unused_name
 from gpt_is_you.tui.screens.base import AppModal
@@ -73,7 +74,7 @@ conversations are not copied.
             self.notify("Some options are not valid: see the notes beside them.")
             return
         options = options_widget.options()
-        if options["target"] == "local":
+        if not TARGETS[options["target"]].remote:
             self.dismiss((name, options))
             return
         # The persona agreed to a model kept on this machine; uploading is a new question.

@@ -711,7 +711,7 @@ def _counts(prepared: Prepared) -> Group:
 
 def _consent(prepared: Prepared) -> Content:
     settings = prepared.dataset.settings
-    if prepared.target == "local":
+    if not prepared.remote:
         where = (
             "It will be trained on this computer: the messages stay here and nothing is uploaded."
         )
