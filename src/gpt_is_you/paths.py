@@ -10,12 +10,7 @@ APP_NAME = "gpt-is-you"
 
 def data_dir() -> Path:
     """The data directory: ``GPT_IS_YOU_HOME`` if set, else the platform's user data dir."""
-    override = os.environ.get("GPT_IS_YOU_HOME")
-    if override:
-        return Path(override).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME))
+    return _chosen("GPT_IS_YOU_HOME", "user_data_dir")
 
 
 def models_dir() -> Path:
@@ -25,22 +20,23 @@ def models_dir() -> Path:
 
 def cache_dir() -> Path:
     """Rebuildable data (converted base models): ``GPT_IS_YOU_CACHE`` or the platform's."""
-    override = os.environ.get("GPT_IS_YOU_CACHE")
-    if override:
-        return Path(override).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir(APP_NAME))
+    return _chosen("GPT_IS_YOU_CACHE", "user_cache_dir")
 
 
 def config_dir() -> Path:
     """User settings (the key map): ``GPT_IS_YOU_CONFIG`` or the platform's config dir."""
-    override = os.environ.get("GPT_IS_YOU_CONFIG")
+    return _chosen("GPT_IS_YOU_CONFIG", "user_config_dir")
+
+
+def _chosen(variable: str, platform_dir: str) -> Path:
+    """The folder the environment variable names, else the platform's (``platformdirs``,
+    loaded only then)."""
+    override = os.environ.get(variable)
     if override:
         return Path(override).expanduser()
-    from platformdirs import user_config_dir
+    import platformdirs
 
-    return Path(user_config_dir(APP_NAME))
+    return Path(getattr(platformdirs, platform_dir)(APP_NAME))
 
 
 def sample_chat() -> Path | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.limits import Limit, check
@@ -15,8 +15,21 @@ SEED = Limit(0, 2**31 - 1, whole=True)
 _EVERY = Limit(1, 10**9, whole=True)
 
 
+class _Stored:
+    """Settings a job keeps as JSON, read back with the fields this version knows (a
+    field an older version wrote and this one dropped is left out)."""
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Self:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
 @dataclass(frozen=True)
-class TrainSettings:
+class TrainSettings(_Stored):
     """How to fine-tune. The defaults are the quick budget: one pass over the sample chat
     on a 2-core laptop CPU in a few minutes, enough to learn a strong voice."""
 
@@ -70,14 +83,6 @@ class TrainSettings:
         follows the rank at twice it, as the defaults have it."""
         return cls(lora_rank=lora_rank, lora_alpha=2 * lora_rank, **choices)
 
-    def to_json(self) -> dict[str, object]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> TrainSettings:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
 
 @dataclass(frozen=True)
 class Sampling:
@@ -117,7 +122,7 @@ SUFFIX_LIMIT = 64  # characters OpenAI allows in a fine-tuned model's suffix
 
 
 @dataclass(frozen=True)
-class RemoteSettings:
+class RemoteSettings(_Stored):
     """How to fine-tune on OpenAI or Azure OpenAI. None leaves a choice to the service
     ("auto"), as its API does."""
 
@@ -165,11 +170,3 @@ class RemoteSettings:
             "learning_rate_multiplier": self.lr_multiplier,
         }
         return {k: v for k, v in chosen.items() if v is not None}
-
-    def to_json(self) -> dict[str, object]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> RemoteSettings:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
