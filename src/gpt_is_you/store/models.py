@@ -491,6 +491,11 @@ def read_target(db: sqlite3.Connection) -> str:
     return str(read_setting(db, "target") or "local")
 
 
+def messages_of(db: sqlite3.Connection, sender: str) -> int:
+    """How many of the stored chat's messages ``sender`` wrote."""
+    return db.execute("SELECT count(*) FROM messages WHERE sender = ?", (sender,)).fetchone()[0]
+
+
 def read_chat(db: sqlite3.Connection) -> Chat:
     """The chat as it was imported: its messages back in export order, so that a message's
     position is its id, as the stored examples refer to it. The reader's warnings are not

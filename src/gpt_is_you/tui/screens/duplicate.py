@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Static
 
 from gpt_is_you.dataset.persona import consent_question
 from gpt_is_you.dataset.settings import TARGETS
-from gpt_is_you.store.models import open_model, read_build_settings, read_target
+from gpt_is_you.store.models import messages_of, open_model, read_build_settings, read_target
 from gpt_is_you.store.new import unused_name
 from gpt_is_you.tui.screens.base import AppModal
 from gpt_is_you.tui.widgets.dataset_options import DatasetOptions
@@ -44,9 +44,7 @@ conversations are not copied.
         with open_model(model) as db:
             self._target = read_target(db)
             self._settings = read_build_settings(db)
-            self._messages = db.execute(
-                "SELECT count(*) FROM messages WHERE sender = ?", (self._settings.persona,)
-            ).fetchone()[0]
+            self._messages = messages_of(db, self._settings.persona)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="duplicate-box"):
