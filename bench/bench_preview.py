@@ -52,11 +52,11 @@ def ensure_model(export: Path) -> None:
         with open_model(MODEL):  # a model kept from an older version is migrated, untimed
             return
     from gpt_is_you.dataset.examples import TRAIN, VALID
-    from gpt_is_you.store.models import remove_model
+    from gpt_is_you.store.models import find_model, remove_model
     from gpt_is_you.store.new import prepare, store
 
     if (HOME / "models" / MODEL).exists():
-        remove_model(MODEL)
+        remove_model(find_model(MODEL))
     print(f"building {EXAMPLES:,} examples from {export.name} (once)…", file=sys.stderr)
     prepared = prepare(export, persona=PERSONA, target="openai", max_tokens=MAX_TOKENS)
     pairs = list(zip(prepared.dataset.examples, prepared.tokens, strict=True))

@@ -17,6 +17,7 @@ from gpt_is_you.store import conversations, jobs, manage
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.manage import duplicate_model, prepare_duplicate, rename_model
 from gpt_is_you.store.models import (
+    find_model,
     list_models,
     model_folder,
     open_model,
@@ -150,7 +151,7 @@ def test_rm_refuses_while_a_job_runs(home, capsys):
     _new("Bruno")
     _train_in_progress("Bruno")
     with pytest.raises(ModelError, match="Bruno is training"):
-        remove_model("Bruno")
+        remove_model(find_model("Bruno"))
     capsys.readouterr()
     assert main(["rm", "Bruno", "--yes"]) == 2
     assert capsys.readouterr().err == (

@@ -21,7 +21,7 @@ from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
-from gpt_is_you.store.models import open_model, remove_model
+from gpt_is_you.store.models import find_model, open_model, remove_model
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.training import TrainingScreen
 from gpt_is_you.tui.widgets.chart import LineChart, Series
@@ -292,7 +292,7 @@ def test_a_model_removed_while_shown_is_one_dialog(trainer: FakeTrainer) -> None
     async def scenario() -> None:
         async with app_with(trainer).run_test(size=SIZE) as pilot:
             await open_training(pilot)
-            remove_model(MODEL)  # from the command line, say
+            remove_model(find_model(MODEL))  # from the command line, say
             await until(pilot, lambda: isinstance(pilot.app.screen, ErrorDialog))
             body = str(pilot.app.screen.query_one(".dialog-body", Static).render())
             assert "no model named 'Sam'" in body
