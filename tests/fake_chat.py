@@ -38,7 +38,7 @@ class ScriptedChat(Provider):
         self.delay = delay
         self.hold_after = hold_after
         self.release = threading.Event()
-        self.calls: list[tuple[Model, list[dict[str, object]], Sampling]] = []
+        self.calls: list[tuple[str, list[dict[str, object]], Sampling]] = []  # model's name
 
     def chat(
         self,
@@ -49,7 +49,7 @@ class ScriptedChat(Provider):
         notice=None,
         remote_model=None,
     ) -> Iterator[str]:
-        self.calls.append((model, list(messages), sampling))
+        self.calls.append((model.name, list(messages), sampling))
         return self._stream(self.replies[(len(self.calls) - 1) % len(self.replies)])
 
     def _stream(self, reply: str) -> Iterator[str]:

@@ -173,7 +173,7 @@ def test_the_live_view_follows_the_job(trainer: FakeTrainer) -> None:
 
 
 def test_cancel_asks_first_then_resume_continues(trainer: FakeTrainer) -> None:
-    trainer.start(MODEL, SETTINGS)
+    trainer.start(find_model(MODEL), SETTINGS)
     run_steps(trainer, range(1, 21))
 
     async def scenario() -> None:
@@ -196,7 +196,7 @@ def test_cancel_asks_first_then_resume_continues(trainer: FakeTrainer) -> None:
 
 
 def test_a_failed_job_shows_its_error(trainer: FakeTrainer) -> None:
-    trainer.start(MODEL, SETTINGS)
+    trainer.start(find_model(MODEL), SETTINGS)
     run_steps(trainer, range(1, 6))
 
     async def scenario() -> None:
@@ -233,7 +233,7 @@ def test_a_job_that_stored_numbers_out_of_range_gives_the_defaults(trainer: Fake
 
 
 def test_a_trained_model_offers_chat(trainer: FakeTrainer, monkeypatch) -> None:
-    trainer.start(MODEL, SETTINGS)
+    trainer.start(find_model(MODEL), SETTINGS)
     run_steps(trainer, range(1, 101))
     trainer.finish(MODEL)
     chats: list[str] = []
@@ -343,7 +343,7 @@ def test_setup_snapshot(trainer: FakeTrainer, snap_compare) -> None:
 
 
 def test_running_snapshot(trainer: FakeTrainer, snap_compare) -> None:
-    trainer.start(MODEL, SETTINGS)
+    trainer.start(find_model(MODEL), SETTINGS)
     run_steps(trainer, range(1, 41))
 
     async def opened(pilot: Pilot) -> None:
@@ -355,7 +355,7 @@ def test_running_snapshot(trainer: FakeTrainer, snap_compare) -> None:
 
 
 def test_failed_snapshot(trainer: FakeTrainer, snap_compare) -> None:
-    trainer.start(MODEL, SETTINGS)
+    trainer.start(find_model(MODEL), SETTINGS)
     run_steps(trainer, range(1, 24))
     trainer.fail(MODEL, "the training process ran out of memory at step 23")
 
