@@ -380,3 +380,34 @@ def test_a_screenshot_does_not_depend_on_the_cursors_blink(trainer: FakeTrainer)
             return pilot.app.export_screenshot()
 
     assert asyncio.run(screenshot(hidden=True)) == asyncio.run(screenshot(hidden=False))
+
+
+def test_the_screen_finds_its_model_once_and_reads_it_by_folder(
+    trainer: FakeTrainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gpt_is_you.store import models
+
+    trainer.start(find_model(MODEL), SETTINGS)
+    found: list[str] = []
+    opened: list[str] = []
+    folder_of, db = models._folder_of, models.Model.db
+
+    def finding(name: str):
+        found.append(name)
+        return folder_of(name)
+
+    def opening(model):
+        opened.append(model.name)
+        return db(model)
+
+    monkeypatch.setattr(models, "_folder_of", finding)
+    monkeypatch.setattr(models.Model, "db", opening)
+
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            await open_training(pilot)
+            await until(pilot, lambda: len(opened) >= 4)  # the first read, then polls
+
+    asyncio.run(scenario())
+    assert found == [MODEL]
+    assert set(opened) == {MODEL}
