@@ -29,7 +29,7 @@ def main() -> None:
     from gpt_is_you.evaluation.report import evaluate
     from gpt_is_you.evaluation.settings import EvalSettings
     from gpt_is_you.store.conversations import chat_job
-    from gpt_is_you.store.models import list_models, open_model
+    from gpt_is_you.store.models import find_model, list_models, open_model
 
     print(f"eval benchmark, {date.today()}, {platform.processor() or platform.machine()}")
     if NAME not in {m.name for m in list_models()}:
@@ -41,7 +41,7 @@ def main() -> None:
         _cli("train", NAME)
         print(f"trained with the defaults in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
-    report = evaluate(NAME, EvalSettings(prompts=50))
+    report = evaluate(find_model(NAME), EvalSettings(prompts=50))
     seconds = time.perf_counter() - started
     print("\n".join(describe(report)))
     closer, measures = len(report.closeness.closer), len(report.closeness.measures)

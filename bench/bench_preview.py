@@ -54,11 +54,11 @@ def ensure_model(export: Path) -> None:
     from gpt_is_you.dataset.examples import TRAIN, VALID
     from gpt_is_you.dataset.prepare import prepare
     from gpt_is_you.dataset.settings import BuildSettings
-    from gpt_is_you.store.models import remove_model
+    from gpt_is_you.store.models import find_model, remove_model
     from gpt_is_you.store.new import store
 
     if (HOME / "models" / MODEL).exists():
-        remove_model(MODEL)
+        remove_model(find_model(MODEL))
     print(f"building {EXAMPLES:,} examples from {export.name} (once)…", file=sys.stderr)
     settings = BuildSettings.for_target("openai", persona=PERSONA, max_tokens=MAX_TOKENS)
     prepared = prepare(export, settings, target="openai")

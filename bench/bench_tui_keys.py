@@ -54,7 +54,7 @@ class StreamingChat:
         self.written = 0
         self.streaming = threading.Event()
 
-    def chat(self, model: str, messages: Sequence[dict[str, object]], sampling) -> Iterator[str]:
+    def chat(self, model, messages: Sequence[dict[str, object]], sampling) -> Iterator[str]:
         words = WORDS.split()
         self.streaming.set()
         start = time.perf_counter()
@@ -67,7 +67,7 @@ class StreamingChat:
         finally:
             self.streaming.clear()
 
-    def status(self, model: str):
+    def status(self, model):
         return None
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from gpt_is_you.providers.base import Provider
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store.jobs import SUCCEEDED, Job
+from gpt_is_you.store.models import Model
 
 # Pieces as a tokenizer would cut them: a word with the space or newline before it.
 _PIECES = re.compile(r"\s*\S+")
@@ -37,18 +38,18 @@ class ScriptedChat(Provider):
         self.delay = delay
         self.hold_after = hold_after
         self.release = threading.Event()
-        self.calls: list[tuple[str, list[dict[str, object]], Sampling]] = []
+        self.calls: list[tuple[str, list[dict[str, object]], Sampling]] = []  # model's name
 
     def chat(
         self,
-        model: str,
+        model: Model,
         messages: Sequence[dict[str, object]],
         sampling: Sampling,
         *,
         notice=None,
         remote_model=None,
     ) -> Iterator[str]:
-        self.calls.append((model, list(messages), sampling))
+        self.calls.append((model.name, list(messages), sampling))
         return self._stream(self.replies[(len(self.calls) - 1) % len(self.replies)])
 
     def _stream(self, reply: str) -> Iterator[str]:
@@ -59,7 +60,7 @@ class ScriptedChat(Provider):
                 time.sleep(self.delay)
             yield piece
 
-    def status(self, model: str) -> Job | None:
+    def status(self, model: Model) -> Job | None:
         return Job(
             id=1,
             backend=self.name,

@@ -17,7 +17,7 @@ from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.jobs import Job
-from gpt_is_you.store.models import open_model
+from gpt_is_you.store.models import Model, open_model
 
 
 class FakeClock:
@@ -48,6 +48,7 @@ class FakeTrainer(Provider):
     def __init__(self, total_steps: int = 100, clock: FakeClock | None = None) -> None:
         self.total_steps = total_steps
         self.clock = clock
+        # The names of the models started, cancelled, resumed.
         self.started: list[tuple[str, TrainSettings]] = []
         self.cancelled: list[str] = []
         self.resumed: list[str] = []
@@ -55,37 +56,37 @@ class FakeTrainer(Provider):
 
     # The Provider protocol ------------------------------------------------------------
 
-    def start(self, model: str, settings: TrainSettings) -> Job:
+    def start(self, model: Model, settings: TrainSettings) -> Job:
         if self.start_error is not None:
             error, self.start_error = self.start_error, None
             raise error
-        with open_model(model) as db:
-            self._refuse_if_running(db, model)
+        with model.db() as db:
+            self._refuse_if_running(db, model.name)
             job_id = jobs.create_job(
                 db, backend=self.name, base_model=settings.base, settings=settings.to_json()
             )
             self._run(db, job_id)
-            self.started.append((model, settings))
+            self.started.append((model.name, settings))
             return jobs.read_job(db, job_id)
 
-    def resume(self, model: str) -> Job:
-        with open_model(model) as db:
-            self._refuse_if_running(db, model)
+    def resume(self, model: Model) -> Job:
+        with model.db() as db:
+            self._refuse_if_running(db, model.name)
             job = jobs.read_job(db)
             if job is None or job.state not in jobs.RESUMABLE:
-                raise ProviderError(f"{model} has no interrupted or cancelled job to resume")
+                raise ProviderError(f"{model.name} has no interrupted or cancelled job to resume")
             jobs.forget_after(db, job.id, job.checkpoint_step or 0)
             self._run(db, job.id)
-            self.resumed.append(model)
+            self.resumed.append(model.name)
             return jobs.read_job(db, job.id)
 
-    def cancel(self, model: str) -> Job:
-        with open_model(model) as db:
-            job = request_cancel(db, model)[0]  # the latest of the active jobs
+    def cancel(self, model: Model) -> Job:
+        with model.db() as db:
+            job = request_cancel(db, model.name)[0]  # the latest of the active jobs
             # The worker would stop after its step; this one stops at once.
             jobs.add_event(db, job.id, f"cancelled at step {job.step}; `train --resume` continues")
             jobs.set_state(db, job.id, jobs.CANCELLED)
-            self.cancelled.append(model)
+            self.cancelled.append(model.name)
             return jobs.read_job(db, job.id)
 
     # What the test does to the job ----------------------------------------------------

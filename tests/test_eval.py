@@ -21,7 +21,7 @@ from gpt_is_you.evaluation.runs import read_runs
 from gpt_is_you.evaluation.settings import EvalSettings
 from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.jobs import Job
-from gpt_is_you.store.models import open_model
+from gpt_is_you.store.models import find_model, open_model
 
 # A report as `evaluate` stored it before the report was read back as dataclasses (written
 # by that code's `Report.to_json` from EXAMPLES below), kept as it was: it must still open.
@@ -201,7 +201,7 @@ def _store_raw(name: str, report: dict) -> None:
 def test_a_report_stored_by_an_earlier_version_opens(sam, capsys):
     stored = json.loads(STORED.read_text(encoding="utf-8"))
     _store_raw("sam", stored)
-    (run,) = read_runs("sam")
+    (run,) = read_runs(find_model("sam"))
     assert run.report.to_json() == stored  # every part read, none lost or changed
     assert run.report.settings == EvalSettings(prompts=10)
     assert run.report.memorised.examples == ("yo\nsure thing mate",)
@@ -229,7 +229,7 @@ def test_a_run_made_with_settings_out_of_todays_ranges_still_opens(sam):
     stored = json.loads(STORED.read_text(encoding="utf-8"))
     stored["settings"] |= {"seed": 2**40, "prompts": 20_000}
     _store_raw("sam", stored)
-    (run,) = read_runs("sam")
+    (run,) = read_runs(find_model("sam"))
     assert (run.report.settings.seed, run.report.settings.prompts) == (2**40, 20_000)
 
 

@@ -17,7 +17,7 @@ from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import LocalProvider, adapter_folder
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
-from gpt_is_you.store.models import model_folder, open_model
+from gpt_is_you.store.models import find_model, model_folder, open_model
 
 TIMEOUT = 150  # seconds a worker may take, on a loaded 2-core machine
 
@@ -83,16 +83,16 @@ def test_a_killed_then_cancelled_job_resumes_to_the_same_losses_as_one_that_ran_
     new_model("sam", export)
     provider = LocalProvider()
     settings = _settings(tiny_base)
-    whole = provider.start("whole", settings)
-    job = provider.start("sam", settings)
+    whole = provider.start(find_model("whole"), settings)
+    job = provider.start(find_model("sam"), settings)
     reap_workers.update({whole.pid, job.pid})
     assert whole.state == jobs.QUEUED and whole.pid
 
     # A second job while one is active is refused, as is a resume.
     with pytest.raises(ProviderError, match="training already"):
-        provider.start("whole", settings)
+        provider.start(find_model("whole"), settings)
     with pytest.raises(ProviderError, match="training already"):
-        provider.resume("sam")
+        provider.resume(find_model("sam"))
 
     # Killed (no chance to say anything) once it has a checkpoint.
     seen = _wait(
@@ -106,7 +106,7 @@ def test_a_killed_then_cancelled_job_resumes_to_the_same_losses_as_one_that_ran_
     assert gone.error == "the training process stopped unexpectedly"
     assert any("process is gone" in e for e in _events("sam", job.id))
 
-    resumed = provider.resume("sam")
+    resumed = provider.resume(find_model("sam"))
     reap_workers.add(resumed.pid)
     assert resumed.id == job.id and resumed.active
     assert resumed.step == gone.checkpoint_step  # steps past the checkpoint are forgotten
@@ -120,7 +120,7 @@ def test_a_killed_then_cancelled_job_resumes_to_the_same_losses_as_one_that_ran_
         "new checkpoint",
     )
     assert seen.state == jobs.RUNNING, _log("sam", seen)
-    provider.cancel("sam")
+    provider.cancel(find_model("sam"))
     cancelled = _wait_end("sam", job.id)
     assert cancelled.state == jobs.CANCELLED, _log("sam", cancelled)
     assert gone.checkpoint_step < cancelled.step < cancelled.total_steps
@@ -129,9 +129,9 @@ def test_a_killed_then_cancelled_job_resumes_to_the_same_losses_as_one_that_ran_
     assert any(e.startswith(f"cancelled at step {cancelled.step}") for e in _events("sam", job.id))
     assert not adapter_folder(model_folder("sam"), job.id).exists()
     with pytest.raises(ProviderError, match="no running job"):
-        provider.cancel("sam")
+        provider.cancel(find_model("sam"))
 
-    again = provider.resume("sam")
+    again = provider.resume(find_model("sam"))
     reap_workers.add(again.pid)
     for model, job_id in (("whole", whole.id), ("sam", job.id)):
         end = _wait_end(model, job_id)
@@ -143,7 +143,7 @@ def test_a_killed_then_cancelled_job_resumes_to_the_same_losses_as_one_that_ran_
     for step in (gone.checkpoint_step, cancelled.step):
         assert f"resuming at step {step} of {gone.total_steps}" in events
     with pytest.raises(ProviderError, match="no interrupted or cancelled job"):
-        provider.resume("sam")
+        provider.resume(find_model("sam"))
 
     # Every number the interrupted job recorded is the uninterrupted job's.
     expected = _metrics("whole", whole.id)
@@ -204,9 +204,9 @@ def test_start_refuses_while_a_job_is_running_and_a_missing_base_at_once(home, e
     provider = LocalProvider()
     add_job("sam", jobs.RUNNING, pid=os.getpid())
     with pytest.raises(ProviderError, match="training already"):
-        provider.start("sam", _settings(tiny_base))
+        provider.start(find_model("sam"), _settings(tiny_base))
     with pytest.raises(ProviderError, match="no GGUF file"):
-        provider.start("sam", TrainSettings(base=str(home / "missing.gguf")))
+        provider.start(find_model("sam"), TrainSettings(base=str(home / "missing.gguf")))
 
 
 def test_everything_under_a_trained_models_folder_is_private(home, export, tiny_base, reap_workers):
@@ -215,7 +215,7 @@ def test_everything_under_a_trained_models_folder_is_private(home, export, tiny_
     umask = os.umask(0o022)
     try:
         settings = replace(_settings(tiny_base), max_steps=3, checkpoint_every=2)
-        job = LocalProvider().start("sam", settings)
+        job = LocalProvider().start(find_model("sam"), settings)
         reap_workers.add(job.pid)
         assert main(["export", "sam", "--format", "sharegpt"]) == 0
     finally:

@@ -20,6 +20,7 @@ from gpt_is_you.store import conversations, jobs, manage
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.manage import duplicate_model, prepare_duplicate, rename_model
 from gpt_is_you.store.models import (
+    find_model,
     list_models,
     model_folder,
     open_model,
@@ -142,7 +143,7 @@ def test_rm_refuses_while_a_job_runs(home, capsys):
     _new("Bruno")
     add_job("Bruno", jobs.RUNNING, pid=os.getpid())  # this process plays the worker
     with pytest.raises(ModelError, match="Bruno is training"):
-        remove_model("Bruno")
+        remove_model(find_model("Bruno"))
     capsys.readouterr()
     assert main(["rm", "Bruno", "--yes"]) == 2
     assert capsys.readouterr().err == (

@@ -21,7 +21,7 @@ from gpt_is_you.cli import train as cli_train
 from gpt_is_you.providers.openai import OpenAIProvider
 from gpt_is_you.providers.openai.watch import parse_results
 from gpt_is_you.store import conversations, jobs, remote
-from gpt_is_you.store.models import open_model
+from gpt_is_you.store.models import find_model, open_model
 
 SHARED_METRICS = {jobs.TRAIN_LOSS, jobs.TRAIN_ACCURACY, jobs.VALID_LOSS, jobs.VALID_ACCURACY}
 
@@ -318,7 +318,7 @@ def test_a_dead_watcher_is_replaced_and_the_job_found_again(sam, server, capsys)
 def test_delete_files_when_done(sam, server, capsys):
     assert main(["train", "sam", "--backend", "openai", "--yes", "--delete-files"]) == 0
     assert not [f for f in server.files.values() if f["purpose"].startswith("fine-tune")]
-    left = OpenAIProvider("openai").leftovers("sam")
+    left = OpenAIProvider("openai").leftovers(find_model("sam"))
     assert left.files == () and len(left.models) == 1
     with open_model("sam") as db:
         deleted = [o for o in remote.objects(db) if o.deleted_at]
@@ -452,7 +452,7 @@ def test_connect_can_make_deleting_files_the_default(sam, server, capsys):
     assert main(["connect", "openai", "--delete-files", "always"]) == 0
     assert "uploaded files after a job: always" in capsys.readouterr().out
     assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
-    assert OpenAIProvider("openai").leftovers("sam").files == ()
+    assert OpenAIProvider("openai").leftovers(find_model("sam")).files == ()
 
 
 def test_eval_of_a_remote_model_uses_the_jobs_own_validation_scores(sam, server, capsys):

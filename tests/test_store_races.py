@@ -22,7 +22,7 @@ from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import LocalProvider
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
-from gpt_is_you.store.models import list_models, open_model
+from gpt_is_you.store.models import find_model, list_models, open_model
 
 FIXTURE = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
 
@@ -64,7 +64,9 @@ def test_two_trains_started_together_make_one_job(home, export, tiny_base, monke
 
     def start() -> None:
         try:
-            outcomes.append(LocalProvider().start("sam", TrainSettings(base=str(tiny_base))))
+            outcomes.append(
+                LocalProvider().start(find_model("sam"), TrainSettings(base=str(tiny_base)))
+            )
         except ProviderError as e:
             outcomes.append(e)
 
@@ -100,7 +102,7 @@ def test_cancel_reaches_every_active_job(home, export, reap_workers):
     reap_workers.update(w.pid for w in workers)
     ids = [add_job("sam", jobs.RUNNING, pid=w.pid) for w in workers]
 
-    LocalProvider().cancel("sam")
+    LocalProvider().cancel(find_model("sam"))
     for worker in workers:
         assert worker.wait(timeout=30) == -signal.SIGTERM
     with open_model("sam") as db:

@@ -169,7 +169,7 @@ def test_r_runs_an_evaluation_with_the_settings_chosen(
     asked: list[EvalSettings] = []
     go_on = threading.Event()
 
-    def fake_evaluate(name, settings, progress):
+    def fake_evaluate(model, settings, progress):
         asked.append(settings)
         progress(1, 4)
         assert go_on.wait(5)
@@ -238,7 +238,7 @@ def test_leaving_while_it_runs_stops_it_and_stores_nothing(
     trained()
     ended: list[BaseException] = []
 
-    def endless_evaluate(name, settings, progress):
+    def endless_evaluate(model, settings, progress):
         try:
             for done in range(1, 10_000):
                 progress(done, 10_000)

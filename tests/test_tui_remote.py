@@ -28,7 +28,7 @@ from gpt_is_you.cli import train as cli_train
 from gpt_is_you.providers.openai import OpenAIProvider
 from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import conversations, jobs
-from gpt_is_you.store.models import list_models, open_model
+from gpt_is_you.store.models import find_model, list_models, open_model
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.chat import ChatInput, ChatScreen
 from gpt_is_you.tui.screens.training import TrainingScreen
@@ -157,7 +157,7 @@ def test_training_on_openai_asks_the_key_confirms_the_upload_and_cleans_up(serve
         assert not (Path(os.environ["GPT_IS_YOU_CONFIG"]) / "connections.toml").exists()
         shown = body(pilot)
         expected_plan.append(
-            OpenAIProvider("openai").plan(MODEL, RemoteSettings(epochs=3)).describe()
+            OpenAIProvider("openai").plan(find_model(MODEL), RemoteSettings(epochs=3)).describe()
         )
         assert shown == expected_plan[0]
         assert re.search(r"Upload \d[\d,]* training and \d[\d,]* validation examples", shown)
@@ -177,13 +177,15 @@ def test_training_on_openai_asks_the_key_confirms_the_upload_and_cleans_up(serve
         assert uploaded and all(file_id in body(pilot) for file_id in uploaded[:2])
         await pilot.press("tab", "enter")  # "Delete them" (Cancel has the focus)
         await until(pilot, lambda: not fine_tune_files(server))
-        await until(pilot, lambda: not OpenAIProvider("openai").leftovers(MODEL).files)
+        await until(pilot, lambda: not OpenAIProvider("openai").leftovers(find_model(MODEL)).files)
 
     run(GptIsYouApp(), scenario)
     job = latest_job()
     assert job.backend == "openai" and job.settings["epochs"] == 3
     assert server.jobs[job.remote_id]["hyperparameters"]["n_epochs"] == 3
-    assert OpenAIProvider("openai").leftovers(MODEL).models  # the fine-tuned model stays
+    assert (
+        OpenAIProvider("openai").leftovers(find_model(MODEL)).models
+    )  # the fine-tuned model stays
     # The key went nowhere but the environment.
     for path in Path(os.environ["GPT_IS_YOU_HOME"]).rglob("*"):
         if path.is_file():
@@ -254,7 +256,7 @@ def test_a_bad_remote_setting_is_named_by_its_field(server):
 def start_then_kill_the_watcher(server, settings: RemoteSettings | None = None) -> jobs.Job:
     """A job created at the service whose watcher is then killed, as by a restart."""
     server.steps = 30
-    OpenAIProvider("openai").start(MODEL, settings or RemoteSettings())
+    OpenAIProvider("openai").start(find_model(MODEL), settings or RemoteSettings())
     deadline = time.monotonic() + 10
     while latest_job().remote_id is None:
         assert time.monotonic() < deadline
@@ -315,7 +317,7 @@ def test_an_interrupted_remote_job_is_watched_again_with_r_then_a_new_run(server
 
 
 def test_deleting_a_model_deletes_what_it_left_at_openai(trained, server):
-    fine_tuned = OpenAIProvider("openai").leftovers(MODEL).models[0]
+    fine_tuned = OpenAIProvider("openai").leftovers(find_model(MODEL)).models[0]
 
     async def scenario(pilot) -> None:
         await pilot.press("delete")
@@ -342,7 +344,7 @@ def test_a_failed_remote_delete_is_a_dialog_and_keeps_the_model(trained, server)
 
     run(GptIsYouApp(), scenario)
     assert [m.name for m in list_models()] == [MODEL]
-    assert OpenAIProvider("openai").leftovers(MODEL).models
+    assert OpenAIProvider("openai").leftovers(find_model(MODEL)).models
 
 
 class ChatApp(GptIsYouApp):
@@ -387,7 +389,7 @@ def last_stored() -> tuple[str, bool]:
 def test_the_fine_tuned_model_replies_after_it_has_loaded(trained, server):
     server.replies = ["yo\nsure thing"]
     server.model_not_found_times = 2  # a model minutes old is not served yet
-    fine_tuned = OpenAIProvider("openai").leftovers(MODEL).models[0]
+    fine_tuned = OpenAIProvider("openai").leftovers(find_model(MODEL)).models[0]
 
     async def scenario(pilot) -> None:
         app = pilot.app

@@ -21,7 +21,7 @@ from fake_jobs import FakeClock, FakeTrainer, use_clock
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
-from gpt_is_you.store.models import open_model, remove_model
+from gpt_is_you.store.models import find_model, open_model, remove_model
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens import training
 from gpt_is_you.tui.screens.training import TrainingScreen
@@ -174,7 +174,7 @@ def test_the_live_view_follows_the_job(trainer: FakeTrainer, monkeypatch) -> Non
 
 
 def test_cancel_asks_first_then_resume_continues(trainer: FakeTrainer) -> None:
-    trainer.start(MODEL, SETTINGS)
+    trainer.start(find_model(MODEL), SETTINGS)
     run_steps(trainer, range(1, 21))
 
     async def scenario() -> None:
@@ -197,7 +197,7 @@ def test_cancel_asks_first_then_resume_continues(trainer: FakeTrainer) -> None:
 
 
 def test_a_failed_job_shows_its_error(trainer: FakeTrainer) -> None:
-    trainer.start(MODEL, SETTINGS)
+    trainer.start(find_model(MODEL), SETTINGS)
     run_steps(trainer, range(1, 6))
 
     async def scenario() -> None:
@@ -232,7 +232,7 @@ def test_a_job_that_stored_numbers_out_of_range_gives_the_defaults(trainer: Fake
 
 
 def test_a_trained_model_offers_chat(trainer: FakeTrainer, monkeypatch) -> None:
-    trainer.start(MODEL, SETTINGS)
+    trainer.start(find_model(MODEL), SETTINGS)
     run_steps(trainer, range(1, 101))
     trainer.finish(MODEL)
     chats: list[str] = []
@@ -292,7 +292,7 @@ def test_a_model_removed_while_shown_is_one_dialog(trainer: FakeTrainer, monkeyp
     async def scenario() -> None:
         async with app_with(trainer).run_test(size=SIZE) as pilot:
             await open_training(pilot)
-            remove_model(MODEL)  # from the command line, say
+            remove_model(find_model(MODEL))  # from the command line, say
             await until(pilot, lambda: isinstance(pilot.app.screen, ErrorDialog))
             body = str(pilot.app.screen.query_one(".dialog-body", Static).render())
             assert "no model named 'Sam'" in body
@@ -347,7 +347,7 @@ def test_setup_snapshot(trainer: FakeTrainer, snap_compare) -> None:
 
 
 def test_running_snapshot(trainer: FakeTrainer, snap_compare) -> None:
-    trainer.start(MODEL, SETTINGS)
+    trainer.start(find_model(MODEL), SETTINGS)
     run_steps(trainer, range(1, 41))
 
     async def opened(pilot: Pilot) -> None:
@@ -359,7 +359,7 @@ def test_running_snapshot(trainer: FakeTrainer, snap_compare) -> None:
 
 
 def test_failed_snapshot(trainer: FakeTrainer, snap_compare) -> None:
-    trainer.start(MODEL, SETTINGS)
+    trainer.start(find_model(MODEL), SETTINGS)
     run_steps(trainer, range(1, 24))
     trainer.fail(MODEL, "the training process ran out of memory at step 23")
 
@@ -384,3 +384,34 @@ def test_a_screenshot_does_not_depend_on_the_cursors_blink(trainer: FakeTrainer)
             return pilot.app.export_screenshot()
 
     assert asyncio.run(screenshot(hidden=True)) == asyncio.run(screenshot(hidden=False))
+
+
+def test_the_screen_finds_its_model_once_and_reads_it_by_folder(
+    trainer: FakeTrainer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gpt_is_you.store import models
+
+    trainer.start(find_model(MODEL), SETTINGS)
+    found: list[str] = []
+    opened: list[str] = []
+    folder_of, db = models._folder_of, models.Model.db
+
+    def finding(name: str):
+        found.append(name)
+        return folder_of(name)
+
+    def opening(model):
+        opened.append(model.name)
+        return db(model)
+
+    monkeypatch.setattr(models, "_folder_of", finding)
+    monkeypatch.setattr(models.Model, "db", opening)
+
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            await open_training(pilot)
+            await until(pilot, lambda: len(opened) >= 4)  # the first read, then polls
+
+    asyncio.run(scenario())
+    assert found == [MODEL]
+    assert set(opened) == {MODEL}

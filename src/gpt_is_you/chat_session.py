@@ -19,7 +19,7 @@ from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store import conversations
 from gpt_is_you.store.conversations import ASSISTANT, USER, ChatLine, Persona, bubbles
 from gpt_is_you.store.jobs import now
-from gpt_is_you.store.models import open_model
+from gpt_is_you.store.models import Model
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ChatSession:
 
     def __init__(
         self,
-        model: str,
+        model: Model,
         provider: Provider,
         persona: Persona,
         job_id: int | None,
@@ -72,7 +72,7 @@ class ChatSession:
         return self._store(line)
 
     def _store(self, line: ChatLine) -> bool:
-        with open_model(self.model) as db:
+        with self.model.db() as db:
             started = self.conversation is None
             if started:
                 self.conversation = conversations.start(
@@ -99,7 +99,7 @@ class ChatSession:
         time = time or now()
         history = []
         if self.conversation is not None:
-            with open_model(self.model) as db:
+            with self.model.db() as db:
                 history = conversations.lines(db, self.conversation)
         while history and history[-1].role == ASSISTANT:  # a reply written again
             history.pop()
@@ -155,6 +155,6 @@ class ChatSession:
             self._store(self._held)
             self._held = None
         if self.conversation is not None:
-            with open_model(self.model) as db:
+            with self.model.db() as db:
                 conversations.set_reply(db, self.conversation, text, time=time, stopped=stopped)
         return Reply(text, stopped, cut)

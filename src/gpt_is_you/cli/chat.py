@@ -51,12 +51,13 @@ def add_commands(commands) -> None:
 def _chat(args: argparse.Namespace) -> int:
     from gpt_is_you.chat_session import ChatSession
     from gpt_is_you.store import conversations
-    from gpt_is_you.store.models import open_model
+    from gpt_is_you.store.models import find_model
 
     sampling = Sampling(
         temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed
     )
-    with open_model(args.name) as db:
+    model = find_model(args.name)
+    with model.db() as db:
         persona = conversations.read_persona(db)
         job = conversations.chat_job(db)
     if args.remote_model:
@@ -68,7 +69,7 @@ def _chat(args: argparse.Namespace) -> int:
         )
     else:
         provider, job_id = providers.get(job.backend), job.id
-    session = ChatSession(args.name, provider, persona, job_id, remote_model=args.remote_model)
+    session = ChatSession(model, provider, persona, job_id, remote_model=args.remote_model)
     session.load(_notice)
     if args.message is not None:
         return _one_reply(session, args.message, sampling)
@@ -95,7 +96,7 @@ def _one_reply(session, text: str, sampling: Sampling) -> int:
 
 def _chat_loop(session, sampling: Sampling) -> int:
     name = session.persona.name
-    print(f"Chatting with a model of {name} ({session.model}). It is a model, not the person.")
+    print(f"Chatting with a model of {name} ({session.model.name}). It is a model, not the person.")
     print("Ctrl-C stops a reply; /new starts over; Ctrl-D or /quit leaves.")
     while True:
         try:

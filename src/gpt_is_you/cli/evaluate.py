@@ -53,6 +53,7 @@ def _eval(args: argparse.Namespace) -> int:
     if args.list:
         return _list(args.name, args.json)
     from gpt_is_you.evaluation.report import evaluate
+    from gpt_is_you.store.models import find_model
 
     settings = EvalSettings(
         prompts=args.prompts,
@@ -66,7 +67,7 @@ def _eval(args: argparse.Namespace) -> int:
         if show:
             print(f"\rwriting replies: {done}/{total}", end="", file=sys.stderr, flush=True)
 
-    report = evaluate(args.name, settings, progress)
+    report = evaluate(find_model(args.name), settings, progress)
     if show:
         print(file=sys.stderr)
     if args.json:
@@ -78,8 +79,9 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _list(name: str, as_json: bool) -> int:
     from gpt_is_you.evaluation.runs import read_runs
+    from gpt_is_you.store.models import find_model
 
-    runs = read_runs(name)
+    runs = read_runs(find_model(name))
     if as_json:
         print(
             json.dumps([run.report.to_json() | {"id": run.id} for run in runs], ensure_ascii=False)

@@ -88,8 +88,9 @@ def _set_excluded(name: str, ids: list[int], excluded: bool) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from gpt_is_you.store.exports import export_model
+    from gpt_is_you.store.models import find_model
 
-    exported = export_model(args.name, args.format, args.output)
+    exported = export_model(find_model(args.name), args.format, args.output)
     for path, count in exported.files:
         print(f"{path}\t{count:,} lines")
     for advice in exported.advice:

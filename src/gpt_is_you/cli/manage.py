@@ -66,12 +66,13 @@ def _rm(args: argparse.Namespace) -> int:
     from gpt_is_you import providers
     from gpt_is_you.store import remote
     from gpt_is_you.store.errors import UnreadableModelError
-    from gpt_is_you.store.models import model_folder, open_model, refuse_if_training, remove_model
+    from gpt_is_you.store.models import find_model, refuse_if_training, remove_model
 
-    folder = model_folder(args.name)  # a missing model fails here, before asking
+    model = find_model(args.name)  # a missing model fails here, before asking
+    folder = model.folder
     question = f"Delete the model {args.name!r} and everything stored with it"
     try:
-        with open_model(args.name) as db:  # and a training one
+        with model.db() as db:  # and a training one
             refuse_if_training(db, args.name)
             leftovers = remote.leftovers(db)
     except UnreadableModelError as e:
@@ -92,10 +93,10 @@ def _rm(args: argparse.Namespace) -> int:
     if args.remote:
         for backend in leftovers:
             # A failure stops here, before the local store (which remembers the ids) goes.
-            for remote_id in providers.get(backend).delete_remote(args.name):
+            for remote_id in providers.get(backend).delete_remote(model):
                 print(f"deleted {remote_id} at {backend}")
     elif leftovers:
         names = "; ".join(f"{what} at {backend}" for backend, what in leftovers.items())
         print(f"left in place: {names} (`rm --remote` deletes them too)", file=sys.stderr)
-    remove_model(args.name)
+    remove_model(model)
     return 0

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from gpt_is_you import providers
 from gpt_is_you.cli.common import PROG, confirm, number
@@ -17,6 +18,9 @@ from gpt_is_you.providers.settings import (
     RemoteSettings,
     TrainSettings,
 )
+
+if TYPE_CHECKING:
+    from gpt_is_you.store.models import Model
 
 POLL_SECONDS = 1.0
 
@@ -121,28 +125,30 @@ def add_commands(commands) -> None:
     status.set_defaults(run=_status)
 
 
-def _latest_backend(name: str) -> str:
+def _latest_backend(model: Model) -> str:
     from gpt_is_you.store import jobs
-    from gpt_is_you.store.models import open_model
 
-    with open_model(name) as db:
+    with model.db() as db:
         job = jobs.read_job(db)
     return job.backend if job else providers.default()
 
 
 def _train(args: argparse.Namespace) -> int:
-    provider = providers.get(
-        _latest_backend(args.name) if args.cancel or args.resume else args.backend
-    )
-    if args.cancel:
-        job = provider.cancel(args.name)
-        print(f"asked job {job.id} of {args.name} to stop; it stops after the current step")
-        return 0
-    if args.resume:
-        job = provider.resume(args.name)
+    from gpt_is_you.store.models import find_model
+
+    if args.cancel or args.resume:
+        model = find_model(args.name)
+        provider = providers.get(_latest_backend(model))
+        if args.cancel:
+            job = provider.cancel(model)
+            print(f"asked job {job.id} of {args.name} to stop; it stops after the current step")
+            return 0
+        job = provider.resume(model)
     else:
+        provider = providers.get(args.backend)
         settings = _settings(args, provider)
-        plan = provider.plan(args.name, settings)
+        model = find_model(args.name)  # after the settings, whose mistakes are told first
+        plan = provider.plan(model, settings)
         if plan is not None:  # the examples would leave this machine: ask first
             print(plan.describe(), file=sys.stderr)
             confirmed = confirm("Send it?", args.yes)
@@ -150,12 +156,12 @@ def _train(args: argparse.Namespace) -> int:
                 raise ProviderError("uploading the examples needs your confirmation; pass --yes")
             if not confirmed:
                 return 1
-        job = provider.start(args.name, settings)
+        job = provider.start(model, settings)
     if args.detach:
         print(f"training {args.name} (job {job.id}); `{PROG} status {args.name} --follow` shows it")
         return 0
     try:
-        status = _follow(args.name)
+        status = _follow(model)
     except KeyboardInterrupt:
         if provider.remote:
             print(
@@ -165,14 +171,14 @@ def _train(args: argparse.Namespace) -> int:
             )
             return 130
         try:
-            provider.cancel(args.name)
+            provider.cancel(model)
         except ProviderError:  # it ended just now
-            return _follow(args.name, quiet=True)
+            return _follow(model, quiet=True)
         print("\ncancelling after the current step…", file=sys.stderr)
-        _follow(args.name, quiet=True)
+        _follow(model, quiet=True)
         print(f"`{PROG} train {args.name} --resume` continues it", file=sys.stderr)
         return 130
-    _offer_cleanup(provider, args.name)
+    _offer_cleanup(provider, model)
     return status
 
 
@@ -203,13 +209,13 @@ def _settings(args: argparse.Namespace, provider) -> TrainSettings | RemoteSetti
     return settings
 
 
-def _offer_cleanup(provider, name: str) -> None:
+def _offer_cleanup(provider, model: Model) -> None:
     """After a remote job, offer to delete the files it uploaded (when still there)."""
-    left = provider.leftovers(name)
+    left = provider.leftovers(model)
     if not left.files or not sys.stdin.isatty():
         return
     if confirm(f"Delete the {len(left.files)} uploaded files at {provider.name} now?", False):
-        deleted = provider.delete_remote(name, files_only=True)
+        deleted = provider.delete_remote(model, files_only=True)
         print(f"deleted {', '.join(deleted)}")
 
 
@@ -231,12 +237,13 @@ def _check(s: RemoteSettings) -> None:
 
 def _status(args: argparse.Namespace) -> int:
     from gpt_is_you.store import jobs, remote
-    from gpt_is_you.store.models import open_model
+    from gpt_is_you.store.models import find_model
 
+    model = find_model(args.name)
     if args.follow:
-        return _follow(args.name)
-    _watch(args.name)
-    with open_model(args.name) as db:
+        return _follow(model)
+    _watch(model)
+    with model.db() as db:
         job = jobs.read_job(db)
         if job is None:
             print(f"{args.name} has not been trained; `{PROG} train {args.name}` starts it")
@@ -300,26 +307,26 @@ def _progress_line(job, metrics: dict[str, list[tuple[int, float]]]) -> str:
     return "  ".join(parts)
 
 
-def _watch(name: str) -> None:
+def _watch(model: Model) -> None:
     """A remote job whose watcher died (the machine restarted) gets a new one."""
-    providers.get(_latest_backend(name)).watch(name)
+    providers.get(_latest_backend(model)).watch(model)
 
 
-def _follow(name: str, quiet: bool = False) -> int:
+def _follow(model: Model, quiet: bool = False) -> int:
     """Show the job until it ends; its exit status says how it ended."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from gpt_is_you.store import jobs
-    from gpt_is_you.store.models import open_model
     from gpt_is_you.store.pace import Pace, clock
 
-    _watch(name)
+    name = model.name
+    _watch(model)
     console = Console(stderr=True)
     seen_event = 0
     pace = Pace()
     with (
-        open_model(name) as db,
+        model.db() as db,
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),

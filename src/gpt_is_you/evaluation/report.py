@@ -29,7 +29,7 @@ from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.conversations import chat_job
 from gpt_is_you.store.jobs import Job
-from gpt_is_you.store.models import iter_examples, open_model
+from gpt_is_you.store.models import Model, iter_examples
 
 Progress = Callable[[int, int], None]  # replies done, replies to write
 SHOWN_CONTEXT = 4  # lines of conversation shown before each sample
@@ -158,12 +158,13 @@ def _unless_none(
 
 
 def evaluate(
-    name: str, settings: EvalSettings | None = None, progress: Progress | None = None
+    model: Model, settings: EvalSettings | None = None, progress: Progress | None = None
 ) -> Report:
     """Evaluate the model's latest trained job, store the report, and return it."""
     settings = settings or EvalSettings()  # its numbers were checked when it was made
     started = time.monotonic()
-    with open_model(name) as db:
+    name = model.name
+    with model.db() as db:
         job = chat_job(db)
         if job is None:
             raise ProviderError(f"{name} is not trained yet: run `gpt-is-you train {name}`")
@@ -175,7 +176,7 @@ def evaluate(
             f"{name} has no held-out conversations to evaluate on: build it again with a "
             "validation share above 0 (`duplicate`, or `new --validation-share`)"
         )
-    base_chat, tuned_chat = providers.get(job.backend).eval_chats(name, job)
+    base_chat, tuned_chat = providers.get(job.backend).eval_chats(model, job)
     base_replies, tuned_replies = _replies(material, base_chat, tuned_chat, settings, progress)
     report = build(
         name,
@@ -187,7 +188,7 @@ def evaluate(
         scores=_scores(job, metrics),
         seconds=time.monotonic() - started,
     )
-    with open_model(name) as db:
+    with model.db() as db:
         evaluations.save(db, job.id, asdict(settings), report.to_json())
     return report
 

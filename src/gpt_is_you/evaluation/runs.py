@@ -9,7 +9,7 @@ from gpt_is_you.evaluation.report import Report
 from gpt_is_you.store import evaluations
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.evaluations import StoredEvaluation
-from gpt_is_you.store.models import open_model
+from gpt_is_you.store.models import Model
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,12 @@ class Run:
     report: Report
 
 
-def read_runs(name: str) -> list[Run]:
-    """Every stored evaluation of the model ``name``, the latest first. A report that
-    cannot be read is a ModelError naming it, not a traceback in either face."""
-    with open_model(name) as db:
+def read_runs(model: Model) -> list[Run]:
+    """Every stored evaluation of ``model``, the latest first. A report that cannot be
+    read is a ModelError naming it, not a traceback in either face."""
+    with model.db() as db:
         stored = evaluations.read_all(db)
-    return [_run(name, row) for row in stored]
+    return [_run(model.name, row) for row in stored]
 
 
 def _run(name: str, row: StoredEvaluation) -> Run:

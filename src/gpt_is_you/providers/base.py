@@ -4,14 +4,15 @@ Job state, metrics and events live in the model's store (``store/jobs.py``), wri
 whoever runs the job; a backend starts, resumes and cancels jobs and writes replies.
 ``Provider`` is the whole protocol, with what a backend that has nothing of a kind to do
 does by default (a local backend uploads nothing, keeps nothing at a service, needs no
-key, has no job to watch), so that callers never ask which backend they talk to.
+key, has no job to watch), so that callers never ask which backend they talk to. Its
+methods take the model as its command or screen found it (``store.models.Model``), and
+open its database by folder, never resolving its name again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from gpt_is_you.providers.errors import ProviderError
@@ -20,7 +21,7 @@ from gpt_is_you.providers.settings import RemoteSettings, Sampling, TrainSetting
 from gpt_is_you.store import jobs, remote
 from gpt_is_you.store.browse import has_examples
 from gpt_is_you.store.jobs import Job
-from gpt_is_you.store.models import open_model
+from gpt_is_you.store.models import Model
 
 if TYPE_CHECKING:
     from gpt_is_you.dataset.cost import CostEstimate
@@ -94,25 +95,25 @@ class Provider:
 
     # Jobs -----------------------------------------------------------------------------
 
-    def start(self, model: str, settings) -> Job:
+    def start(self, model: Model, settings) -> Job:
         """Start a fine-tuning job for ``model`` and return it (it runs on its own); a
         remote backend's caller has had the user confirm ``plan()`` first."""
         raise ProviderError(f"{self.name} does not train models")
 
-    def resume(self, model: str) -> Job:
+    def resume(self, model: Model) -> Job:
         """Continue the model's job as ``resume_kind`` says."""
         raise ProviderError(f"{self.name} does not train models")
 
-    def cancel(self, model: str) -> Job:
+    def cancel(self, model: Model) -> Job:
         """Ask the model's running jobs to stop; the latest of them."""
         raise ProviderError(f"{self.name} does not train models")
 
-    def status(self, model: str) -> Job | None:
+    def status(self, model: Model) -> Job | None:
         """The model's latest job as the store has it (None if it never trained)."""
-        with open_model(model) as db:
+        with model.db() as db:
             return jobs.read_job(db)
 
-    def watch(self, model: str) -> bool:
+    def watch(self, model: Model) -> bool:
         """Keep the model's active job watched: a remote job whose watcher died (the
         machine restarted) gets a new one. True when one was started."""
         return False
@@ -128,7 +129,7 @@ class Provider:
         """Whether the user must give an API key before a job can start."""
         return False
 
-    def plan(self, model: str, settings) -> UploadPlan | None:
+    def plan(self, model: Model, settings) -> UploadPlan | None:
         """What a job would send away, for the user to confirm; None: nothing leaves."""
         return None
 
@@ -136,12 +137,12 @@ class Provider:
         """Whether a job's uploaded files go once it ends, unless asked otherwise."""
         return False
 
-    def leftovers(self, model: str) -> remote.Leftovers:
+    def leftovers(self, model: Model) -> remote.Leftovers:
         """What the model still has at this backend's service (from the store)."""
-        with open_model(model) as db:
+        with model.db() as db:
             return remote.leftovers(db).get(self.name, remote.Leftovers((), ()))
 
-    def delete_remote(self, model: str, *, files_only: bool = False) -> list[str]:
+    def delete_remote(self, model: Model, *, files_only: bool = False) -> list[str]:
         """Delete the model's uploaded files (and its fine-tuned models unless
         ``files_only``) at the service; the ids deleted."""
         return []
@@ -149,7 +150,7 @@ class Provider:
     # Chat -----------------------------------------------------------------------------
 
     def chat_model(
-        self, model: str, remote_model: str | None = None, notice: Notice | None = None
+        self, model: Model, remote_model: str | None = None, notice: Notice | None = None
     ) -> ChatModel:
         """The model's trained model, ready to ``stream`` (loaded once, then kept), or
         ``remote_model``, any model the service has."""
@@ -157,7 +158,7 @@ class Provider:
 
     def chat(
         self,
-        model: str,
+        model: Model,
         messages: Sequence[dict[str, object]],
         sampling: Sampling,
         *,
@@ -168,7 +169,7 @@ class Provider:
         ``notice`` is told, from the caller's thread, while the model loads."""
         return self.chat_model(model, remote_model, notice).stream(messages, sampling)
 
-    def eval_chats(self, model: str, job: Job) -> tuple[ChatModel, ChatModel]:
+    def eval_chats(self, model: Model, job: Job) -> tuple[ChatModel, ChatModel]:
         """The pair an evaluation compares: ``job``'s base model, and the tuned one."""
         raise ProviderError(f"{self.name} cannot evaluate its models")
 
@@ -185,17 +186,18 @@ def refuse_if_running(db, model: str) -> None:
 
 
 def begin_job(
-    db, model: str, folder: Path, module: str, *, backend: str, base_model: str, settings: dict
+    db, model: Model, module: str, *, backend: str, base_model: str, settings: dict
 ) -> Job:
-    """A new job for ``model``, its process started (``python -m module``), unless a job is
-    active or there is nothing to train on. The check, the job's row and its process are
-    one transaction: of two starts at once, the second waits, then sees the first's job."""
+    """A new job for ``model`` (``db`` is its database), its process started (``python -m
+    module``), unless a job is active or there is nothing to train on. The check, the
+    job's row and its process are one transaction: of two starts at once, the second
+    waits, then sees the first's job."""
     with jobs.transaction(db):
-        refuse_if_running(db, model)
+        refuse_if_running(db, model.name)
         if not has_examples(db):
-            raise ProviderError(f"{model} has no examples to train on")
+            raise ProviderError(f"{model.name} has no examples to train on")
         job_id = jobs.create_job(db, backend=backend, base_model=base_model, settings=settings)
-        spawn(db, folder, job_id, module)
+        spawn(db, model.folder, job_id, module)
     return jobs.read_job(db, job_id)
 
 

@@ -11,7 +11,7 @@ from gpt_is_you.dataset.export import jsonl, prompt_completion_pairs, records
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.faults import faults
 from gpt_is_you.store.files import check_destination, write_private
-from gpt_is_you.store.models import model_folder, open_model, read_examples
+from gpt_is_you.store.models import Model, read_examples
 
 
 @dataclass(frozen=True)
@@ -20,9 +20,9 @@ class Exported:
     advice: tuple[str, ...]  # the legacy prepare_data advice, for prompt/completion pairs
 
 
-def export_model(name: str, fmt: str, output: str | None) -> Exported:
+def export_model(model: Model, fmt: str, output: str | None) -> Exported:
     """Write the train and validation files of ``fmt``."""
-    with open_model(name) as db:
+    with model.db() as db:
         examples = [example for _, example, _ in read_examples(db)]
     if fmt == "openai":
         problems = [
@@ -36,7 +36,7 @@ def export_model(name: str, fmt: str, output: str | None) -> Exported:
         train = Path(output).expanduser()
         valid = train.with_name(train.name.removesuffix(".jsonl") + ".valid.jsonl")
     else:
-        folder = model_folder(name) / "exports"
+        folder = model.folder / "exports"
         with faults(folder, files=True):
             folder.mkdir(mode=0o700, exist_ok=True)
         train, valid = folder / f"{fmt}.train.jsonl", folder / f"{fmt}.valid.jsonl"

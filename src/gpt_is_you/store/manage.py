@@ -16,8 +16,8 @@ from gpt_is_you.store.faults import faults
 from gpt_is_you.store.models import (
     DB_NAME,
     connect,
+    find_model,
     free_folder,
-    model_folder,
     open_model,
     read_build_settings,
     read_chat,
@@ -33,9 +33,10 @@ def rename_model(old: str, new: str) -> None:
     """Give ``old`` the name ``new``: its folder moves to the new name's slug, with its
     jobs, adapters and conversations (nothing stores the folder's path)."""
     new = check_name(new)
-    folder = model_folder(old)
+    model = find_model(old)
+    folder = model.folder
     slug = slugify(new)
-    with open_model(old) as db:
+    with model.db() as db:
         # The worker holds the folder's path: moving it would lose the job's writes.
         refuse_if_training(db, old)
     moved = folder.with_name(slug)

@@ -93,6 +93,12 @@ class ModelSummary:
         return self.state == RUNNING
 
     @property
+    def found(self) -> Model:
+        """The model as the list found it (its folder), to pass down without finding it
+        again."""
+        return Model(self.name, Path(self.path))
+
+    @property
     def state_text(self) -> str:
         """The state as the models list shows it: ``training 45%``, ``trained``, ``ready``."""
         if self.state == RUNNING:
@@ -219,6 +225,35 @@ def _same(listed: str, name: str) -> None:
 
 def _no_model(name: str) -> ModelError:
     return ModelError(f"no model named {shorten(name)}; `gpt-is-you models` lists them")
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model found by its name (``find_model``): a command or screen finds it once and
+    passes it down, so that the layers below open its database by folder rather than
+    resolving the name again. Not an open connection: SQLite's belong to one thread, and
+    the app's workers run in threads of their own."""
+
+    name: str  # as the user typed or saw it: every message names the model so
+    folder: Path
+
+    @contextlib.contextmanager
+    def db(self) -> Iterator[sqlite3.Connection]:
+        """Its database; SQLite's refusals in the block come out as one line that names
+        its folder."""
+        if not (self.folder / DB_NAME).is_file():  # deleted or renamed since it was found
+            raise _no_model(self.name)
+        with faults(self.folder):
+            db = connect(self.folder / DB_NAME)
+            try:
+                yield db
+            finally:
+                db.close()
+
+
+def find_model(name: str) -> Model:
+    """The model named ``name``, found as ``model_folder`` finds it (with its errors)."""
+    return Model(name, model_folder(name))
 
 
 @contextlib.contextmanager
@@ -416,13 +451,13 @@ def _unreadable(folder: Path, e: ModelError) -> ModelSummary:
     )
 
 
-def remove_model(name: str) -> None:
-    """Delete the model named ``name``: refused while it trains; a damaged one (nothing in
-    it can be read, a job included) goes as it is."""
-    folder = model_folder(name)
+def remove_model(model: Model) -> None:
+    """Delete ``model``: refused while it trains; a damaged one (nothing in it can be read,
+    a job included) goes as it is."""
+    folder = model.folder
     try:
-        with open_model(name) as db:
-            refuse_if_training(db, name)
+        with model.db() as db:
+            refuse_if_training(db, model.name)
     except UnreadableModelError:
         pass
     # Renamed first, so that a crash half-way leaves no half model behind; the next

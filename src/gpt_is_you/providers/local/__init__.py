@@ -20,7 +20,7 @@ from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.conversations import chat_job
 from gpt_is_you.store.jobs import Job
-from gpt_is_you.store.models import model_folder, open_model
+from gpt_is_you.store.models import Model
 
 WORKER = "gpt_is_you.providers.local.worker"
 
@@ -32,66 +32,66 @@ class LocalProvider(Provider):
         super().__init__(name)
         self._chats: dict[tuple[str, int], object] = {}
 
-    def start(self, model: str, settings: TrainSettings) -> Job:
+    def start(self, model: Model, settings: TrainSettings) -> Job:
         base_model.resolve(settings.base, convert=False)  # a missing base fails here, at once
-        folder = model_folder(model)
-        with open_model(model) as db:
+        with model.db() as db:
             return begin_job(
                 db,
                 model,
-                folder,
                 WORKER,
                 backend=self.name,
                 base_model=settings.base,
                 settings=settings.to_json(),
             )
 
-    def resume(self, model: str) -> Job:
-        folder = model_folder(model)
-        with open_model(model) as db:
+    def resume(self, model: Model) -> Job:
+        with model.db() as db:
             # One transaction, as a start is: two resumes at once make one worker.
             with jobs.transaction(db):
-                refuse_if_running(db, model)
+                refuse_if_running(db, model.name)
                 job = jobs.read_job(db)
                 if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
-                    raise ProviderError(f"{model} has no interrupted or cancelled job to resume")
+                    raise ProviderError(
+                        f"{model.name} has no interrupted or cancelled job to resume"
+                    )
                 jobs.forget_after(db, job.id, job.checkpoint_step or 0)
                 jobs.set_state(db, job.id, jobs.QUEUED)
-                spawn(db, folder, job.id, WORKER)
+                spawn(db, model.folder, job.id, WORKER)
             return jobs.read_job(db, job.id)
 
-    def cancel(self, model: str) -> Job:
-        with open_model(model) as db:
-            active = request_cancel(db, model)
+    def cancel(self, model: Model) -> Job:
+        with model.db() as db:
+            active = request_cancel(db, model.name)
         for job in active:
             if job.pid and jobs.pid_alive(job.pid):
                 os.kill(job.pid, signal.SIGTERM)
         return active[0]
 
-    def chat_model(self, model: str, remote_model: str | None = None, notice: Notice | None = None):
+    def chat_model(
+        self, model: Model, remote_model: str | None = None, notice: Notice | None = None
+    ):
         """The loaded model of ``model``'s latest finished job (loaded once, then kept)."""
         from gpt_is_you.providers.local.generate import LocalChat
 
         if remote_model is not None:
             raise ProviderError(f"{self.name} talks to the models it trained, not {remote_model}")
-        folder = model_folder(model)
-        with open_model(model) as db:
-            job = trained_job(db, model)
-        key = (str(folder), job.id)
+        with model.db() as db:
+            job = trained_job(db, model.name)
+        key = (str(model.folder), job.id)
         if key not in self._chats:
             self._chats[key] = LocalChat(
                 job.base_model,
-                adapter_folder(folder, job.id),
+                adapter_folder(model.folder, job.id),
                 context=_context(job),
             )
         return self._chats[key]
 
-    def eval_chats(self, model: str, job: Job):
+    def eval_chats(self, model: Model, job: Job):
         from gpt_is_you.providers.local.generate import LocalChat
 
         base = LocalChat(job.base_model, None, context=_context(job))
         tuned = LocalChat(
-            job.base_model, adapter_folder(model_folder(model), job.id), context=_context(job)
+            job.base_model, adapter_folder(model.folder, job.id), context=_context(job)
         )
         return base, tuned
 

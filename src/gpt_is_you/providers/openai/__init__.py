@@ -28,7 +28,7 @@ from gpt_is_you.providers.process import spawn
 from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import jobs, remote
 from gpt_is_you.store.jobs import Job
-from gpt_is_you.store.models import model_folder, open_model, read_setting
+from gpt_is_you.store.models import Model, read_setting
 
 WATCHER = "gpt_is_you.providers.openai.watch"
 
@@ -51,15 +51,15 @@ class OpenAIProvider(Provider):
             return SEND_AGAIN
         return None
 
-    def plan(self, model: str, settings: RemoteSettings) -> UploadPlan:
+    def plan(self, model: Model, settings: RemoteSettings) -> UploadPlan:
         from gpt_is_you.dataset.examples import TRAIN
         from gpt_is_you.store.browse import read_stats, split_tokens
 
-        with open_model(model) as db:
+        with model.db() as db:
             numbers = read_stats(db)
             train_tokens = split_tokens(db, TRAIN)
         if not numbers.train.examples:
-            raise ProviderError(f"{model} has no examples to train on")
+            raise ProviderError(f"{model.name} has no examples to train on")
         try:
             cost = estimate(
                 train_tokens, settings.base, limit=numbers.limit, epochs=settings.epochs
@@ -78,51 +78,52 @@ class OpenAIProvider(Provider):
             cost=cost,
         )
 
-    def start(self, model: str, settings: RemoteSettings) -> Job:
+    def start(self, model: Model, settings: RemoteSettings) -> Job:
         """Start a job; the caller has had the user confirm ``plan()`` first."""
         problems = settings.problems()
         if problems:
             field, message = problems[0]
             raise ProviderError(f"{field.replace('_', ' ')} {message}")
         _connection(self.name)  # no key: fail here, not in the watcher
-        with open_model(model) as db:
-            suffix = settings.suffix or _suffix(str(read_setting(db, "name") or model))
+        with model.db() as db:
+            suffix = settings.suffix or _suffix(str(read_setting(db, "name") or model.name))
             chosen = {**settings.to_json(), "suffix": suffix, "request": uuid.uuid4().hex}
             return begin_job(
                 db,
                 model,
-                model_folder(model),
                 WATCHER,
                 backend=self.name,
                 base_model=settings.base,
                 settings=chosen,
             )
 
-    def resume(self, model: str) -> Job:
+    def resume(self, model: Model) -> Job:
         """Watch the model's job again: one interrupted (the watcher died, or lost the
         service), or one that failed before the service had it (it is tried again)."""
-        with open_model(model) as db:
+        with model.db() as db:
             # One transaction, as a start is: two resumes at once make one watcher.
             with jobs.transaction(db):
-                refuse_if_running(db, model)
+                refuse_if_running(db, model.name)
                 job = jobs.read_job(db)
                 if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
-                    raise ProviderError(f"{model} has no interrupted {self.name} job to resume")
+                    raise ProviderError(
+                        f"{model.name} has no interrupted {self.name} job to resume"
+                    )
                 if job.state != jobs.INTERRUPTED and job.remote_id:
                     raise ProviderError(
-                        f"{model}'s job ended at {_connection(self.name).service} "
-                        f"({job.state}); `gpt-is-you train {model} --backend {self.name}` "
+                        f"{model.name}'s job ended at {_connection(self.name).service} "
+                        f"({job.state}); `gpt-is-you train {model.name} --backend {self.name}` "
                         "starts a new one"
                     )
                 jobs.set_state(db, job.id, jobs.QUEUED if not job.remote_id else jobs.RUNNING)
-                spawn(db, model_folder(model), job.id, WATCHER)
+                spawn(db, model.folder, job.id, WATCHER)
             return jobs.read_job(db, job.id)
 
-    def cancel(self, model: str) -> Job:
+    def cancel(self, model: Model) -> Job:
         import openai
 
-        with open_model(model) as db:
-            active = request_cancel(db, model)
+        with model.db() as db:
+            active = request_cancel(db, model.name)
         for job in active:
             if job.remote_id:
                 conn = _connection(self.name)
@@ -136,19 +137,21 @@ class OpenAIProvider(Provider):
                     raise explain(e, conn) from None
         return active[0]
 
-    def watch(self, model: str) -> bool:
+    def watch(self, model: Model) -> bool:
         """An active job whose watcher is gone gets a new watcher."""
-        with open_model(model) as db:
+        with model.db() as db:
             job = jobs.read_job(db)
             return job is not None and job.backend == self.name and watch_again(db, model, job)
 
-    def chat_model(self, model: str, remote_model: str | None = None, notice: Notice | None = None):
+    def chat_model(
+        self, model: Model, remote_model: str | None = None, notice: Notice | None = None
+    ):
         """The model's fine-tuned model (or ``remote_model``, any model the service has),
         with the persona's names for the legacy prompt format."""
         from gpt_is_you.providers.openai.chat import LOAD_WAIT_SECONDS, RemoteChat
         from gpt_is_you.store.conversations import chat_job, read_persona
 
-        with open_model(model) as db:
+        with model.db() as db:
             persona = read_persona(db)
             wait = 0.0
             if remote_model is None:
@@ -156,12 +159,12 @@ class OpenAIProvider(Provider):
                 found = remote.find(db, job.id, remote.MODEL) if job else None
                 if found is None or job.backend != self.name:
                     raise ProviderError(
-                        f"{model} has no model fine-tuned on {self.name}: run "
-                        f"`gpt-is-you train {model} --backend {self.name}`"
+                        f"{model.name} has no model fine-tuned on {self.name}: run "
+                        f"`gpt-is-you train {model.name} --backend {self.name}`"
                     )
                 if found.deleted_at:
                     raise ProviderError(
-                        f"{model}'s fine-tuned model was deleted at {found.deleted_at[:16]}"
+                        f"{model.name}'s fine-tuned model was deleted at {found.deleted_at[:16]}"
                     )
                 remote_model = found.remote_id
                 wait = LOAD_WAIT_SECONDS  # it may be minutes old
@@ -175,19 +178,20 @@ class OpenAIProvider(Provider):
             notice=notice,
         )
 
-    def eval_chats(self, model: str, job: Job):
+    def eval_chats(self, model: Model, job: Job):
         return self.chat_model(model, job.base_model), self.chat_model(model)
 
-    def delete_remote(self, model: str, *, files_only: bool = False) -> list[str]:
+    def delete_remote(self, model: Model, *, files_only: bool = False) -> list[str]:
         """Delete the model's uploaded files (and its fine-tuned models unless
         ``files_only``) at the service; returns the ids deleted."""
         from gpt_is_you.providers.openai.watch import delete_objects
 
-        with open_model(model) as db:
+        with model.db() as db:
             job = jobs.read_job(db)
             if job is not None and job.active and job.backend == self.name:
                 raise ProviderError(
-                    f"{model} is training at {self.name}; cancel it first (its files are in use)"
+                    f"{model.name} is training at {self.name}; cancel it first (its files are "
+                    "in use)"
                 )
             deleted = delete_objects(db, _connection(self.name), None, files_only=files_only)
             if deleted:
@@ -197,7 +201,7 @@ class OpenAIProvider(Provider):
             return deleted
 
 
-def watch_again(db, model: str, job: Job) -> bool:
+def watch_again(db, model: Model, job: Job) -> bool:
     """Start a watcher for an active remote job that has none (after a restart)."""
     if not job.active:
         return False
@@ -206,7 +210,7 @@ def watch_again(db, model: str, job: Job) -> bool:
         current = jobs.read_job(db, job.id)
         if not (current.active and jobs.watcher_gone(db, job.id)):
             return False
-        spawn(db, model_folder(model), job.id, WATCHER)
+        spawn(db, model.folder, job.id, WATCHER)
         jobs.add_event(db, job.id, "watching the job again")
     return True
 

@@ -47,7 +47,7 @@ from gpt_is_you.store.conversations import (
 from gpt_is_you.store.errors import StorageError
 from gpt_is_you.store.files import write_private
 from gpt_is_you.store.jobs import Job, read_job
-from gpt_is_you.store.models import list_models, open_model, slugify
+from gpt_is_you.store.models import Model, find_model, list_models, slugify
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.bubbles import LiveReply, MessageList, Turn
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
@@ -198,7 +198,8 @@ You are talking to a **model** trained on one person's messages, not to the pers
 
     def __init__(self, model: str, *, clock: Clock = datetime.now) -> None:
         super().__init__()
-        self.model = model
+        self.model = model  # the name, as the user saw it
+        self.found: Model | None = None  # the model, found once when the screen opens
         self._clock = clock
         self._persona: Persona | None = None
         self._job: Job | None = None
@@ -233,7 +234,8 @@ You are talking to a **model** trained on one person's messages, not to the pers
     async def on_mount(self) -> None:
         self.sub_title = f"Chat · {self.model}"
         try:
-            with open_model(self.model) as db:
+            self.found = find_model(self.model)
+            with self.found.db() as db:
                 self._persona = conversations.read_persona(db)
                 self._job = conversations.chat_job(db)
                 latest = read_job(db)
@@ -266,7 +268,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
         """The session of a conversation (None: a new one, from its first message)."""
         provider = self.app.provider(self._job.backend)
         return ChatSession(
-            self.model, provider, self._persona, self._job.id, conversation=conversation
+            self.found, provider, self._persona, self._job.id, conversation=conversation
         )
 
     @work(thread=True, exit_on_error=False, group="chat-check")
@@ -308,7 +310,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
             options.highlighted = options.get_option_index(str(self._session.conversation))
 
     def _refresh_conversations(self) -> None:
-        with open_model(self.model) as db:
+        with self.found.db() as db:
             self._show_conversations(conversations.list_conversations(db))
 
     async def _show_history(self, history: list[ChatLine]) -> None:
@@ -525,7 +527,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
         chosen = int(event.option.id)
         if chosen != self._session.conversation:
             self._discard_live()
-            with open_model(self.model) as db:
+            with self.found.db() as db:
                 history = conversations.lines(db, chosen)
             self._session = self._conversation(chosen)
             await self._show_history(history)
@@ -581,7 +583,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
             self._write_markdown(path, conversation)
 
     def _write_markdown(self, path: Path, conversation: int) -> None:
-        with open_model(self.model) as db:
+        with self.found.db() as db:
             text = conversations.to_markdown(
                 self._persona,
                 conversations.title(db, conversation),

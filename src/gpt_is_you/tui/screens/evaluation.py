@@ -37,6 +37,7 @@ from gpt_is_you.evaluation.report import Report
 from gpt_is_you.evaluation.runs import Run, read_runs
 from gpt_is_you.evaluation.settings import EvalSettings
 from gpt_is_you.store.errors import ModelError
+from gpt_is_you.store.models import Model, find_model
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dialogs import SettingsDialog
 
@@ -136,7 +137,8 @@ Keys:
 
     def __init__(self, model: str) -> None:
         super().__init__()
-        self.model = model
+        self.model = model  # the name, as the user saw it
+        self.found: Model | None = None  # the model, found once when the screen opens
         self.sub_title = f"Evaluation · {model}"
         self.settings = EvalSettings()
         self._evaluation: Worker | None = None
@@ -145,7 +147,8 @@ Keys:
         # have been removed since the list was drawn: on_mount says so.
         self._missing: ModelError | None = None
         try:
-            self._runs = read_runs(model)
+            self.found = find_model(model)
+            self._runs = read_runs(self.found)
         except ModelError as error:
             self._runs, self._missing = [], error
 
@@ -283,8 +286,8 @@ Keys:
             self.post_message(self.Progressed(done, total))
 
         # A ProviderError (not trained yet, no held-out sessions) becomes the app's dialog.
-        report.evaluate(self.model, settings, progress)
-        return read_runs(self.model)
+        report.evaluate(self.found, settings, progress)
+        return read_runs(self.found)
 
     @on(Progressed)
     def _progressed(self, message: Progressed) -> None:

@@ -14,7 +14,7 @@ from textual.worker import get_current_worker
 
 from gpt_is_you import providers
 from gpt_is_you.paths import sample_chat
-from gpt_is_you.store.models import ModelSummary, list_models, open_model
+from gpt_is_you.store.models import Model, ModelSummary, list_models
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 from gpt_is_you.user_errors import USER_ERRORS
@@ -147,7 +147,7 @@ learns, the examples built from it, and its training runs and conversations.
             if model.active:
                 # A remote job runs at the service; after a restart its watcher is started
                 # again (a local job's worker is its own process: nothing to do).
-                self.app.provider(model.backend).watch(model.name)
+                self.app.provider(model.backend).watch(model.found)
         # A newer reload replaced this one: an older list must not overwrite its result.
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, models)
@@ -290,7 +290,7 @@ learns, the examples built from it, and its training runs and conversations.
             )
         else:
             try:
-                leftovers = _leftovers(model.name)
+                leftovers = _leftovers(model.found)
             except USER_ERRORS as e:  # removed meanwhile, from the command line say
                 self.app.show_error(e)
                 return
@@ -316,14 +316,15 @@ learns, the examples built from it, and its training runs and conversations.
 
     @work(thread=True, exit_on_error=False, group="models-change")
     def _delete(self, name: str, remote: tuple[str, ...] = ()) -> None:
-        from gpt_is_you.store.models import remove_model
+        from gpt_is_you.store.models import find_model, remove_model
 
+        model = find_model(name)
         deleted: list[str] = []
         for backend in remote:
             # A failure ends here, with the dialog, before the store that remembers the
             # ids goes: deleting again later still knows what to delete.
-            deleted += self.app.provider(backend).delete_remote(name)
-        remove_model(name)
+            deleted += self.app.provider(backend).delete_remote(model)
+        remove_model(model)
         there = f" At the service: {', '.join(deleted)}." if deleted else ""
         self.app.call_from_thread(
             self.notify, f"{name} was deleted.{there}", title="Deleted", markup=False
@@ -331,9 +332,9 @@ learns, the examples built from it, and its training runs and conversations.
         self.app.call_from_thread(self._reload)
 
 
-def _leftovers(name: str) -> dict:
+def _leftovers(model: Model) -> dict:
     """What the model still has at each service, from its store (no key, no network)."""
     from gpt_is_you.store.remote import leftovers
 
-    with open_model(name) as db:
+    with model.db() as db:
         return leftovers(db)

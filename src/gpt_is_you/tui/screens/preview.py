@@ -10,7 +10,7 @@ screen paints at once and fills in as the reads arrive.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 from gpt_is_you.dataset.examples import TRAIN, VALID, Example
 from gpt_is_you.store import browse
 from gpt_is_you.store.browse import ExampleRow, Findings, Selection, Stats
-from gpt_is_you.store.models import open_model
+from gpt_is_you.store.models import Model, find_model
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dataset_export import DatasetExportDialog, ExportRequest
 from gpt_is_you.tui.widgets.example_stats import ExampleStats
@@ -180,6 +180,12 @@ from, and what they add up to. Look before you train.
         self._select("", None)
         self._read_stats()
 
+    @cached_property
+    def found(self) -> Model:
+        """The model, found once, by the first worker that reads it: a model removed since
+        the list was drawn is that worker's dialog, as any other problem of its store."""
+        return find_model(self.model)
+
     @property
     def loaded(self) -> bool:
         """The first page, its first example and the statistics are on screen (the
@@ -195,7 +201,7 @@ from, and what they add up to. Look before you train.
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="page")
     def _select(self, search: str, split: str | None) -> None:
-        with open_model(self.model) as db:
+        with self.found.db() as db:
             selection = browse.select(db, search, split)
             rows = browse.read_rows(db, selection.page(0, self.PAGE_SIZE), selection.search)
         if not get_current_worker().is_cancelled:
@@ -203,21 +209,21 @@ from, and what they add up to. Look before you train.
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="page")
     def _turn_page(self, selection: Selection, offset: int, cursor: int) -> None:
-        with open_model(self.model) as db:
+        with self.found.db() as db:
             rows = browse.read_rows(db, selection.page(offset, self.PAGE_SIZE), selection.search)
         if not get_current_worker().is_cancelled:
             self.post_message(self.PageRead(selection, offset, rows, cursor))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="example")
     def _read_example(self, example_id: int) -> None:
-        with open_model(self.model) as db:
+        with self.found.db() as db:
             example = browse.read_example(db, example_id)
         if not get_current_worker().is_cancelled:
             self.post_message(self.ExampleRead(example_id, example))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
     def _read_stats(self) -> None:
-        with open_model(self.model) as db:
+        with self.found.db() as db:
             stats = browse.read_stats(db)
         if not get_current_worker().is_cancelled:
             self.post_message(self.StatsRead(stats))
@@ -225,14 +231,14 @@ from, and what they add up to. Look before you train.
     @work(thread=True, exclusive=True, exit_on_error=False, group="checks")
     def _check(self) -> None:
         worker = get_current_worker()
-        with open_model(self.model) as db:
+        with self.found.db() as db:
             findings = browse.check_format(db, cancelled=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
             self.post_message(self.FindingsRead(findings))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="exclude")
     def _set_excluded(self, row: ExampleRow) -> None:
-        with open_model(self.model) as db:
+        with self.found.db() as db:
             browse.set_excluded(db, [row.id], not row.excluded)
         self.post_message(self.Excluded(replace(row, excluded=not row.excluded)))
 
@@ -242,7 +248,7 @@ from, and what they add up to. Look before you train.
 
         path = str(Path(request.path).expanduser()) if request.path else None
         # A missing or read-only folder, a full disk: one line from the store, in a dialog.
-        exported = export_model(self.model, request.format, path)
+        exported = export_model(self.found, request.format, path)
         written = ", ".join(f"{lines:,} lines to {file}" for file, lines in exported.files)
         notify = partial(self.app.call_from_thread, self.app.notify, markup=False)
         notify(f"Wrote {written}.", title=f"Exported ({request.format})")

@@ -47,7 +47,7 @@ from gpt_is_you.providers.settings import RemoteSettings, TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.jobs import Event, Job
-from gpt_is_you.store.models import open_model
+from gpt_is_you.store.models import Model, find_model
 from gpt_is_you.store.pace import Pace, clock, elapsed
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.api_key import ApiKeyDialog, key_places
@@ -87,8 +87,8 @@ class Reading:
     now: datetime
 
 
-def read_training(model: str, after_event: int) -> Reading:
-    with open_model(model) as db:
+def read_training(model: Model, after_event: int) -> Reading:
+    with model.db() as db:
         job = jobs.read_job(db)
         metrics = jobs.read_metrics(db, job.id) if job else {}
         events = jobs.read_events(db, job.id, after_event) if job else []
@@ -190,7 +190,8 @@ accuracy on the training and validation examples, and its log.
 
     def __init__(self, model: str) -> None:
         super().__init__()
-        self.model = model
+        self.model = model  # the name, as the user saw it
+        self.found: Model | None = None  # the model, found once when the screen opens
         self.sub_title = f"Training · {model}"
         self._job: Job | None = None
         self._seen_event = 0
@@ -201,7 +202,8 @@ accuracy on the training and validation examples, and its log.
         # been removed since the list was drawn: on_mount says so.
         self._missing: ModelError | None = None
         try:
-            self._first = read_training(model, 0)
+            self.found = find_model(model)
+            self._first = read_training(self.found, 0)
         except ModelError as error:
             self._first, self._missing = Reading(None, {}, [], datetime.now()), error
         self._mode = "live" if self._first.job else "setup"
@@ -245,7 +247,7 @@ accuracy on the training and validation examples, and its log.
     def _reattach(self, backend: str) -> None:
         # A remote job goes on at the service without us; if the process that watched it
         # died (the machine restarted), the backend starts another that finds it again.
-        self.app.provider(backend).watch(self.model)
+        self.app.provider(backend).watch(self.found)
 
     # Reading the store ----------------------------------------------------------------
 
@@ -254,7 +256,7 @@ accuracy on the training and validation examples, and its log.
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training-poll")
     def _read(self, after_event: int) -> None:
-        self.post_message(self.Read(read_training(self.model, after_event)))
+        self.post_message(self.Read(read_training(self.found, after_event)))
 
     @on(Read)
     def _on_read(self, message: Read) -> None:
@@ -358,13 +360,13 @@ accuracy on the training and validation examples, and its log.
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training-uploads")
     def _read_uploads(self, job_id: int, backend: str) -> None:
-        with open_model(self.model) as db:
+        with self.found.db() as db:
             # The watcher may still be reading the results file, or deleting the files
             # itself (when asked to): what is left is known once it is done.
             if not jobs.watcher_gone(db, job_id):
                 return
-        left = self.app.provider(backend).leftovers(self.model)
-        with open_model(self.model) as db:
+        left = self.app.provider(backend).leftovers(self.found)
+        with self.found.db() as db:
             succeeded = jobs.read_job(db, job_id).state == jobs.SUCCEEDED
         self.post_message(self.Uploads(backend, left.files, succeeded))
 
@@ -412,14 +414,14 @@ accuracy on the training and validation examples, and its log.
     @work(thread=True, exit_on_error=False, group="training-delete")
     def _delete_uploads(self, backend: str) -> None:
         provider = self.app.provider(backend)
-        deleted = provider.delete_remote(self.model, files_only=True)
+        deleted = provider.delete_remote(self.found, files_only=True)
         service = providers.service(backend)
         self.app.call_from_thread(
             self.notify,
             f"Deleted at {service}: {', '.join(deleted)}." if deleted else "Nothing was left.",
             title="Uploaded files deleted",
         )
-        self.post_message(self.Uploads(backend, provider.leftovers(self.model).files, False))
+        self.post_message(self.Uploads(backend, provider.leftovers(self.found).files, False))
 
     def _resume_kind(self, job: Job) -> str | None:
         return self.app.provider(job.backend).resume_kind(job)
@@ -490,10 +492,10 @@ accuracy on the training and validation examples, and its log.
     def _start(self, backend: str, settings: TrainSettings) -> None:
         # A ProviderError (no base model, training already) becomes the app's dialog.
         try:
-            self.app.provider(backend).start(self.model, settings)
+            self.app.provider(backend).start(self.found, settings)
         finally:
             self.app.call_from_thread(self._set_starting, False)
-        self.post_message(self.Read(read_training(self.model, self._seen_event)))
+        self.post_message(self.Read(read_training(self.found, self._seen_event)))
 
     @work(exclusive=True, exit_on_error=False, group="training-start")
     async def _start_remote(self, backend: str, settings: RemoteSettings) -> None:
@@ -504,7 +506,7 @@ accuracy on the training and validation examples, and its log.
             needs_key = await asyncio.to_thread(provider.needs_key)
             if needs_key and not await self._ask_key(backend):
                 return
-            plan = await asyncio.to_thread(provider.plan, self.model, settings)
+            plan = await asyncio.to_thread(provider.plan, self.found, settings)
             send = await self.app.push_screen_wait(
                 ConfirmDialog(
                     f"Send the examples to {plan.service}?",
@@ -515,10 +517,10 @@ accuracy on the training and validation examples, and its log.
             )
             if not send:
                 return
-            await asyncio.to_thread(provider.start, self.model, settings)
+            await asyncio.to_thread(provider.start, self.found, settings)
         finally:
             self._set_starting(False)
-        self._apply(await asyncio.to_thread(read_training, self.model, self._seen_event))
+        self._apply(await asyncio.to_thread(read_training, self.found, self._seen_event))
 
     async def _ask_key(self, backend: str) -> bool:
         """Ask for the API key and keep it where the user chose; False when cancelled."""
@@ -537,7 +539,7 @@ accuracy on the training and validation examples, and its log.
     def action_cancel_job(self) -> None:
         def answered(cancel: bool | None) -> None:
             if cancel:
-                self._act(lambda provider: provider.cancel(self.model))
+                self._act(lambda provider: provider.cancel(self.found))
 
         if self._job is not None and providers.is_remote(self._job.backend):
             body = (
@@ -560,12 +562,12 @@ accuracy on the training and validation examples, and its log.
         )
 
     def action_resume(self) -> None:
-        self._act(lambda provider: provider.resume(self.model))
+        self._act(lambda provider: provider.resume(self.found))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training-act")
     def _act(self, call: Callable[[object], object]) -> None:
         call(self.app.provider(self._job.backend))  # offered only once there is a job
-        self.post_message(self.Read(read_training(self.model, self._seen_event)))
+        self.post_message(self.Read(read_training(self.found, self._seen_event)))
 
     def action_new_run(self) -> None:
         self._switch("setup")
