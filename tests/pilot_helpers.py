@@ -27,6 +27,20 @@ async def until(
         await pilot.pause(0.02)
 
 
+async def dialog_text(pilot: Pilot, kind: type) -> str:
+    """Wait for a dialog of ``kind`` with its text composed (a dialog is pushed a moment
+    before its contents are), and return that text."""
+
+    def shown() -> str:
+        screen = pilot.app.screen
+        return isinstance(screen, kind) and "\n".join(
+            str(s.render()) for s in screen.query(".dialog-body")
+        )
+
+    await until(pilot, shown, what=f"no {kind.__name__} came")
+    return shown()
+
+
 def calls(monkeypatch: MonkeyPatch, owner: object, name: str) -> Callable[[], int]:
     """Count the calls of ``owner.name`` (a method of a class, or a module's function),
     which goes on doing what it did; returns how many there have been so far. What a

@@ -18,7 +18,7 @@ from gpt_is_you.store.errors import NEWER, UnreadableModelError
 from gpt_is_you.store.models import DB_NAME, list_models, open_model
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog, TextPrompt
-from pilot_helpers import until
+from pilot_helpers import dialog_text
 
 FIXTURE = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
 
@@ -172,8 +172,7 @@ def test_a_model_damaged_while_the_app_shows_it_is_a_dialog(home, key):
             await pilot.press(key)
             if isinstance(app.screen, TextPrompt):  # r: the new name, then the rename
                 await pilot.press(*"Anna", "enter")
-            await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
-            body = str(app.screen.query_one(".dialog-body").render())
+            body = await dialog_text(pilot, ErrorDialog)
             assert "is damaged" in body and str(folder) in body
 
     asyncio.run(scenario())

@@ -22,7 +22,7 @@ from gpt_is_you.cli import main
 from gpt_is_you.store.models import list_models, model_folder, open_model
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog, TextPrompt
-from pilot_helpers import until
+from pilot_helpers import dialog_text, until
 
 SIZE = (100, 30)
 EXPORT = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
@@ -145,8 +145,7 @@ def test_a_failed_action_shows_a_dialog_not_a_traceback(home: Path) -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("r", *["backspace"] * 4, *"Bruno", "enter")
-            await until(pilot, lambda: isinstance(app.screen, ErrorDialog), what="no dialog")
-            assert "exists already" in str(app.screen.query_one(".dialog-body").render())
+            assert "exists already" in await dialog_text(pilot, ErrorDialog)
             await pilot.press("escape")
             assert not isinstance(app.screen, ErrorDialog)
 

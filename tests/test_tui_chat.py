@@ -29,7 +29,7 @@ from gpt_is_you.tui.screens.chat import ChatInput, ChatScreen
 from gpt_is_you.tui.widgets.bubbles import MessageList, Turn
 from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from gpt_is_you.tui.widgets.sampling import SamplingDialog
-from pilot_helpers import until
+from pilot_helpers import dialog_text, until
 
 SIZE = (110, 34)
 MODEL = "Sam"
@@ -241,8 +241,7 @@ def test_a_failing_backend_says_why_and_the_chat_goes_on(trained):
 
     async def scenario(pilot):
         await send(pilot, "hi")
-        await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
-        assert "the base model is missing" in str(app.screen.query_one(".dialog-body").render())
+        assert "the base model is missing" in await dialog_text(pilot, ErrorDialog)
         await pilot.press("escape")
         assert turns(app) == [(True, ["hi"])]  # no empty reply left behind
         assert app.screen.query_one(ChatInput).has_focus

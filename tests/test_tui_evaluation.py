@@ -32,7 +32,7 @@ from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.evaluation import RUN_GROUP, EvaluationScreen, scores_table
 from gpt_is_you.tui.screens.models import ModelsScreen
 from gpt_is_you.tui.widgets.dialogs import ErrorDialog
-from pilot_helpers import text, until
+from pilot_helpers import dialog_text, text, until
 
 SIZE = (120, 40)
 MODEL = "Sam"
@@ -316,8 +316,7 @@ def test_a_damaged_stored_report_is_a_dialog(clock: FakeClock) -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("e")
-            await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
-            assert "evaluation 1 of Sam cannot be read" in text(pilot, ".dialog-body")
+            assert "evaluation 1 of Sam cannot be read" in await dialog_text(pilot, ErrorDialog)
             await pilot.press("escape")
             assert isinstance(app.screen, ModelsScreen)
 

