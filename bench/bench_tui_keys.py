@@ -67,9 +67,6 @@ class StreamingChat:
         finally:
             self.streaming.clear()
 
-    def status(self, model):
-        return None
-
 
 class FullCollections:
     """Seconds spent in Python's full (generation 2) garbage collections so far."""

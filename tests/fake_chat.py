@@ -9,7 +9,6 @@ from collections.abc import Iterator, Sequence
 
 from gpt_is_you.providers.base import Provider
 from gpt_is_you.providers.settings import Sampling
-from gpt_is_you.store.jobs import SUCCEEDED, Job
 from gpt_is_you.store.models import Model
 
 # Pieces as a tokenizer would cut them: a word with the space or newline before it.
@@ -59,21 +58,3 @@ class ScriptedChat(Provider):
             if self.delay:
                 time.sleep(self.delay)
             yield piece
-
-    def status(self, model: Model) -> Job | None:
-        return Job(
-            id=1,
-            backend=self.name,
-            base_model="default",
-            state=SUCCEEDED,
-            settings={},
-            step=10,
-            total_steps=10,
-            checkpoint_step=10,
-            created_at="2024-01-13T08:00:00",
-            updated_at="2024-01-13T08:10:00",
-            finished_at="2024-01-13T08:10:00",
-            error=None,
-            pid=None,
-            remote_id=None,
-        )

@@ -11,6 +11,7 @@ open its database by folder, never resolving its name again.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -108,11 +109,6 @@ class Provider:
         """Ask the model's running jobs to stop; the latest of them."""
         raise ProviderError(f"{self.name} does not train models")
 
-    def status(self, model: Model) -> Job | None:
-        """The model's latest job as the store has it (None if it never trained)."""
-        with model.db() as db:
-            return jobs.read_job(db)
-
     def watch(self, model: Model) -> bool:
         """Keep the model's active job watched: a remote job whose watcher died (the
         machine restarted) gets a new one. True when one was started."""
@@ -199,6 +195,27 @@ def begin_job(
         job_id = jobs.create_job(db, backend=backend, base_model=base_model, settings=settings)
         spawn(db, model.folder, job_id, module)
     return jobs.read_job(db, job_id)
+
+
+def restart_job(
+    model: Model,
+    module: str,
+    backend: str,
+    nothing: str,
+    again: Callable[[sqlite3.Connection, Job], str],
+) -> Job:
+    """The model's latest job started again (``python -m module``), in the state ``again``
+    sets it up for; ``nothing`` is the error when that job is not one of ``backend`` that
+    can be resumed. One transaction, as a start is: two resumes at once make one process."""
+    with model.db() as db:
+        with jobs.transaction(db):
+            refuse_if_running(db, model.name)
+            job = jobs.read_job(db)
+            if job is None or job.backend != backend or job.state not in jobs.RESUMABLE:
+                raise ProviderError(nothing)
+            jobs.set_state(db, job.id, again(db, job))
+            spawn(db, model.folder, job.id, module)
+        return jobs.read_job(db, job.id)
 
 
 def request_cancel(db, model: str) -> list[Job]:

@@ -190,12 +190,20 @@ def model_folder(name: str) -> Path:
 
 def listed_name(folder: Path) -> str:
     """The name a model's folder is listed and found by."""
-    db = connect(folder / DB_NAME)
-    try:
-        with faults(folder):
-            return _listed_name(db, folder)
-    finally:
-        db.close()
+    with _opened(folder) as db:
+        return _listed_name(db, folder)
+
+
+@contextlib.contextmanager
+def _opened(folder: Path) -> Iterator[sqlite3.Connection]:
+    """The database of the model in ``folder``, closed after the block; SQLite's refusals
+    in the block come out as one line that names the folder."""
+    with faults(folder):
+        db = connect(folder / DB_NAME)
+        try:
+            yield db
+        finally:
+            db.close()
 
 
 def _listed_name(db: sqlite3.Connection, folder: Path) -> str:
@@ -243,12 +251,8 @@ class Model:
         its folder."""
         if not (self.folder / DB_NAME).is_file():  # deleted or renamed since it was found
             raise _no_model(self.name)
-        with faults(self.folder):
-            db = connect(self.folder / DB_NAME)
-            try:
-                yield db
-            finally:
-                db.close()
+        with _opened(self.folder) as db:
+            yield db
 
 
 def find_model(name: str) -> Model:
@@ -261,13 +265,9 @@ def open_model(name: str) -> Iterator[sqlite3.Connection]:
     """The database of the model named ``name`` (found as ``model_folder`` finds it);
     SQLite's refusals in the block come out as one line that names the model's folder."""
     folder = _folder_of(name)
-    with faults(folder):
-        db = connect(folder / DB_NAME)
-        try:
-            _same(_listed_name(db, folder), name)
-            yield db
-        finally:
-            db.close()
+    with _opened(folder) as db:
+        _same(_listed_name(db, folder), name)
+        yield db
 
 
 def create_model(
@@ -414,12 +414,8 @@ def list_models() -> list[ModelSummary]:
 
 
 def _read_summary(folder: Path) -> ModelSummary:
-    db = connect(folder / DB_NAME)
-    try:
-        with faults(folder):
-            return _summary(db, folder)
-    finally:
-        db.close()
+    with _opened(folder) as db:
+        return _summary(db, folder)
 
 
 def _unreadable(folder: Path, e: ModelError) -> ModelSummary:

@@ -10,12 +10,11 @@ from gpt_is_you.providers.base import (
     Notice,
     Provider,
     begin_job,
-    refuse_if_running,
     request_cancel,
+    restart_job,
 )
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import base_model
-from gpt_is_you.providers.process import spawn
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.conversations import chat_job
@@ -45,19 +44,8 @@ class LocalProvider(Provider):
             )
 
     def resume(self, model: Model) -> Job:
-        with model.db() as db:
-            # One transaction, as a start is: two resumes at once make one worker.
-            with jobs.transaction(db):
-                refuse_if_running(db, model.name)
-                job = jobs.read_job(db)
-                if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
-                    raise ProviderError(
-                        f"{model.name} has no interrupted or cancelled job to resume"
-                    )
-                jobs.forget_after(db, job.id, job.checkpoint_step or 0)
-                jobs.set_state(db, job.id, jobs.QUEUED)
-                spawn(db, model.folder, job.id, WORKER)
-            return jobs.read_job(db, job.id)
+        nothing = f"{model.name} has no interrupted or cancelled job to resume"
+        return restart_job(model, WORKER, self.name, nothing, _from_checkpoint)
 
     def cancel(self, model: Model) -> Job:
         with model.db() as db:
@@ -94,6 +82,12 @@ class LocalProvider(Provider):
             job.base_model, adapter_folder(model.folder, job.id), context=_context(job)
         )
         return base, tuned
+
+
+def _from_checkpoint(db, job: Job) -> str:
+    """A job goes on from its last checkpoint: what it recorded after it is forgotten."""
+    jobs.forget_after(db, job.id, job.checkpoint_step or 0)
+    return jobs.QUEUED
 
 
 def _context(job: Job) -> int:

@@ -18,8 +18,8 @@ from gpt_is_you.providers.base import (
     Provider,
     UploadPlan,
     begin_job,
-    refuse_if_running,
     request_cancel,
+    restart_job,
 )
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.openai import connection as connections
@@ -100,24 +100,18 @@ class OpenAIProvider(Provider):
     def resume(self, model: Model) -> Job:
         """Watch the model's job again: one interrupted (the watcher died, or lost the
         service), or one that failed before the service had it (it is tried again)."""
-        with model.db() as db:
-            # One transaction, as a start is: two resumes at once make one watcher.
-            with jobs.transaction(db):
-                refuse_if_running(db, model.name)
-                job = jobs.read_job(db)
-                if job is None or job.backend != self.name or job.state not in jobs.RESUMABLE:
-                    raise ProviderError(
-                        f"{model.name} has no interrupted {self.name} job to resume"
-                    )
-                if job.state != jobs.INTERRUPTED and job.remote_id:
-                    raise ProviderError(
-                        f"{model.name}'s job ended at {_connection(self.name).service} "
-                        f"({job.state}); `gpt-is-you train {model.name} --backend {self.name}` "
-                        "starts a new one"
-                    )
-                jobs.set_state(db, job.id, jobs.QUEUED if not job.remote_id else jobs.RUNNING)
-                spawn(db, model.folder, job.id, WATCHER)
-            return jobs.read_job(db, job.id)
+
+        def again(db, job: Job) -> str:
+            if job.state != jobs.INTERRUPTED and job.remote_id:
+                raise ProviderError(
+                    f"{model.name}'s job ended at {_connection(self.name).service} "
+                    f"({job.state}); `gpt-is-you train {model.name} --backend {self.name}` "
+                    "starts a new one"
+                )
+            return jobs.RUNNING if job.remote_id else jobs.QUEUED
+
+        nothing = f"{model.name} has no interrupted {self.name} job to resume"
+        return restart_job(model, WATCHER, self.name, nothing, again)
 
     def cancel(self, model: Model) -> Job:
         import openai
