@@ -93,7 +93,8 @@ class ChatSession:
     ) -> Reply:
         """The reply to the conversation as it stands (the last reply is written again
         when it ends with one), each piece given to ``echo`` as it comes; stored when
-        it ends, unless nothing came and it was not stopped. ``stop`` is asked before
+        it ends (empty when the model ended its turn at once; when the backend fails,
+        only if some of it came). ``stop`` is asked before
         each piece (Ctrl-C stops it too); ``loading`` is told True while the backend
         loads the model, then False."""
         time = time or now()
@@ -114,7 +115,16 @@ class ChatSession:
         finally:
             self._held = None
 
-    def _stream(self, history, sampling, time, echo, stop, loading, notice) -> Reply:
+    def _stream(
+        self,
+        history: list[ChatLine],
+        sampling: Sampling,
+        time: str,
+        echo: Callable[[str], None],
+        stop: Callable[[], bool],
+        loading: Callable[[bool], None],
+        notice: Notice | None,
+    ) -> Reply:
         loading(True)
         stream = self.provider.chat(
             self.model,
