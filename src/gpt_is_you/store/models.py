@@ -28,6 +28,7 @@ from gpt_is_you.chats import Chat, Message
 from gpt_is_you.chats.collector import collector_paused
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.examples import ASSISTANT, USER, Example, Turn
+from gpt_is_you.dataset.language import persona_language
 from gpt_is_you.paths import models_dir
 from gpt_is_you.store.errors import (
     FULL,
@@ -46,6 +47,8 @@ if TYPE_CHECKING:  # the builder loads only when a model is made or rebuilt
     from gpt_is_you.dataset.build import BuildSettings, Dataset
 
 DB_NAME = "model.db"
+# Messages the persona's language is told from (the latest ones).
+LANGUAGE_SAMPLE = 5000
 # Hidden folders beside the models: one being made (``.new-<slug>-<random>-<pid>``) or
 # being deleted (``.new-<slug>-removed-<pid>``). The pid comes last, so that a folder
 # whose process is gone (killed) can be told from one still at work.
@@ -516,6 +519,31 @@ def write_setting(db: sqlite3.Connection, key: str, value: object) -> None:
     )
 
 
+def read_language(db: sqlite3.Connection) -> str:
+    """The ISO 639-1 code of the language the persona writes in ("?" when unsure); for a
+    model stored before it was recorded, detected from its stored messages."""
+    language = read_setting(db, "language")
+    if language is not None:
+        return str(language)
+    rows = db.execute(
+        "SELECT text FROM messages WHERE sender = ? AND kind = 'text' ORDER BY id DESC LIMIT ?",
+        (read_setting(db, "persona"), LANGUAGE_SAMPLE),
+    )
+    return persona_language(text for (text,) in rows)
+
+
+def _recent_texts(messages: Sequence[Message], persona: str) -> list[str]:
+    """The persona's latest ``LANGUAGE_SAMPLE`` text messages: enough words to tell the
+    language, a bounded cost on a chat of half a million messages."""
+    texts: list[str] = []
+    for message in reversed(messages):
+        if message.sender == persona and message.kind == "text":
+            texts.append(message.text)
+            if len(texts) == LANGUAGE_SAMPLE:
+                break
+    return texts
+
+
 def read_target(db: sqlite3.Connection) -> str:
     """What the model's examples were built for; models made before it was recorded were
     all built for the local target."""
@@ -605,6 +633,8 @@ def _write(
         "me": s.me,
         "created_at": now,
         "target": target,
+        # What the persona writes in: the choice of a base follows it (bases that speak it).
+        "language": persona_language(_recent_texts(chat.messages, s.persona)),
     }
     db.executemany(
         "INSERT INTO settings (key, value) VALUES (?, ?)",
