@@ -188,8 +188,10 @@ def _torch_cpu_bf16() -> bool:
         return False
     import torch
 
-    check = getattr(torch.backends.mkldnn, "is_bf16_supported", None)
-    return bool(check and check())
+    try:  # oneDNN's check: the instructions are there (an ARM CPU's too)
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
 
 
 def torch_accelerators() -> tuple[tuple[Gpu, ...], bool]:
