@@ -107,8 +107,6 @@ def detect_language(text: str) -> str:
     return language_of(Counter(words(text)))
 
 
-
-
 def persona_language(texts: Iterable[str]) -> str:
     """The language of a person's messages taken together, or "?" when unsure."""
     counts: Counter[str] = Counter()

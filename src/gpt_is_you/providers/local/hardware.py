@@ -14,7 +14,7 @@ import os
 import platform
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 MEMINFO = Path("/proc/meminfo")
@@ -71,7 +71,7 @@ class Hardware:
             "cores": self.cores,
             "cpu": self.cpu,
             "cpu_bfloat16": self.cpu_bfloat16,
-            "gpus": [{"name": g.name, "memory": g.memory, "bfloat16": g.bfloat16} for g in self.gpus],
+            "gpus": [asdict(g) for g in self.gpus],
             "mps": self.mps,
             "device": self.device,
         }
@@ -107,7 +107,8 @@ def _memory(meminfo: Path) -> tuple[int, int]:
     """Total and available RAM in bytes: ``/proc/meminfo`` on Linux, else the pages
     ``sysconf`` counts (available then counted as total: macOS has no such figure)."""
     try:
-        fields = dict(line.split(":", 1) for line in meminfo.read_text().splitlines() if ":" in line)
+        lines = meminfo.read_text().splitlines()
+        fields = dict(line.split(":", 1) for line in lines if ":" in line)
         total = _kib(fields["MemTotal"])
         available = _kib(fields.get("MemAvailable") or fields["MemFree"])
         return total, available
