@@ -95,13 +95,10 @@ def describe(recommendation, name: str | None) -> list[str]:
         mark = "*" if row is r.recommended else " "
         languages = ",".join(b.languages) if len(b.languages) < 3 else f"{len(b.languages)} named"
         licence = b.licence + (" (gated)" if b.gated else "")
-        fit = "no" if not row.fits else f"{row.fit} {row.precision}"
-        if row.fits and row.checkpointing:
-            fit += " +ckpt"
         lines.append(
             f"{mark} {b.label:24}{b.params / 1e9:>6.2f} B  {languages:11}{licence:19}"
-            f"{gigabytes(b.size):>7}  {'yes' if row.downloaded else '-':5}{fit:21}"
-            f"{gigabytes(row.memory):>8}  {duration(row.seconds)} ({row.throughput.kind})"
+            f"{gigabytes(b.size):>7}  {'yes' if row.downloaded else '-':5}{row.fit_text:21}"
+            f"{gigabytes(row.memory):>8}  {row.time_text}"
         )
     base = r.recommended.base
     train = f"{PROG} train {name or 'NAME'}" + ("" if base.bundled else f" --base {base.name}")
@@ -109,11 +106,3 @@ def describe(recommendation, name: str | None) -> list[str]:
     if r.warning:
         lines.append(f"warning: {r.warning}")
     return lines
-
-
-def duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

@@ -67,6 +67,17 @@ class Row:
     def fits(self) -> bool:
         return self.fit != NO
 
+    @property
+    def fit_text(self) -> str:
+        """How it fits, as the CLI and the app say it: "no", "fits float32 +ckpt"."""
+        if not self.fits:
+            return "no"
+        return f"{self.fit} {self.precision}" + (" +ckpt" if self.checkpointing else "")
+
+    @property
+    def time_text(self) -> str:
+        return f"{duration(self.seconds)} ({self.throughput.kind})"
+
     def to_json(self) -> dict[str, object]:
         b = self.base
         return {
@@ -130,15 +141,22 @@ def recommend(
     hardware = hardware or probe()
     if model is None:
         return plan(hardware, UNSURE, REFERENCE_TOKENS, budget=budget)
+    from gpt_is_you.dataset.examples import TRAIN
+    from gpt_is_you.store.browse import split_tokens
     from gpt_is_you.store.models import read_language
 
     with model.db() as db:
         language = read_language(db)
-        tokens = db.execute(
-            "SELECT coalesce(sum(tokens), 0) FROM examples WHERE split = 'train' "
-            "AND NOT excluded AND build_id = (SELECT max(id) FROM builds)"
-        ).fetchone()[0]
+        tokens = sum(split_tokens(db, TRAIN))
     return plan(hardware, language, round(tokens * epochs), budget=budget, for_model=True)
+
+
+def duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def plan(
