@@ -14,7 +14,10 @@ the LoRA gradients, which are small). Every rank then holds the one-process grad
 takes the same optimizer step from the same state, so their weights stay equal.
 
 Only rank 0 writes (progress, events, checkpoints, the adapter) and reads the cancel flag;
-its decision to stop is sent to the others, which stop at the same step.
+its decision to stop is sent to the others, which stop at the same step. A checkpoint is
+the one-process one; its random state is rank 0's, which is exact because training draws
+no random numbers (LoRA dropout is 0: neither the CLI nor the app offers it; with dropout
+each rank would draw its own masks, and a resumed run would not repeat them).
 """
 
 from __future__ import annotations
@@ -186,8 +189,14 @@ def started(
         try:
             yield _join(0, world, device)
         except Exception as e:
-            failed = _failure(others)
-            raise (ProviderError(failed) if failed else e) from e
+            if isinstance(e, ProviderError):  # every rank refused the same way
+                raise
+            # An exchange that failed because a rank died: say which, not how gloo saw
+            # it (its sockets close as it exits: give the exit a moment to be seen).
+            failed = _failure(others, wait=5.0)
+            if failed is None:
+                raise
+            raise ProviderError(failed) from e
     finally:
         done.set()
         _leave()
@@ -254,16 +263,23 @@ def _watch(others, done: threading.Event, on_stuck: Callable[[str], None]) -> No
             return
 
 
-def _failure(others) -> str | None:
+def _failure(others, wait: float = 0.0) -> str | None:
+    """Which of the other ranks ended with an error, if one did (within ``wait`` s)."""
+    import time
+
     world = len(others) + 1
-    for rank, process in enumerate(others, 1):
-        code = process.poll()
-        if code not in (None, 0):
-            return (
-                f"training process {rank + 1} of {world} stopped (exit status {code}); "
-                "its error is in the job's worker.log"
-            )
-    return None
+    deadline = time.monotonic() + wait
+    while True:
+        for rank, process in enumerate(others, 1):
+            code = process.poll()
+            if code not in (None, 0):
+                return (
+                    f"training process {rank + 1} of {world} stopped (exit status {code}); "
+                    "its error is in the job's worker.log"
+                )
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.05)
 
 
 def _end(others, wait: float = 30.0) -> None:
