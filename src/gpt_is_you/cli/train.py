@@ -106,6 +106,12 @@ def add_commands(commands) -> None:
         help="local: the weights' precision (auto: bfloat16 where this machine computes it "
         "faster, else float32)",
     )
+    train.add_argument(
+        "--processes",
+        type=number(limits["processes"]),
+        metavar="N",
+        help="local: training processes sharing each step (default: one per CUDA GPU, else one)",
+    )
     what = train.add_mutually_exclusive_group()
     what.add_argument(
         "--resume", action="store_true", help="continue the last job from its checkpoint"
@@ -195,6 +201,7 @@ def _settings(args: argparse.Namespace, provider) -> TrainSettings | RemoteSetti
             seed=args.seed,
             device=args.device,
             precision=args.precision,
+            processes=args.processes,
         )
     settings = RemoteSettings(
         base=args.base or RemoteSettings.base,

@@ -52,6 +52,9 @@ class TrainSettings(_Stored):
     # faster (a GPU that has it, a CPU with bfloat16 instructions), else float32.
     precision: str = "auto"
     threads: int | None = None  # CPU threads; None: torch's choice (the physical cores)
+    # Training processes sharing each step (providers/local/ranks.py); None: one per CUDA
+    # GPU, one on MPS or the CPU. Several on the CPU is what the tests do (gloo).
+    processes: int | None = None
 
     LIMITS: ClassVar[dict[str, Limit]] = {
         "epochs": Limit(0, 100, above=True),
@@ -69,6 +72,7 @@ class TrainSettings(_Stored):
         "checkpoint_every": _EVERY,
         "seed": SEED,
         "threads": Limit(1, 1024, whole=True, optional=True),
+        "processes": Limit(1, 64, whole=True, optional=True),
     }
 
     def __post_init__(self) -> None:

@@ -29,6 +29,7 @@ from gpt_is_you.providers.local import base_model
 from gpt_is_you.providers.local.batches import epoch_order, make_batches, padding_share
 from gpt_is_you.providers.local.device import pick_device, pick_dtype
 from gpt_is_you.providers.local.encode import IGNORE, Encoded, encode
+from gpt_is_you.providers.local.ranks import ONE, Ranks, check_fits
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store.jobs import TRAIN_ACCURACY, TRAIN_LOSS, VALID_ACCURACY, VALID_LOSS
 
@@ -50,7 +51,7 @@ class TrainResult:
     steps: int  # the step reached
     total_steps: int
     stopped: bool  # True when should_stop() ended it early (a checkpoint was written)
-    tokens: int  # positions computed in this process (padding excluded)
+    tokens: int  # positions computed, by all the processes (padding excluded)
     learned_tokens: int
     seconds: float  # training steps only: no loading, no evaluation
     base_valid_loss: float | None
@@ -68,11 +69,13 @@ def train(
     *,
     model=None,
     tokenizer=None,
+    ranks: Ranks = ONE,
 ) -> TrainResult:
     """Train (or resume from ``folder/checkpoint.pt``); the adapter goes to ``folder/adapter``.
 
     ``model`` and ``tokenizer`` replace the base named in the settings (the tests pass a
-    tiny random model).
+    tiny random model). ``ranks``: this process's share of a run on several processes
+    (``ranks.py``); only rank 0 writes files, and only its ``reporter`` is heard.
     """
     import torch
 
@@ -92,6 +95,8 @@ def train(
         model = base_model.load_model(base, dtype)
     else:
         model = model.to(dtype)
+    if ranks.world > 1:
+        check_fits(model, device)
     model.to(device)
 
     train_set = _encode_all(train_conversations, tokenizer, settings.max_seq_len)
@@ -116,7 +121,7 @@ def train(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(warmup, total))
     pad = _pad_id(tokenizer)
     step = _restore(checkpoint, peft_model, optimizer, scheduler) if checkpoint else 0
-    run = _Run(peft_model, pad, device)
+    run = _Run(peft_model, pad, device, ranks)
 
     base_loss = None
     if step == 0:
@@ -140,17 +145,23 @@ def train(
     while step < total:
         started = time.perf_counter()
         peft_model.train()
-        loss_sum = correct = count = 0.0
+        loss_sum = correct = count = computed = 0.0
         group = [_batch_at(batches, settings, step, k) for k in range(settings.grad_accum)]
         group_learned = sum(train_set[i].learned for b in group for i in b)
         for batch in group:
-            rows = [train_set[i] for i in batch]
+            rows = ranks.share([train_set[i] for i in batch])
+            if not rows:  # more ranks than rows
+                continue
             s, c, n = run.forward(rows)
             (s / group_learned).backward()
             loss_sum += s.item()
             correct += c
             count += n
-            tokens += sum(len(r.input_ids) for r in rows)
+            computed += sum(len(r.input_ids) for r in rows)
+        # Several processes: each now holds the whole step's sums and gradients.
+        loss_sum, correct, count, computed = ranks.sum([loss_sum, correct, count, computed], device)
+        ranks.sum_gradients(trainable)
+        tokens += int(computed)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
@@ -162,13 +173,14 @@ def train(
             valid_loss, accuracy = run.evaluate(valid_set, valid_batches)
             metrics |= {VALID_LOSS: valid_loss, VALID_ACCURACY: accuracy}
         reporter.progress(step, total, metrics)
-        stopped = step < total and reporter.should_stop()
+        stopped = step < total and ranks.agree(reporter.should_stop(), device)
         if stopped or step % settings.checkpoint_every == 0 or step == total:
-            _save_checkpoint(folder / CHECKPOINT, peft_model, optimizer, scheduler, step, dtype)
+            if ranks.main:  # the ranks' weights are equal: one writes them
+                _save_checkpoint(folder / CHECKPOINT, peft_model, optimizer, scheduler, step, dtype)
             reporter.checkpoint(step)
         if stopped:
             break
-    if not stopped:
+    if not stopped and ranks.main:
         _save_adapter(peft_model, folder / ADAPTER)
     return TrainResult(
         steps=step,
@@ -187,13 +199,14 @@ def train(
 class _Run:
     """The forward pass, shared by training and evaluation."""
 
-    def __init__(self, peft_model, pad: int, device: str) -> None:
+    def __init__(self, peft_model, pad: int, device: str, ranks: Ranks = ONE) -> None:
         inner = peft_model.get_base_model()
         self.model = peft_model
         self.decoder = inner.get_decoder()
         self.head = inner.get_output_embeddings()
         self.pad = pad
         self.device = device
+        self.ranks = ranks
 
     def forward(self, rows: Sequence[Encoded]):
         """(sum of token losses, correct predictions, learned tokens) of one batch."""
@@ -227,10 +240,13 @@ class _Run:
         loss = correct = count = 0.0
         with torch.no_grad():
             for batch in batches:
-                s, c, n = self.forward([rows[i] for i in batch])
-                loss += s.item()
-                correct += c
-                count += n
+                mine = self.ranks.share([rows[i] for i in batch])
+                if mine:
+                    s, c, n = self.forward(mine)
+                    loss += s.item()
+                    correct += c
+                    count += n
+        loss, correct, count = self.ranks.sum([loss, correct, count], self.device)
         return loss / count, correct / count
 
 

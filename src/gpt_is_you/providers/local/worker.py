@@ -3,6 +3,11 @@
 It outlives the command or the app that started it (its own session), writes everything
 it does to the model's store, beats a heartbeat so that its death is noticed, and stops at
 the next step, after a checkpoint, when asked to cancel (a flag in the store, or SIGTERM).
+
+On several GPUs (or when the settings ask for several processes) it is rank 0 of the
+training processes and starts the others as ``worker MODEL_DIR JOB_ID --rank R``
+(``ranks.py``): they read the job from the store, train their share of each step and write
+nothing; this process alone writes, beats, and hears the cancel request.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.local import WORKER, ranks
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.models import DB_NAME, connect, read_examples
@@ -46,7 +52,24 @@ class StoreReporter:
         return self.stop.is_set()
 
 
+class Silent:
+    """The reporter of ranks other than 0: rank 0 tells the store, and decides to stop."""
+
+    def progress(self, step: int, total: int, metrics: dict[str, float]) -> None:
+        pass
+
+    def event(self, message: str) -> None:
+        pass
+
+    def checkpoint(self, step: int) -> None:
+        pass
+
+    def should_stop(self) -> bool:
+        return False
+
+
 def run(model_folder: Path, job_id: int) -> int:
+    from gpt_is_you.providers.local.device import pick_device
     from gpt_is_you.providers.local.train import train
 
     db = connect(model_folder / DB_NAME)
@@ -60,14 +83,24 @@ def run(model_folder: Path, job_id: int) -> int:
     job = jobs.read_job(db, job_id)
     try:
         settings = TrainSettings.from_json(job.settings)  # checked again: stored by anyone
-        examples = [e for _, e, _ in read_examples(db)]
-        result = train(
-            settings,
-            [e.chat_messages() for e in examples if e.split == "train"],
-            [e.chat_messages() for e in examples if e.split == "valid"],
-            jobs.job_folder(model_folder, job_id),
-            StoreReporter(db, job_id, stop),
-        )
+        device = pick_device(settings.device)
+        world = ranks.count(settings.processes, device)
+        if world > 1:
+            jobs.add_event(db, job_id, f"{world} processes share each step")
+        with ranks.started(
+            world,
+            [sys.executable, "-m", WORKER, str(model_folder), str(job_id)],
+            device=device,
+            threads=settings.threads,
+            on_stuck=lambda message: _give_up(model_folder, job_id, message),
+        ) as group:
+            result = train(
+                settings,
+                *_conversations(db),
+                jobs.job_folder(model_folder, job_id),
+                StoreReporter(db, job_id, stop),
+                ranks=group,
+            )
     except (ProviderError, SettingsError) as e:
         return _fail(db, job_id, str(e))
     except Exception as e:  # recorded for the user; the traceback goes to the worker's log
@@ -90,6 +123,41 @@ def run(model_folder: Path, job_id: int) -> int:
     return 0
 
 
+def run_rank(model_folder: Path, job_id: int, rank: int) -> int:
+    """Rank ``rank`` (not 0) of the job's training processes: trains, writes nothing."""
+    from gpt_is_you.providers.local.device import pick_device
+    from gpt_is_you.providers.local.train import train
+
+    db = connect(model_folder / DB_NAME)
+    settings = TrainSettings.from_json(jobs.read_job(db, job_id).settings)
+    world = int(os.environ["WORLD_SIZE"])
+    with ranks.joined(rank, world, pick_device(settings.device)) as group:
+        train(
+            settings,
+            *_conversations(db),
+            jobs.job_folder(model_folder, job_id),
+            Silent(),
+            ranks=group,
+        )
+    return 0
+
+
+def _conversations(db) -> tuple[list, list]:
+    """The training and validation examples, as chat messages."""
+    examples = [e for _, e, _ in read_examples(db)]
+    return (
+        [e.chat_messages() for e in examples if e.split == "train"],
+        [e.chat_messages() for e in examples if e.split == "valid"],
+    )
+
+
+def _give_up(model_folder: Path, job_id: int, message: str) -> None:
+    """Another rank died and this one's exchanges hang (NCCL waits): the job fails here,
+    from the watching thread, and the process ends (the other ranks die with it)."""
+    _fail(connect(model_folder / DB_NAME), job_id, message)
+    os._exit(1)
+
+
 def _fail(db, job_id: int, message: str) -> int:
     jobs.add_event(db, job_id, message, level="error")
     jobs.set_state(db, job_id, jobs.FAILED, error=message)
@@ -107,4 +175,7 @@ if __name__ == "__main__":
     # What this process writes (checkpoints, the adapter peft and torch save) is the
     # user's data: private (0700/0600) whatever umask the app or shell that started it had.
     os.umask(0o077)
-    sys.exit(run(Path(sys.argv[1]), int(sys.argv[2])))
+    folder, job = Path(sys.argv[1]), int(sys.argv[2])
+    if sys.argv[3:4] == ["--rank"]:
+        sys.exit(run_rank(folder, job, int(sys.argv[4])))
+    sys.exit(run(folder, job))
