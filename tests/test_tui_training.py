@@ -411,3 +411,42 @@ def test_the_screen_finds_its_model_once_and_reads_it_by_folder(
     asyncio.run(scenario())
     assert found == [MODEL]
     assert set(opened) == {MODEL}
+
+
+def test_f3_offers_the_bases_that_fit_and_enter_takes_one(trainer, tmp_path, monkeypatch):
+    # A fixed machine: 16 GB, no GPU. Its recommendation is the catalogue's rule's, the
+    # one `gpt-is-you bases` gives (tests/test_bases.py checks the rule).
+    from gpt_is_you.providers.local import hardware
+    from gpt_is_you.providers.local.catalogue import BASES
+    from gpt_is_you.providers.local.hardware import Hardware
+    from gpt_is_you.providers.local.recommend import recommend
+    from gpt_is_you.tui.widgets.base_choice import BaseChoiceDialog
+
+    sixteen = Hardware(16 * 10**9, 16 * 10**9, 8, "Test CPU", False)
+    monkeypatch.setattr(hardware, "probe", lambda: sixteen)
+    monkeypatch.setenv("GPT_IS_YOU_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hf"))
+    best = recommend(find_model(MODEL)).recommended.base
+    assert not best.bundled  # 16 GB trains more than the bundled base
+
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            screen = await open_training(pilot)
+            await pilot.press("f3")
+            await until(pilot, lambda: isinstance(pilot.app.screen, BaseChoiceDialog))
+            dialog = pilot.app.screen
+            table = dialog.query_one(DataTable)
+            await until(pilot, lambda: table.row_count == len(BASES), what="no rows came")
+            assert "16.0 GB RAM" in text(pilot, "#bases-machine")
+            assert text(pilot, "#bases-advice").startswith(f"★ Recommended: {best.label}.")
+            picked = table.get_row_at(table.cursor_row)
+            assert str(picked[0]) == f"★ {best.label}" and str(picked[5]).startswith("fits")
+            await pilot.press("enter")
+            await until(pilot, lambda: pilot.app.screen is screen)
+            assert screen.query_one("#base", Input).value == best.name
+            # Esc leaves the field as it is.
+            await pilot.press("f3", "escape")
+            await until(pilot, lambda: pilot.app.screen is screen)
+            assert screen.query_one("#base", Input).value == best.name
+
+    asyncio.run(scenario())

@@ -102,7 +102,9 @@ class TrainingScreen(AppScreen):
 
 **Setup**: choose the backend and the base model, change the settings if you
 like, and press **Enter** or **Ctrl+S** to start. Blank max steps trains every
-step of the epochs; the base model defaults to the bundled SmolLM2.
+step of the epochs; the base model defaults to the bundled SmolLM2. **F3** lists
+the bases that fit this machine, their languages, licences and how long each would
+train on this model's examples, the recommended one first picked; Enter takes it.
 
 **OpenAI, Azure OpenAI**: the examples are uploaded and trained on there. You
 give the API key first if none is set, then see what is sent and its estimated
@@ -129,6 +131,13 @@ accuracy on the training and validation examples, and its log.
             "Start",
             id="training.start",
             tooltip="Start training with these settings.",
+        ),
+        Binding(
+            "f3",
+            "choose_base",
+            "Bases",
+            id="training.bases",
+            tooltip="Choose a base model: what fits this machine and how long each would take.",
         ),
         Binding(
             "x",
@@ -452,6 +461,8 @@ accuracy on the training and validation examples, and its log.
         job, live = self._job, self._mode == "live"
         if action == "start":
             return not live and not self._starting
+        if action == "choose_base":
+            return not live and not providers.is_remote(self.query_one(TrainingForm).backend)
         if action == "cancel_job":
             return live and job is not None and job.active
         if action == "resume":
@@ -465,6 +476,9 @@ accuracy on the training and validation examples, and its log.
         return True
 
     # Setup ----------------------------------------------------------------------------
+
+    def action_choose_base(self) -> None:
+        self.query_one(TrainingForm).choose_base()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#start")

@@ -147,6 +147,15 @@ class TrainingForm(VerticalScroll):
             base = "" if defaults.base == "default" else defaults.base
             yield Input(base, placeholder="default", id="base")
             yield Static(DEFAULT_BASE_HINT, id="base-hint", classes="field-hint")
+        with Horizontal(classes="field"):
+            yield Label("", classes="field-label")
+            choose = Button("Choose… (F3)", id="choose-base", compact=True)
+            choose.can_focus = False  # F3 from anywhere; Tab goes on to the next setting
+            yield choose
+            yield Static(
+                "what fits this machine, and how long it takes",
+                classes="field-hint",
+            )
         yield from _compose_fields(FIELDS, defaults)
         with Horizontal(classes="field"):
             yield Label("Device", classes="field-label")
@@ -204,6 +213,24 @@ class TrainingForm(VerticalScroll):
     @property
     def _chosen(self) -> providers.Backend:
         return providers.backend(self.backend)
+
+    @on(Button.Pressed, "#choose-base")
+    def choose_base(self) -> None:
+        """The bases on this machine for this model's examples; the one chosen goes in
+        the base model's field."""
+        from gpt_is_you.tui.widgets.base_choice import BaseChoiceDialog
+
+        def find():
+            from gpt_is_you.providers.local.recommend import recommend
+            from gpt_is_you.store.models import find_model
+
+            return recommend(find_model(self.model))
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.query_one("#base", Input).value = "" if name == "default" else name
+
+        self.app.push_screen(BaseChoiceDialog(find), chosen)
 
     @on(Select.Changed, "#backend")
     def _backend_chosen(self, event: Select.Changed) -> None:
