@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gpt_is_you.providers.base import (
     Notice,
+    Progress,
     Provider,
     begin_job,
     request_cancel,
@@ -31,8 +32,13 @@ class LocalProvider(Provider):
         super().__init__(name)
         self._chats: dict[tuple[str, int], object] = {}
 
+    def fetch(self, settings: TrainSettings, progress: Progress | None = None) -> None:
+        base_model.resolve(settings.base, convert=False, download=True, progress=progress)
+
     def start(self, model: Model, settings: TrainSettings) -> Job:
-        base_model.resolve(settings.base, convert=False)  # a missing base fails here, at once
+        # A missing base fails here, at once; the worker never downloads (``fetch`` does).
+        if base_model.resolve(settings.base, convert=False).missing:
+            raise ProviderError(base_model.not_downloaded(settings.base))
         with model.db() as db:
             return begin_job(
                 db,
