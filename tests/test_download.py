@@ -341,3 +341,64 @@ def test_train_with_a_gated_base_and_no_token_is_one_line(hub, monkeypatch, caps
 
     with open_model("sam") as db:
         assert jobs.read_job(db) is None  # nothing started
+
+
+# The app's training screen ----------------------------------------------------------------
+
+
+def test_the_training_screen_shows_the_download_before_the_job_starts(sample_home):
+    """A backend whose fetch reports progress and waits for the test: the screen shows
+    the download's bar while it runs, hides it, then starts the job."""
+    import asyncio
+    import threading
+
+    from textual.widgets import ProgressBar
+
+    from fake_jobs import FakeTrainer
+    from gpt_is_you.tui.app import GptIsYouApp
+    from gpt_is_you.tui.screens.training import TrainingScreen
+    from pilot_helpers import until
+
+    halfway, go_on = threading.Event(), threading.Event()
+
+    class Downloading(FakeTrainer):
+        def fetch(self, settings, progress=None) -> None:
+            progress(0, 1000)
+            progress(500, 1000)
+            halfway.set()
+            go_on.wait(10)
+            progress(1000, 1000)
+
+    trainer = Downloading()
+
+    async def scenario() -> None:
+        async with GptIsYouApp(providers={"local": trainer}).run_test(size=(120, 40)) as pilot:
+            await pilot.press("t")
+            await until(pilot, lambda: isinstance(pilot.app.screen, TrainingScreen))
+            bar = pilot.app.screen.query_one("#base-download", ProgressBar)
+            assert not bar.display
+            await pilot.press("enter")
+            await until(pilot, lambda: halfway.is_set() and bar.progress == 500)
+            assert bar.display and bar.total == 1000 and not trainer.started
+            go_on.set()
+            await until(pilot, lambda: trainer.started)
+            await until(pilot, lambda: not bar.display)
+
+    asyncio.run(scenario())
+
+
+def test_resuming_a_job_whose_base_left_the_cache_is_one_line(hub, capsys):
+    from gpt_is_you.store import jobs
+    from gpt_is_you.store.models import open_model
+
+    new_model("sam")
+    with open_model("sam") as db:
+        job_id = jobs.create_job(db, backend="local", base_model=REPO, settings={"base": REPO})
+        jobs.set_state(db, job_id, jobs.INTERRUPTED)
+    assert main(["train", "sam", "--resume"]) == 2
+    assert capsys.readouterr().err == (
+        f"gpt-is-you: {REPO} is not downloaded yet: `gpt-is-you train --base {REPO}` "
+        "downloads it before training\n"
+    )
+    with open_model("sam") as db:
+        assert jobs.read_job(db).state == jobs.INTERRUPTED  # nothing started

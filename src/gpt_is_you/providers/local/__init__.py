@@ -91,7 +91,11 @@ class LocalProvider(Provider):
 
 
 def _from_checkpoint(db, job: Job) -> str:
-    """A job goes on from its last checkpoint: what it recorded after it is forgotten."""
+    """A job goes on from its last checkpoint: what it recorded after it is forgotten.
+    Its base must be here still (a hub base may have left the cache): the worker never
+    downloads."""
+    if base_model.resolve(job.base_model, convert=False).missing:
+        raise ProviderError(base_model.not_downloaded(job.base_model))
     jobs.forget_after(db, job.id, job.checkpoint_step or 0)
     return jobs.QUEUED
 
