@@ -94,6 +94,7 @@ def test_a_second_download_fetches_nothing(hub):
                 "pytorch_model.bin",
                 "tokenizer.json",
                 "original/consolidated.00.pth",
+                "consolidated.safetensors",  # Mistral's own format: transformers' twice
             ],
             [
                 "config.json",
@@ -402,3 +403,34 @@ def test_resuming_a_job_whose_base_left_the_cache_is_one_line(hub, capsys):
     )
     with open_model("sam") as db:
         assert jobs.read_job(db).state == jobs.INTERRUPTED  # nothing started
+
+
+def test_a_xet_download_counts_the_bytes_written_once():
+    """The real hub serves most weights through Xet, which the fake cannot: the bar that
+    huggingface_hub's Xet reporter is given counts each written byte once, whatever the
+    bytes received say."""
+    import logging
+    from types import SimpleNamespace
+
+    from huggingface_hub.utils._xet_progress_reporting import XetDownloadProgressReporter
+
+    seen = []
+    counter = download._Counter(1000, lambda done, total: seen.append((done, total)))
+    reporter = XetDownloadProgressReporter(
+        reconstruction_desc="model.safetensors",
+        total=1000,
+        log_level=logging.WARNING,
+        tqdm_class=download._bar_class(counter),
+    )
+    for written, received in ((0, 300), (400, 600), (1000, 700)):
+        reporter.update_progress(
+            SimpleNamespace(
+                total_bytes_completed=written,
+                total_transfer_bytes_completed=received,
+                total_bytes_completion_rate=1e6,
+                total_transfer_bytes_completion_rate=1e6,
+                total_bytes=1000,
+            )
+        )
+    reporter.close()
+    assert seen == [(400, 1000), (1000, 1000)]

@@ -18,7 +18,6 @@ A token goes only to ``huggingface_hub``, never into a message, a model's store 
 from __future__ import annotations
 
 import errno
-import functools
 import json
 import os
 import shutil
@@ -51,6 +50,9 @@ NEEDED = (
 )
 # The weights, in the order of preference: transformers loads the first kind present.
 WEIGHTS = (("*.safetensors", "model.safetensors.index.json"), ("pytorch_model*.bin",))
+# Weights beside transformers' that it never reads: Mistral's own single file, which
+# would double the download.
+NOT_WEIGHTS = "consolidated*"
 TOKENIZERS = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 GIVE_TOKEN = "give a token: set HF_TOKEN, run `hf auth login`, or `gpt-is-you connect huggingface`"
 
@@ -137,14 +139,15 @@ def download(
         to_fetch = {name: size for name, size in sizes.items() if not (snapshot / name).exists()}
         _check_space(repo_id, sum(to_fetch.values()))
         bar = _Counter(sum(to_fetch.values()), progress)
-        # The config last: a snapshot with a config was fetched whole (see ``_whole``).
+        # The config last: a run stopped midway leaves no config, so that the snapshot
+        # does not look like a model to other tools either (transformers).
         for name in sorted(sizes, key=lambda name: name == CONFIG):
             path = huggingface_hub.hf_hub_download(
                 repo_id,
                 name,
                 revision=revision,
                 token=secret,
-                tqdm_class=functools.partial(_Bar, bar),
+                tqdm_class=_bar_class(bar),
             )
         return Path(path).parent
     except ProviderError:
@@ -160,7 +163,7 @@ def needed_files(sizes: dict[str, int]) -> dict[str, int]:
     """Of a repository's files (name: size), the ones transformers needs: top-level only,
     the config and tokenizer, and one kind of weights (safetensors where there are);
     empty when there are no weights."""
-    top = {name: size for name, size in sizes.items() if "/" not in name}
+    top = {n: s for n, s in sizes.items() if "/" not in n and not fnmatch(n, NOT_WEIGHTS)}
     for patterns in WEIGHTS:
         weights = {n: s for n, s in top.items() if any(fnmatch(n, p) for p in patterns)}
         if any(not n.endswith(".json") for n in weights):
@@ -221,15 +224,32 @@ class _Counter:
 
 
 class _Bar:
-    """What ``huggingface_hub`` takes for a tqdm bar (one per file); adds to the counter."""
+    """What ``huggingface_hub`` takes for a tqdm bar, made once per file: adds the bytes
+    written to the download's counter. ``update_transfer`` (the bytes received, which a
+    Xet download counts apart) makes the library give the two counts to one bar, of
+    which only the written bytes are counted; the speed it reports is not shown."""
 
-    def __init__(self, counter: _Counter, *args, initial: int = 0, **kwargs) -> None:
-        self.counter = counter
+    counter: _Counter
+
+    def __init__(self, *args, initial: int = 0, total: int | None = None, **kwargs) -> None:
+        self.n, self.total = initial, total
         if initial:
-            counter.add(initial)
+            self.counter.add(initial)
 
     def update(self, count: float | None = 1) -> None:
+        self.n += int(count or 0)
         self.counter.add(int(count or 0))
+
+    def update_transfer(self, count: float | None = 1) -> None:
+        pass
+
+    def set_postfix_str(self, *args, **kwargs) -> None:
+        pass
+
+    set_transfer_postfix_str = set_postfix_str
+
+    def refresh(self) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -239,6 +259,11 @@ class _Bar:
 
     def __exit__(self, *exc: object) -> None:
         pass
+
+
+def _bar_class(counter: _Counter) -> type[_Bar]:
+    """A bar class of one download's own (the library makes the bars itself)."""
+    return type("DownloadBar", (_Bar,), {"counter": counter})
 
 
 def _explain(
