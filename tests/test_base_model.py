@@ -95,10 +95,16 @@ def test_a_model_folder_resolves_to_itself(cache, tiny_base, monkeypatch):
     assert not cache.exists()
 
 
-def test_a_hub_id_is_passed_on_as_it_is(cache):
-    assert resolve("HuggingFaceTB/SmolLM2-135M-Instruct") == BaseModel(
-        "HuggingFaceTB/SmolLM2-135M-Instruct", "HuggingFaceTB/SmolLM2-135M-Instruct", None
-    )
+def test_a_hub_id_not_in_the_cache_must_be_downloaded_first(cache, tmp_path, monkeypatch):
+    from fake_hub import point_hub_at
+
+    point_hub_at(monkeypatch, "http://127.0.0.1:9", tmp_path / "hf")  # nothing is asked
+    name = "HuggingFaceTB/SmolLM2-135M-Instruct"
+    found = resolve(name, convert=False)
+    assert found == BaseModel(name, name, None, hub_id=name)
+    assert found.missing
+    with pytest.raises(ProviderError, match="is not downloaded yet"):
+        resolve(name)  # the worker's call: it never downloads
 
 
 def test_a_gguf_file_is_converted_once_into_the_cache(cache, tmp_path, monkeypatch):

@@ -162,6 +162,7 @@ def _train(args: argparse.Namespace) -> int:
                 raise ProviderError("uploading the examples needs your confirmation; pass --yes")
             if not confirmed:
                 return 1
+        _fetch(provider, settings)
         job = provider.start(model, settings)
     if args.detach:
         print(f"training {args.name} (job {job.id}); `{PROG} status {args.name} --follow` shows it")
@@ -214,6 +215,41 @@ def _settings(args: argparse.Namespace, provider) -> TrainSettings | RemoteSetti
     )
     _check(settings)
     return settings
+
+
+def _fetch(provider, settings) -> None:
+    """Download what the job needs (a base from the hub) here, with a bar, before the
+    job starts: its worker never downloads."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    console = Console(stderr=True)
+    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    quiet = not console.is_terminal
+    with Progress(
+        "downloading {task.description}",
+        *columns,
+        console=console,
+        transient=True,
+        disable=quiet,
+    ) as bar:
+        task = None
+
+        def show(done: int, total: int) -> None:
+            nonlocal task
+            if task is None:  # only a download shows a bar
+                task = bar.add_task(settings.base, total=total)
+                if quiet:
+                    print(f"downloading {settings.base} ({total / 1e6:.1f} MB)…", file=sys.stderr)
+            bar.update(task, completed=done, total=total)
+
+        provider.fetch(settings, progress=show)
 
 
 def _offer_cleanup(provider, model: Model) -> None:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 # Told while a reply waits (a remote model still loading): one line for the user.
 Notice = Callable[[str], None]
+# Told while something a job needs is downloaded: bytes so far, bytes in all.
+Progress = Callable[[int, int], None]
 
 # What ``resume`` does with a job: go on from its last checkpoint, watch a remote job
 # again (its watcher died), or send a job the service never had once more.
@@ -124,6 +126,10 @@ class Provider:
     def needs_key(self) -> bool:
         """Whether the user must give an API key before a job can start."""
         return False
+
+    def fetch(self, settings, progress: Progress | None = None) -> None:
+        """Download what a job with ``settings`` needs and this machine lacks (a base
+        model), before ``start``: in the caller's view, with ``progress``."""
 
     def plan(self, model: Model, settings) -> UploadPlan | None:
         """What a job would send away, for the user to confirm; None: nothing leaves."""

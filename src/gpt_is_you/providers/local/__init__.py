@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gpt_is_you.providers.base import (
     Notice,
+    Progress,
     Provider,
     begin_job,
     request_cancel,
@@ -31,8 +32,13 @@ class LocalProvider(Provider):
         super().__init__(name)
         self._chats: dict[tuple[str, int], object] = {}
 
+    def fetch(self, settings: TrainSettings, progress: Progress | None = None) -> None:
+        base_model.resolve(settings.base, convert=False, download=True, progress=progress)
+
     def start(self, model: Model, settings: TrainSettings) -> Job:
-        base_model.resolve(settings.base, convert=False)  # a missing base fails here, at once
+        # A missing base fails here, at once; the worker never downloads (``fetch`` does).
+        if base_model.resolve(settings.base, convert=False).missing:
+            raise ProviderError(base_model.not_downloaded(settings.base))
         with model.db() as db:
             return begin_job(
                 db,
@@ -85,7 +91,11 @@ class LocalProvider(Provider):
 
 
 def _from_checkpoint(db, job: Job) -> str:
-    """A job goes on from its last checkpoint: what it recorded after it is forgotten."""
+    """A job goes on from its last checkpoint: what it recorded after it is forgotten.
+    Its base must be here still (a hub base may have left the cache): the worker never
+    downloads."""
+    if base_model.resolve(job.base_model, convert=False).missing:
+        raise ProviderError(base_model.not_downloaded(job.base_model))
     jobs.forget_after(db, job.id, job.checkpoint_step or 0)
     return jobs.QUEUED
 

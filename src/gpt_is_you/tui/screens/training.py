@@ -228,6 +228,9 @@ accuracy on the training and validation examples, and its log.
         with ContentSwitcher(initial=self._mode, id="training"):
             yield TrainingForm(self.model, self._first.job, id="setup")
             yield from self._compose_live()
+        download = ProgressBar(id="base-download")  # shown while a base downloads
+        download.display = False
+        yield download
         yield Footer()
 
     def _compose_live(self) -> ComposeResult:
@@ -504,12 +507,28 @@ accuracy on the training and validation examples, and its log.
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training-start")
     def _start(self, backend: str, settings: TrainSettings) -> None:
-        # A ProviderError (no base model, training already) becomes the app's dialog.
+        # A ProviderError (no base model, a failed download, training already) becomes
+        # the app's dialog. A base from the hub is downloaded first, here: the job's
+        # worker never downloads.
+        provider = self.app.provider(backend)
         try:
-            self.app.provider(backend).start(self.found, settings)
+            provider.fetch(settings, progress=self._downloading)
+            provider.start(self.found, settings)
         finally:
+            self.app.call_from_thread(self._show_download, None)
             self.app.call_from_thread(self._set_starting, False)
         self.post_message(self.Read(read_training(self.found, self._seen_event)))
+
+    def _downloading(self, done: int, total: int) -> None:
+        """From the start worker's thread: the base's download moved."""
+        self.app.call_from_thread(self._show_download, (done, total))
+
+    def _show_download(self, moved: tuple[int, int] | None) -> None:
+        bar = self.query_one("#base-download", ProgressBar)
+        bar.display = moved is not None
+        if moved is not None:
+            done, total = moved
+            bar.update(total=total, progress=done)
 
     @work(exclusive=True, exit_on_error=False, group="training-start")
     async def _start_remote(self, backend: str, settings: RemoteSettings) -> None:

@@ -54,7 +54,7 @@ class ApiKey:
 def key_places() -> tuple[bool, str]:
     """Whether a system keyring can keep the key, and the config file that can (asked
     in a thread: the keyring may take a moment to answer)."""
-    from gpt_is_you.providers.openai.connection import config_path, keyring_available
+    from gpt_is_you.providers.credentials import config_path, keyring_available
 
     return keyring_available(), str(config_path())
 
