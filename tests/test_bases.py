@@ -298,10 +298,19 @@ def test_downloaded_bases_are_found_in_the_hugging_face_cache(tmp_path):
         find_base("meta-llama/Llama-3.2-1B-Instruct"),
     )
     assert local_source(qwen) is None
-    snapshot = _cached(tmp_path / "hf", qwen.repo, {"config.json": "{}", "model.safetensors": ""})
+    snapshot = _cached(
+        tmp_path / "hf",
+        qwen.repo,
+        {"config.json": "{}", "tokenizer.json": "{}", "model.safetensors": ""},
+    )
     assert local_source(qwen) == str(snapshot)
     index = json.dumps({"weight_map": {"a": "model-1.safetensors", "b": "model-2.safetensors"}})
-    files = {"config.json": "{}", "model.safetensors.index.json": index, "model-1.safetensors": ""}
+    files = {
+        "config.json": "{}",
+        "tokenizer.json": "{}",
+        "model.safetensors.index.json": index,
+        "model-1.safetensors": "",
+    }
     partial = _cached(tmp_path / "hf", llama.repo, files)
     assert local_source(llama) is None  # a shard is missing
     (partial / "model-2.safetensors").write_text("")

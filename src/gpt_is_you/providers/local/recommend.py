@@ -19,9 +19,7 @@ A warning is also given when the chat is not in English and the base is English-
 from __future__ import annotations
 
 import importlib.util
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gpt_is_you.dataset.language import UNSURE
@@ -268,25 +266,9 @@ def local_source(base: Base) -> str | None:
         except ProviderError:
             return None
         return base.name
-    folder = _cached_folder(base.repo)
-    return str(folder) if folder is not None else None
-
-
-def _cached_folder(repo: str) -> Path | None:
-    """The cache's snapshot of ``repo`` when its config and all its weights are there."""
     if importlib.util.find_spec("huggingface_hub") is None:
         return None
-    from huggingface_hub import try_to_load_from_cache
+    from gpt_is_you.providers.local.download import cached
 
-    config = try_to_load_from_cache(repo, "config.json")
-    if not isinstance(config, str):  # None, or the hub's "known to be missing" marker
-        return None
-    folder = Path(config).parent
-    if (folder / "model.safetensors").is_file():
-        return folder
-    try:
-        index = json.loads((folder / "model.safetensors.index.json").read_text())
-        shards = set(index["weight_map"].values())
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    return folder if shards and all((folder / s).is_file() for s in shards) else None
+    folder = cached(base.repo)
+    return str(folder) if folder is not None else None
