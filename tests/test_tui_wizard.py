@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Checkbox, ContentSwitcher, DirectoryTree, Input, Select
+from textual.widgets import Checkbox, ContentSwitcher, DataTable, DirectoryTree, Input, Select
 
 from conftest import SAMPLE
 from gpt_is_you.dataset.settings import BuildSettings
@@ -25,6 +25,7 @@ from gpt_is_you.tui.screens.wizard import BUILD_DELAY, ImportWizard
 from gpt_is_you.tui.widgets.dataset_options import DatasetOptions
 from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from gpt_is_you.tui.widgets.export_picker import ExportBrowser
+from pilot_helpers import until
 
 ROOT = Path(__file__).parents[1]
 AMBIGUOUS = ROOT / "tests" / "fixtures" / "whatsapp" / "android_mdy_ambiguous_override.txt"
@@ -385,3 +386,46 @@ def test_snapshot_consent_step(home: Path, snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(GptIsYouApp(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_f3_chooses_the_base_and_the_first_run_starts_from_it(
+    home: Path, preview: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The choice of the training screen, for the chat being imported (its language and
+    # its examples' tokens), on a fixed machine: 16 GB and no GPU.
+    from gpt_is_you.providers.local import hardware
+    from gpt_is_you.providers.local.hardware import Hardware
+    from gpt_is_you.store.models import chosen_base, find_model
+    from gpt_is_you.tui.screens.training import read_training
+    from gpt_is_you.tui.widgets.base_choice import BaseChoiceDialog
+
+    monkeypatch.setattr(hardware, "probe", lambda: Hardware(16 * 10**9, 16 * 10**9, 8, "", False))
+    monkeypatch.setenv("GPT_IS_YOU_CACHE", str(home / "cache"))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(home / "hf"))
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_and_read(pilot, SAMPLE)
+            await pilot.press("ctrl+n", "ctrl+n")
+            await settle(pilot)
+            await pilot.press("ctrl+n")
+            assert step(app) == "consent"
+            assert "Base model: the bundled SmolLM2" in text(app, "#consent-base")
+            await pilot.press("f3")
+            await until(pilot, lambda: isinstance(app.screen, BaseChoiceDialog))
+            table = app.screen.query_one(DataTable)
+            await until(pilot, lambda: table.row_count > 0, what="no bases came")
+            await pilot.press("up", "enter")  # the one above the recommended
+            await until(pilot, lambda: step(app) == "consent")
+            chosen = text(app, "#consent-base").removeprefix("Base model: ").split(". F3")[0]
+            assert chosen != "the bundled SmolLM2-135M-Instruct"
+            await pilot.press("space", "tab", *"Sammy", "enter")
+            await until(pilot, lambda: type(app.screen).__name__ == "PreviewScreen")
+            return chosen
+
+    chosen = asyncio.run(scenario())
+    model = find_model("Sammy")
+    with model.db() as db:
+        assert chosen_base(db) == chosen
+    assert read_training(model, 0).base == chosen  # the training form starts from it

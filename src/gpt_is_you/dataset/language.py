@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+
+from gpt_is_you.chats.message import Message
 
 UNSURE = "?"
 
@@ -105,6 +107,22 @@ def language_of(counts: Mapping[str, int]) -> str:
 def detect_language(text: str) -> str:
     """The ISO 639-1 code of the language ``text`` is written in, or "?" when unsure."""
     return language_of(Counter(words(text)))
+
+
+# Messages a chat's language is told from (the persona's latest ones).
+LANGUAGE_SAMPLE = 5000
+
+
+def chat_language(messages: Sequence[Message], persona: str) -> str:
+    """The language ``persona`` writes in, from their latest ``LANGUAGE_SAMPLE`` text
+    messages: enough words to tell, a bounded cost on a chat of half a million."""
+    texts: list[str] = []
+    for message in reversed(messages):
+        if message.sender == persona and message.kind == "text":
+            texts.append(message.text)
+            if len(texts) == LANGUAGE_SAMPLE:
+                break
+    return persona_language(texts)
 
 
 def persona_language(texts: Iterable[str]) -> str:

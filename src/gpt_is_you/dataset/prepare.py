@@ -18,6 +18,7 @@ from gpt_is_you.chats.summary import ChatSummary, summarize
 from gpt_is_you.dataset.build import Dataset, build
 from gpt_is_you.dataset.cost import DEFAULT_REMOTE_MODEL, CostEstimate, estimate
 from gpt_is_you.dataset.examples import TRAIN, VALID
+from gpt_is_you.dataset.language import chat_language
 from gpt_is_you.dataset.persona import pick_participant
 from gpt_is_you.dataset.settings import TARGETS, BuildSettings, target_named
 
@@ -56,6 +57,11 @@ class Prepared:
     tokens: tuple[int, ...]  # per example, as the target counts them
     sha256: str
     target: str
+
+    @property
+    def language(self) -> str:
+        """The language the persona writes in (ISO 639-1, "?" when unsure)."""
+        return chat_language(self.chat.messages, self.dataset.settings.persona)
 
     @property
     def remote(self) -> bool:

@@ -28,7 +28,7 @@ from gpt_is_you.chats import Chat, Message
 from gpt_is_you.chats.collector import collector_paused
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.examples import ASSISTANT, USER, Example, Turn
-from gpt_is_you.dataset.language import persona_language
+from gpt_is_you.dataset.language import LANGUAGE_SAMPLE, chat_language, persona_language
 from gpt_is_you.paths import models_dir
 from gpt_is_you.store.errors import (
     FULL,
@@ -47,8 +47,6 @@ if TYPE_CHECKING:  # the builder loads only when a model is made or rebuilt
     from gpt_is_you.dataset.build import BuildSettings, Dataset
 
 DB_NAME = "model.db"
-# Messages the persona's language is told from (the latest ones).
-LANGUAGE_SAMPLE = 5000
 # Hidden folders beside the models: one being made (``.new-<slug>-<random>-<pid>``) or
 # being deleted (``.new-<slug>-removed-<pid>``). The pid comes last, so that a folder
 # whose process is gone (killed) can be told from one still at work.
@@ -532,16 +530,15 @@ def read_language(db: sqlite3.Connection) -> str:
     return persona_language(text for (text,) in rows)
 
 
-def _recent_texts(messages: Sequence[Message], persona: str) -> list[str]:
-    """The persona's latest ``LANGUAGE_SAMPLE`` text messages: enough words to tell the
-    language, a bounded cost on a chat of half a million messages."""
-    texts: list[str] = []
-    for message in reversed(messages):
-        if message.sender == persona and message.kind == "text":
-            texts.append(message.text)
-            if len(texts) == LANGUAGE_SAMPLE:
-                break
-    return texts
+def chosen_base(db: sqlite3.Connection) -> str | None:
+    """The base chosen for the model when it was made (the app's wizard), if any: a new
+    training run starts from it."""
+    base = read_setting(db, "base")
+    return None if base is None else str(base)
+
+
+def choose_base(db: sqlite3.Connection, base: str) -> None:
+    write_setting(db, "base", base)
 
 
 def read_target(db: sqlite3.Connection) -> str:
@@ -634,7 +631,7 @@ def _write(
         "created_at": now,
         "target": target,
         # What the persona writes in: the choice of a base follows it (bases that speak it).
-        "language": persona_language(_recent_texts(chat.messages, s.persona)),
+        "language": chat_language(chat.messages, s.persona),
     }
     db.executemany(
         "INSERT INTO settings (key, value) VALUES (?, ?)",

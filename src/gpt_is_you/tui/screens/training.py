@@ -47,7 +47,7 @@ from gpt_is_you.providers.settings import RemoteSettings, TrainSettings
 from gpt_is_you.store import jobs
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.jobs import Event, Job
-from gpt_is_you.store.models import Model, find_model
+from gpt_is_you.store.models import Model, chosen_base, find_model
 from gpt_is_you.store.pace import Pace, clock, elapsed
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.api_key import ApiKeyDialog, key_places
@@ -85,6 +85,7 @@ class Reading:
     metrics: dict[str, list[tuple[int, float]]]
     events: list[tuple[int, Event]]
     now: datetime
+    base: str | None = None  # the base chosen when the model was made, if one was
 
 
 def read_training(model: Model, after_event: int) -> Reading:
@@ -92,8 +93,9 @@ def read_training(model: Model, after_event: int) -> Reading:
         job = jobs.read_job(db)
         metrics = jobs.read_metrics(db, job.id) if job else {}
         events = jobs.read_events(db, job.id, after_event) if job else []
+        base = chosen_base(db)
     # The store's clock, read after the job: tests fix it, and a step is never newer.
-    return Reading(job, metrics, events, datetime.fromisoformat(jobs.now()))
+    return Reading(job, metrics, events, datetime.fromisoformat(jobs.now()), base)
 
 
 class TrainingScreen(AppScreen):
@@ -226,7 +228,7 @@ accuracy on the training and validation examples, and its log.
     def compose(self) -> ComposeResult:
         yield Header()
         with ContentSwitcher(initial=self._mode, id="training"):
-            yield TrainingForm(self.model, self._first.job, id="setup")
+            yield TrainingForm(self.model, self._first.job, base=self._first.base, id="setup")
             yield from self._compose_live()
         download = ProgressBar(id="base-download")  # shown while a base downloads
         download.display = False

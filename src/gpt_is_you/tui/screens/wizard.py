@@ -85,6 +85,13 @@ class ImportWizard(AppScreen):
             tooltip="Create the model (once the persona's agreement is ticked).",
         ),
         Binding(
+            "f3",
+            "choose_base",
+            "Bases",
+            id="wizard.bases",
+            tooltip="Choose the base model to train: what fits this machine for this chat.",
+        ),
+        Binding(
             "escape",
             "back",
             "Back",
@@ -135,6 +142,7 @@ Nothing is written until you press **Create** on the last step.
         self._workers: dict[str, Worker] = {}  # the latest worker of each group
         self._default_name = ""  # the name proposed, replaced while the user keeps it
         self._build_timer: Timer | None = None
+        self._base: str | None = None  # chosen with F3: the model's first run starts from it
 
     # Layout ---------------------------------------------------------------------------
 
@@ -197,6 +205,7 @@ Nothing is written until you press **Create** on the last step.
                 yield Checkbox("", id="agreed")
                 yield Static("Name of the model", classes="wizard-title")
                 yield Input(id="model-name")
+                yield Static("", id="consent-base", classes="wizard-hint")
         with Horizontal(id="wizard-nav"):
             yield Button("Back", id="back")
             yield Button("Next", id="next", variant="primary")
@@ -232,6 +241,8 @@ Nothing is written until you press **Create** on the last step.
             return self._step not in ("reading", "consent")
         if action == "create":
             return self._step == "consent"
+        if action == "choose_base":
+            return self._step == "consent" and not self._prepared.remote
         return True
 
     # Navigation -----------------------------------------------------------------------
@@ -594,6 +605,7 @@ Nothing is written until you press **Create** on the last step.
 
         persona = prepared.dataset.settings.persona
         self.query_one("#consent-text", Static).update(_consent(prepared))
+        self._show_base()
         agreed = self.query_one("#agreed", Checkbox)
         agreed.label = Content(f"{persona} agreed to this")
         name = self.query_one("#model-name", Input)
@@ -602,6 +614,32 @@ Nothing is written until you press **Create** on the last step.
         if not name.value or name.value == self._default_name:
             name.value = default
         self._default_name = default
+
+    def _show_base(self) -> None:
+        line = self.query_one("#consent-base", Static)
+        line.display = not self._prepared.remote
+        base = self._base or "the bundled SmolLM2-135M-Instruct"
+        line.update(f"Base model: {base}. F3 shows the bases that fit this machine for this chat.")
+
+    def action_choose_base(self) -> None:
+        from gpt_is_you.tui.widgets.base_choice import BaseChoiceDialog
+
+        prepared = self._prepared
+
+        def find():
+            from gpt_is_you.dataset.examples import TRAIN
+            from gpt_is_you.providers.local.hardware import probe
+            from gpt_is_you.providers.local.recommend import plan
+
+            tokens = prepared.split_tokens(TRAIN)
+            return plan(probe(), prepared.language, tokens, for_model=True)
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self._base = None if name == "default" else name
+                self._show_base()
+
+        self.app.push_screen(BaseChoiceDialog(find), chosen)
 
     @on(Input.Submitted, "#model-name")
     def _name_submitted(self) -> None:
@@ -625,13 +663,17 @@ Nothing is written until you press **Create** on the last step.
             self.query_one("#model-name").focus()
             return
         self.query_one("#next", Button).disabled = True
-        self._workers[_STORE] = self._store(name, self._prepared)
+        self._workers[_STORE] = self._store(name, self._prepared, self._base)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=_STORE)
-    def _store(self, name: str, prepared: Prepared) -> str:
+    def _store(self, name: str, prepared: Prepared, base: str | None) -> str:
+        from gpt_is_you.store.models import choose_base, find_model
         from gpt_is_you.store.new import store
 
         store(name, prepared)
+        if base is not None:
+            with find_model(name).db() as db:
+                choose_base(db, base)
         return name
 
 

@@ -8,7 +8,7 @@ from the last one), shows one backend's settings at a time, and reads them back 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual import on
 from textual.app import ComposeResult
@@ -108,10 +108,13 @@ class TrainingForm(VerticalScroll):
     screen's layout, focus order and stylesheet (``#setup …`` in app.tcss) then see the
     same widgets as when the screen composed them itself."""
 
-    def __init__(self, model: str, latest: Job | None, *, id: str | None = None) -> None:
+    def __init__(
+        self, model: str, latest: Job | None, *, base: str | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.model = model
         self._latest = latest
+        self._base = base  # chosen when the model was made: the first run starts from it
         # The latest job's backend is offered again; a backend this app no longer offers
         # falls back to training here.
         offered = providers.names()
@@ -123,6 +126,8 @@ class TrainingForm(VerticalScroll):
         job = self._latest
         remote_job = job is not None and providers.is_remote(job.backend)
         local = _latest_settings(TrainSettings, None if remote_job else job)
+        if (job is None or remote_job) and self._base:
+            local = replace(local, base=self._base)
         yield Static(f"Train [b]{escape(self.model)}[/b]", id="setup-title")
         with Horizontal(classes="field"):
             yield Label("Backend", classes="field-label")
