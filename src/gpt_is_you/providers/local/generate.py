@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gpt_is_you.providers.local import base_model
 from gpt_is_you.providers.local.device import pick_device
-from gpt_is_you.providers.local.encode import prompt_ids
+from gpt_is_you.providers.local.encode import prompt_ids, reply_ids
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store.conversations import bubbles as bubbles  # where the CLI and tests look
 
@@ -110,6 +110,44 @@ class LocalChat:
         text = self.tokenizer.decode(written, skip_special_tokens=True)
         if len(text) > len(shown):
             yield text[len(shown) :]
+
+    def score(
+        self, messages: Sequence[dict[str, object]], candidates: Sequence[str]
+    ) -> list[float]:
+        """How likely each candidate is as the persona's reply to ``messages``: the mean
+        log-likelihood of its tokens (its end-of-turn token included) after the prompt a
+        reply is written from.
+
+        The mean per token, not the sum: a sum favours short texts, and the evaluation's
+        candidates are matched in characters, not in tokens. The prompt is read once;
+        its cache is then repeated for the candidates, read in one batch (right-padded:
+        a causal model's padding at the end changes nothing before it). Read in float32
+        throughout, as prompts are: a score is the same on any processor.
+        """
+        import torch
+        from transformers import DynamicCache
+
+        replies = [reply_ids(list(messages), text, self.tokenizer) for text in candidates]
+        room = min(max(map(len, replies)), self.context // 2)
+        replies = [reply[:room] for reply in replies]  # a very long one: its beginning
+        ids = self.prompt(messages, room)
+        with torch.inference_mode():
+            cache = DynamicCache(config=self.model.config)
+            prompt = torch.tensor([ids], device=self.device)
+            read = self.model(input_ids=prompt, cache=cache, logits_to_keep=1)
+            first = read.logits[0, -1].float().log_softmax(-1)  # each reply's first token
+            totals = [float(first[reply[0]]) for reply in replies]
+            width = max(map(len, replies)) - 1
+            if width:
+                cache.batch_repeat_interleave(len(replies))
+                batch = [reply[:-1] + [reply[0]] * (width + 1 - len(reply)) for reply in replies]
+                out = self.model(input_ids=torch.tensor(batch, device=self.device), cache=cache)
+                following = out.logits.float().log_softmax(-1)  # [reply, position, token]
+                for row, reply in enumerate(replies):
+                    positions = torch.arange(len(reply) - 1, device=self.device)
+                    picked = following[row, positions, torch.tensor(reply[1:], device=self.device)]
+                    totals[row] += float(picked.sum())
+        return [total / len(reply) for total, reply in zip(totals, replies, strict=True)]
 
     def _reuse(self, ids: list[int]):
         """The cache of the last prompt cut to what it shares with ``ids``, its length, and
