@@ -153,16 +153,12 @@ def describe(report) -> list[str]:
     if sense:
         lines.append(f"{'':26}{'base':>10}{'tuned':>10}")
         for row in sense:
-            lines.append(f"{row.label:26}{_share(row.base):>10}{_share(row.tuned):>10}")
+            lines.append(f"{row.label:26}{parts.share(row.base):>10}{parts.share(row.tuned):>10}")
     for sample in report.samples[:SHOWN_SAMPLES]:
         lines += ["", *(f"  {line}" for line in sample.context)]
         for label, text in (("real", sample.real), ("tuned", sample.tuned), ("base", sample.base)):
             lines.append(f"    {label:>5} │ " + text.replace("\n", "\n          │ "))
     return lines
-
-
-def _share(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0%}"
 
 
 def _wrapped(text: str) -> list[str]:

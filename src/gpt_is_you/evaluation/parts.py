@@ -96,6 +96,11 @@ def number(value: float | None) -> str:
     return f"{value:.3f}" if value < 1000 else f"{value:,.0f}"
 
 
+def share(value: float | None) -> str:
+    """A figure of the sense measure, or "n/a" where the model cannot give one."""
+    return "n/a" if value is None else f"{value:.0%}"
+
+
 def style_rows(report: Report) -> tuple[StyleRow, ...]:
     closeness = report.closeness
     return tuple(
