@@ -9,6 +9,7 @@ import torch
 
 from conftest import SYSTEM, USER_LINES, YO_SURE, load_tiny
 from gpt_is_you.providers.local import generate
+from gpt_is_you.providers.local.encode import reply_ids
 from gpt_is_you.providers.local.generate import LocalChat, bubbles
 from gpt_is_you.providers.local.train import ADAPTER
 from gpt_is_you.providers.settings import Sampling
@@ -193,3 +194,31 @@ def test_a_score_is_the_mean_log_likelihood_of_the_replys_tokens(chat):
         assert score == pytest.approx(expected, abs=1e-4)
     # Scoring leaves the chat as it was: a reply is written as before.
     assert "".join(chat.stream(_ask("hey"), GREEDY)) == YO_SURE
+
+
+def test_scoring_after_a_reply_reads_only_the_candidates_and_leaves_the_cache(
+    yo_sure_run, tiny_base
+):
+    """The evaluation writes a reply, then scores, on each prompt: the prompt's cache is
+    used again (the prompt is not read twice), the scores are a cold model's, and a reply
+    written again afterwards is the one a cold model writes with the same seed."""
+    folder, _, _ = yo_sure_run
+    candidates = [YO_SURE, UNRELATED, "ok"]
+    messages = _ask("what about you")
+    sampling = Sampling(temperature=1.5, top_p=0.9, max_tokens=12, seed=5)
+    warm = LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256)
+    cold = LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256)
+    "".join(warm.stream(messages, GREEDY))
+    read = []
+    forward = warm.model.forward
+
+    def spy(*args, **kwargs):
+        read.append(tuple(kwargs["input_ids"].shape))
+        return forward(*args, **kwargs)
+
+    warm.model.forward = spy
+    scores = warm.score(messages, candidates)
+    widest = max(len(reply_ids(messages, text, warm.tokenizer)) for text in candidates)
+    assert read == [(len(candidates), widest - 1)]  # the candidates only, in one batch
+    assert scores == pytest.approx(cold.score(messages, candidates), abs=1e-4)
+    assert "".join(warm.stream(messages, sampling)) == "".join(cold.stream(messages, sampling))
