@@ -10,9 +10,9 @@ training turns, and the sampled replies beside the real ones. Earlier runs are l
 above it; picking one shows it.
 
 ``r`` runs a new evaluation in a thread worker (it generates two replies per held-out
-prompt: minutes on a CPU). Its progress comes back as messages; leaving the screen or
-``x`` cancels the worker, and the generation stops at the next reply without storing
-anything.
+prompt, and each model scores five candidate turns: minutes on a CPU). Its progress comes
+back as messages; leaving the screen or ``x`` cancels the worker, and the generation
+stops at the next reply without storing anything.
 """
 
 from __future__ import annotations
@@ -307,7 +307,7 @@ Keys:
         )
         self.query_one("#eval-running-text", Static).update(
             f"Writing replies: {message.done} of {message.total} "
-            "(the tuned and the base model answer each prompt)"
+            "(the tuned and the base model answer each prompt, and pick its real next turn)"
         )
 
     @on(Worker.StateChanged)
