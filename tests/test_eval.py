@@ -5,23 +5,28 @@ from __future__ import annotations
 
 import json
 import math
+import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from conftest import new_model
+from conftest import add_job, new_model
+from gpt_is_you import providers
 from gpt_is_you.cli import main
 from gpt_is_you.cli import train as cli_train
 from gpt_is_you.cli.evaluate import describe
 from gpt_is_you.dataset.examples import ASSISTANT, TRAIN, USER, VALID, Example, Turn
-from gpt_is_you.evaluation.prompts import held_out
-from gpt_is_you.evaluation.report import Report, Scores, _scores, build
+from gpt_is_you.evaluation.prompts import DISTRACTORS, held_out
+from gpt_is_you.evaluation.report import Report, Scores, _scores, build, evaluate
 from gpt_is_you.evaluation.runs import read_runs
+from gpt_is_you.evaluation.sense import SenseOf, credit, echoes
 from gpt_is_you.evaluation.settings import EvalSettings
+from gpt_is_you.evaluation.style import words
 from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.jobs import Job
-from gpt_is_you.store.models import find_model, open_model
+from gpt_is_you.store.models import find_model, iter_examples, open_model
 
 # A report as `evaluate` stored it before the report was read back as dataclasses (written
 # by that code's `Report.to_json` from EXAMPLES below), kept as it was: it must still open.
@@ -162,6 +167,10 @@ def test_the_whole_report_on_the_tiny_model(sam, capsys, tiny_base):
     assert report["style"]["tuned"]["replies"] == 3
     assert -1 <= report["closeness"]["score"] <= 1
     assert report["memorisation"]["tuned"]["replies"] == 3
+    # Both local models scored the candidates: a pick each, a share of the 3 prompts.
+    sense = report["sense"]
+    assert sense["choices"] == 3 and sense["chance"] == pytest.approx(0.2)
+    assert all(0 <= sense[who]["choice"] <= 1 for who in ("base", "tuned"))
 
     # Stored with its settings; a second run with another seed is kept beside it.
     assert main(["eval", "sam", "--prompts", "2", "--max-tokens", "3", "--seed", "7"]) == 0
@@ -240,3 +249,180 @@ def test_a_damaged_stored_report_is_one_line(sam, capsys):
     assert main(["eval", "sam", "--list"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("gpt-is-you: evaluation 1 of sam cannot be read") and err.count("\n") == 1
+
+
+# --- the sense measure ------------------------------------------------------------------
+
+
+def _session(session: int, said: str, reply: str) -> Example:
+    return replace(_example(VALID, _turn(USER, said), _turn(ASSISTANT, reply)), session=session)
+
+
+def _said(text: str) -> str:
+    """What a turn says, case and punctuation aside."""
+    return " ".join(words(text))
+
+
+def test_each_prompt_has_four_distractors_of_other_sessions_and_similar_length():
+    replies = [
+        "ok", "OK!", "yes", "nope", "sure", "lol ok", "see you at 8", "see you at 9",
+        "running late, sorry!!", "running late, sorry", "a much longer reply than all the rest",
+    ]  # fmt: skip
+    examples = [_session(i, f"question {i}", reply) for i, reply in enumerate(replies)]
+    examples.append(_session(3, "and another", "nah"))  # a second turn of session 3
+    material = held_out(examples, count=len(examples), seed=0)
+    assert len(material.prompts) == len(examples)
+    for prompt in material.prompts:
+        chosen = prompt.distractors
+        assert len(chosen) == DISTRACTORS
+        said = {_said(text) for text in chosen}
+        assert len(said) == DISTRACTORS and _said(prompt.real) not in said
+        session = next(e.session for e in examples if e.turns[-1].text == prompt.real)
+        others = [e.turns[-1].text for e in examples if e.session != session]
+        assert set(chosen) <= set(others)
+        # Nearest in length: none left out (saying something else) was nearer.
+        left_out = [t for t in others if _said(t) not in said | {_said(prompt.real)}]
+
+        def far(text: str, real: str = prompt.real) -> float:
+            return abs(math.log(len(text) / len(real)))
+
+        assert max(map(far, chosen)) <= min(map(far, left_out))
+    see = next(p for p in material.prompts if p.real == "see you at 8")
+    assert "see you at 9" in see.distractors and "lol ok" in see.distractors
+    assert see.said == "question 6"
+    late = next(p for p in material.prompts if p.real == "running late, sorry!!")
+    assert "running late, sorry" not in late.distractors  # the same answer, punctuation aside
+    # Drawn by the seed: the same again, and ties broken otherwise by another seed.
+    assert held_out(examples, count=len(examples), seed=0) == material
+    drawn = {
+        next(
+            p for p in held_out(examples, len(examples), seed).prompts if p.real == "ok"
+        ).distractors
+        for seed in range(10)
+    }
+    assert len(drawn) > 1
+
+
+def test_a_tiny_split_gives_fewer_distractors_and_chance_follows():
+    examples = [EXAMPLES[0], EXAMPLES[1], replace(EXAMPLES[2], session=1)]
+    material = held_out(examples, count=10, seed=0)
+    omw, dinner = sorted(material.prompts, key=lambda prompt: prompt.real)
+    assert omw.distractors == ("yes!! see you there",)  # the one other session's turn
+    assert dinner.distractors == ("morning!!", "omw")  # the nearer in length first
+    assert (omw.said, dinner.said) == ("coffee?", "dinner at 8?")
+    report = build(
+        "sam",
+        _job(),
+        EvalSettings(prompts=10),
+        material,
+        base_replies=["Coffee!" if p is omw else "" for p in material.prompts],
+        tuned_replies=["omw", "yes"],
+        scores=(None, None),
+        credits=([0.0, 0.5], [1.0, 1.0]),
+    )
+    sense = report.sense
+    assert sense.choices == 2 and sense.chance == pytest.approx((1 / 2 + 1 / 3) / 2)
+    assert sense.tuned == SenseOf(choice=1.0, echo=0.0, empty=0.0)
+    assert sense.base == SenseOf(choice=0.25, echo=0.5, empty=0.5)
+
+
+def test_a_pick_is_right_when_the_real_turn_scores_highest_and_shared_in_a_tie():
+    assert credit([-1.0, -2.0, -3.0, -2.0, -5.0]) == 1.0
+    assert credit([-2.0, -1.0, -3.0, -2.0, -5.0]) == 0.0
+    assert credit([-1.0, -1.0, -3.0, -2.0, -5.0]) == 0.5
+    assert credit([-1.0] * 5) == pytest.approx(0.2)  # scoring all alike is chance
+
+
+@pytest.mark.parametrize(
+    ("reply", "said", "echo"),
+    [
+        ("what are you up to tonight?", "hey, what are you up to tonight?", True),
+        ("Hey, what are you up to TONIGHT", "hey what are you up to tonight?!", True),
+        ("ok", "OK!!", True),
+        ("hey! what are you up to tonight? lol", "what are you up to tonight", True),
+        ("nothing much, you?", "hey, what are you up to tonight?", False),
+        ("ok cool", "ok", False),  # a word or two in common is a common phrase
+        ("you up", "are you up?", False),
+        ("", "hey", False),
+        ("!!!", "?!", False),
+    ],
+)
+def test_a_reply_echoes_the_other_persons_last_message(reply, said, echo):
+    assert echoes(reply, said) is echo
+
+
+class _Chat:
+    """A chat model whose replies and picks are known: ``write(prompt)`` gives its reply,
+    ``pick`` (when given) scores the candidates of a prompt; a model without one cannot
+    score texts (as a remote one)."""
+
+    def __init__(self, write, pick=None) -> None:
+        self._write = write
+        if pick is not None:
+            self.score = pick
+
+    def stream(self, messages, sampling):
+        yield self._write(messages)
+
+
+def _oracle(real_after: dict[str, str]):
+    """Scores the real next turn highest: it knows the chat (``real_after``: the
+    conversation before each held-out turn, as JSON, to the turn)."""
+
+    def pick(messages, candidates):
+        real = real_after[json.dumps(messages)]
+        return [0.0 if text == real else -1.0 for text in candidates]
+
+    return pick
+
+
+def _blind(seed: int):
+    draw = random.Random(seed)
+    return lambda messages, candidates: [draw.random() for _ in candidates]
+
+
+def test_the_sense_measure_on_models_whose_answers_are_known(sample_home, monkeypatch, capsys):
+    add_job("Sam", jobs.SUCCEEDED)
+    model = find_model("Sam")
+    with model.db() as db:
+        examples = [example for _, example, _ in iter_examples(db)]
+    settings = EvalSettings(prompts=50, seed=0)
+    material = held_out(examples, settings.prompts, settings.seed)
+    real_after = {json.dumps(list(p.messages)): p.real for p in material.prompts}
+    assert len(material.prompts) == 50
+    assert all(len(p.distractors) == DISTRACTORS for p in material.prompts)
+
+    def echo(messages):
+        return str(messages[-1]["content"])
+
+    knowing = _Chat(echo, _oracle(real_after))  # knows the answer, repeats the question
+    remote = _Chat(lambda messages: "")  # cannot score, says nothing
+    blind = _Chat(lambda messages: "haha no idea", _blind(1))
+    pairs = iter([(remote, knowing), (blind, knowing)])
+
+    class Fake:
+        def eval_chats(self, found, job):
+            return next(pairs)
+
+    monkeypatch.setattr(providers, "get", lambda name: Fake())
+    first = evaluate(model, settings)
+    sense = first.sense
+    assert (sense.chance, sense.choices) == (pytest.approx(0.2), 50)
+    assert sense.tuned == SenseOf(choice=1.0, echo=1.0, empty=0.0)
+    assert sense.base == SenseOf(choice=None, echo=0.0, empty=1.0)
+
+    second = evaluate(model, settings)
+    assert second.sense.base.choice == pytest.approx(0.2, abs=0.12)  # by chance
+    assert second.sense.base.echo == 0.0 and second.sense.base.empty == 0.0
+
+    # Stored, read back, and told.
+    latest, earlier = read_runs(model)
+    assert (latest.report.sense, earlier.report.sense) == (second.sense, first.sense)
+    text = describe(earlier.report)
+    assert "Sense of the replies" in text
+    assert f"{'picks the real next turn':26}{'n/a':>10}{'100%':>10}" in text
+    assert f"{'echoes the other person':26}{'0%':>10}{'100%':>10}" in text
+    assert f"{'empty replies':26}{'100%':>10}{'0%':>10}" in text
+    assert "A remote model cannot score a text" in " ".join(text)
+    assert "chance 20%" in " ".join(describe(second))
+    assert "cannot score" not in " ".join(describe(second))

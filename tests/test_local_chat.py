@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
 from conftest import SYSTEM, USER_LINES, YO_SURE, load_tiny
 from gpt_is_you.providers.local import generate
+from gpt_is_you.providers.local.encode import reply_ids
 from gpt_is_you.providers.local.generate import LocalChat, bubbles
 from gpt_is_you.providers.local.train import ADAPTER
 from gpt_is_you.providers.settings import Sampling
@@ -154,3 +157,68 @@ def test_a_follow_up_reuses_the_cached_conversation_and_writes_the_same_tokens(
     torch.testing.assert_close(warm_first, drawn[0], rtol=1e-4, atol=1e-4)
     # It read only what the cache lacked: the reply, the new message, the header.
     assert read[0] == len(warm.prompt(follow_up, 12)) - len(warm.prompt(_ask("hey"), 40))
+
+
+UNRELATED = "I'm lying here listening to the rain."
+
+
+def test_the_trained_reply_scores_higher_than_unrelated_text(chat, tiny_base):
+    """The model trained to say "yo\\nsure" finds it likelier than anything else; the
+    base model, untrained, has no such preference to show (its scores are merely numbers)."""
+    candidates = [YO_SURE, UNRELATED, "sure\nyo", "ok"]
+    scores = chat.score(_ask("hey"), candidates)
+    assert len(scores) == len(candidates)
+    assert scores[0] == max(scores)
+    assert scores[0] > scores[1] + 1  # nats per token: not a near thing
+    base = LocalChat(base=str(tiny_base), context=256)
+    assert all(math.isfinite(score) for score in base.score(_ask("hey"), candidates))
+
+
+def test_a_score_is_the_mean_log_likelihood_of_the_replys_tokens(chat):
+    """The batched score (the prompt read once, the candidates read together on its
+    cache) equals reading each whole conversation in one pass and averaging the log
+    probabilities of the reply's tokens, its end-of-turn token included."""
+    from gpt_is_you.providers.local.encode import IGNORE, encode
+
+    messages = _ask("how are you")
+    candidates = [YO_SURE, UNRELATED, "ok"]
+    scores = chat.score(messages, candidates)
+    for candidate, score in zip(candidates, scores, strict=True):
+        whole = [*messages, {"role": "assistant", "content": candidate}]
+        encoded = encode(whole, chat.tokenizer, max_len=chat.context)
+        ids = torch.tensor([encoded.input_ids])
+        with torch.inference_mode():
+            logits = chat.model(input_ids=ids).logits[0].float().log_softmax(-1)
+        learned = [i for i, label in enumerate(encoded.labels) if label != IGNORE]
+        expected = sum(float(logits[i - 1, encoded.labels[i]]) for i in learned) / len(learned)
+        assert score == pytest.approx(expected, abs=1e-4)
+    # Scoring leaves the chat as it was: a reply is written as before.
+    assert "".join(chat.stream(_ask("hey"), GREEDY)) == YO_SURE
+
+
+def test_scoring_after_a_reply_reads_only_the_candidates_and_leaves_the_cache(
+    yo_sure_run, tiny_base
+):
+    """The evaluation writes a reply, then scores, on each prompt: the prompt's cache is
+    used again (the prompt is not read twice), the scores are a cold model's, and a reply
+    written again afterwards is the one a cold model writes with the same seed."""
+    folder, _, _ = yo_sure_run
+    candidates = [YO_SURE, UNRELATED, "ok"]
+    messages = _ask("what about you")
+    sampling = Sampling(temperature=1.5, top_p=0.9, max_tokens=12, seed=5)
+    warm = LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256)
+    cold = LocalChat(base=str(tiny_base), adapter=folder / ADAPTER, context=256)
+    "".join(warm.stream(messages, GREEDY))
+    read = []
+    forward = warm.model.forward
+
+    def spy(*args, **kwargs):
+        read.append(tuple(kwargs["input_ids"].shape))
+        return forward(*args, **kwargs)
+
+    warm.model.forward = spy
+    scores = warm.score(messages, candidates)
+    widest = max(len(reply_ids(messages, text, warm.tokenizer)) for text in candidates)
+    assert read == [(len(candidates), widest - 1)]  # the candidates only, in one batch
+    assert scores == pytest.approx(cold.score(messages, candidates), abs=1e-4)
+    assert "".join(warm.stream(messages, sampling)) == "".join(cold.stream(messages, sampling))

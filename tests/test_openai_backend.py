@@ -466,6 +466,10 @@ def test_eval_of_a_remote_model_uses_the_jobs_own_validation_scores(sam, server,
         last_valid = jobs.read_metrics(db, _job().id)[jobs.VALID_LOSS][-1][1]
     assert report["scores"]["tuned"]["loss"] == last_valid
     assert len(report["samples"]) == 3
+    # A remote model cannot score a text: no pick of the real turn, the rest measured.
+    sense = report["sense"]
+    assert sense["base"]["choice"] is None and sense["tuned"]["choice"] is None
+    assert sense["tuned"]["empty"] == 0.0 and 0 <= sense["tuned"]["echo"] <= 1
     asked = {
         json.loads(r.body)["model"] for r in server.requests if r.path.endswith("/chat/completions")
     }

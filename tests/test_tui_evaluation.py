@@ -29,7 +29,12 @@ from gpt_is_you.evaluation.settings import EvalSettings
 from gpt_is_you.store import evaluations, jobs
 from gpt_is_you.store.models import iter_examples, open_model
 from gpt_is_you.tui.app import GptIsYouApp
-from gpt_is_you.tui.screens.evaluation import RUN_GROUP, EvaluationScreen, scores_table
+from gpt_is_you.tui.screens.evaluation import (
+    RUN_GROUP,
+    EvaluationScreen,
+    scores_table,
+    sense_table,
+)
 from gpt_is_you.tui.screens.models import ModelsScreen
 from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from pilot_helpers import dialog_text, text, until
@@ -65,7 +70,9 @@ def trained() -> jobs.Job:
 
 def crafted(job: jobs.Job, prompts: int, seed: int) -> Report:
     """A report on the sample's held-out prompts: the tuned model writes short chat turns
-    (one of them a training turn, copied), the base model writes like an assistant."""
+    (one of them a training turn, copied) and picks the real next turn on every prompt
+    but the first, the base model writes like an assistant (its last reply empty) and
+    picks it on the first and third."""
     with open_model(MODEL) as db:
         examples = [example for _, example, _ in iter_examples(db)]
     material = held_out(examples, prompts, seed)
@@ -77,9 +84,10 @@ def crafted(job: jobs.Job, prompts: int, seed: int) -> Report:
         job,
         EvalSettings(prompts=prompts, seed=seed),
         material,
-        base_replies=[ASSISTANT] * count,
+        base_replies=[ASSISTANT] * (count - 1) + [""],
         tuned_replies=tuned,
         scores=(Scores.of(3.2, 0.31), Scores.of(2.1, 0.45)),
+        credits=([float(i in (0, 2)) for i in range(count)], [float(i > 0) for i in range(count)]),
         seconds=42.0,
     )
 
@@ -159,6 +167,51 @@ def test_the_figures_of_the_tables(clock: FakeClock) -> None:
     assert any(line.split() == ["validation", "loss", "—", "2.100"] for line in lines)
     assert any(line.split() == ["perplexity", "—", "8.170"] for line in lines)
     assert any(line.split() == ["token", "accuracy", "—", "45.0%"] for line in lines)
+
+
+def _drawn(renderable, width: int = 60) -> list[str]:
+    console = Console(width=width, file=io.StringIO(), record=True)
+    console.print(renderable)
+    return console.export_text().splitlines()
+
+
+def _words(lines: list[str]) -> str:
+    """The lines' words, as one line (whatever the wrapping)."""
+    return " ".join(word for line in lines for word in line.split())
+
+
+def test_the_sense_table_beside_the_scores(clock: FakeClock) -> None:
+    """Each model's pick of the real turn, echoes and empty replies as shares, against
+    chance; "n/a" for a model that cannot score; a note alone for an older report."""
+    report = crafted(trained(), prompts=4, seed=0)
+    lines = _drawn(sense_table(report, "green"))
+    assert any(
+        line.split() == ["picks", "the", "real", "next", "turn", "50%", "75%"] for line in lines
+    )
+    assert any(line.split() == ["echoes", "the", "other", "person", "0%", "0%"] for line in lines)
+    assert any(line.split() == ["empty", "replies", "25%", "0%"] for line in lines)
+    assert "chance 20%" in _words(lines)
+    remote = replace(
+        report, sense=replace(report.sense, base=replace(report.sense.base, choice=None))
+    )
+    lines = _drawn(sense_table(remote, "green"))
+    assert any(line.split()[-2:] == ["n/a", "75%"] for line in lines)
+    assert "A remote model cannot score a text" in _words(lines)
+    older = _drawn(sense_table(replace(report, sense=None), "green"))
+    assert "Not measured" in _words(older)
+
+    async def scenario() -> None:
+        store(report)
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_evaluation(pilot)
+            scores = app.screen.query_one("#eval-scores").region
+            sense = app.screen.query_one("#eval-sense").region
+            assert sense.y == scores.y and sense.x >= scores.right  # side by side
+            shown = _drawn(app.screen.query_one("#eval-sense", Static).content)
+            assert any(line.split()[-2:] == ["50%", "75%"] for line in shown)
+
+    asyncio.run(scenario())
 
 
 def test_r_runs_an_evaluation_with_the_settings_chosen(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 
 from gpt_is_you.cli.common import PROG, number
 from gpt_is_you.evaluation.settings import EvalSettings
@@ -20,7 +21,10 @@ def add_commands(commands) -> None:
         description="On held-out conversations the model never saw: validation loss, "
         "perplexity and token accuracy of the base and the tuned model; their replies "
         "beside the real ones; style measures against the persona and the other person; "
-        "a summary score; and how often a reply repeats a training turn. Each run is kept.",
+        "a summary score; how often a reply repeats a training turn; and sense: how often "
+        "each model's likelihood picks the real next turn among the persona's turns of "
+        "other sessions (chance 20%), replies that echo the other person, empty replies. "
+        "Each run is kept.",
     )
     evaluate.add_argument("name", metavar="NAME")
     defaults, limits = EvalSettings(), EvalSettings.LIMITS
@@ -144,11 +148,21 @@ def describe(report) -> list[str]:
                 f"{memorised.replies} replies, {memorised.copied_bubbles} of "
                 f"{memorised.bubbles} bubbles"
             )
+    sense = parts.sense_rows(report)
+    lines += ["", "Sense of the replies", *_wrapped(parts.sense_note(report))]
+    if sense:
+        lines.append(f"{'':26}{'base':>10}{'tuned':>10}")
+        for row in sense:
+            lines.append(f"{row.label:26}{parts.share(row.base):>10}{parts.share(row.tuned):>10}")
     for sample in report.samples[:SHOWN_SAMPLES]:
         lines += ["", *(f"  {line}" for line in sample.context)]
         for label, text in (("real", sample.real), ("tuned", sample.tuned), ("base", sample.base)):
             lines.append(f"    {label:>5} │ " + text.replace("\n", "\n          │ "))
     return lines
+
+
+def _wrapped(text: str) -> list[str]:
+    return textwrap.wrap(text, 88)
 
 
 def _value(value: float | str) -> str:

@@ -1,7 +1,8 @@
 """What each part of a persona-fidelity report says, decided once for both faces: the
 rows of the scores and the style tables with their labels, which model is closer to the
 persona on each measure, which numbers are shares (the app writes them as percentages),
-the summary's figures, the copies checked. The command line writes these as plain text
+the summary's figures, the copies checked, the sense measure's rows and what they
+are against (chance). The command line writes these as plain text
 (``cli/evaluate.py``, ``describe``) and the app as tables (``tui/screens/evaluation.py``); neither
 looks into the report itself for them."""
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from gpt_is_you.evaluation.memorisation import Memorisation
 from gpt_is_you.evaluation.report import Report, Scores
+from gpt_is_you.evaluation.sense import SenseOf
 from gpt_is_you.evaluation.style import LABELS, SHARES, Closeness, StyleProfile
 
 NO_VALUE = "—"
@@ -55,6 +57,22 @@ class Summary:
     # people's turns; None when the report did not measure it
 
 
+@dataclass(frozen=True)
+class SenseRow:
+    label: str
+    base: float | None  # a share of the prompts; None: not available (cannot score texts)
+    tuned: float | None
+    better: str | None  # TUNED or BASE; None when a tie or not measured for both
+
+
+# Each figure of the sense measure, and whether more of it is better.
+_SENSE = (
+    ("picks the real next turn", "choice", True),
+    ("echoes the other person", "echo", False),
+    ("empty replies", "empty", False),
+)
+
+
 def score_rows(report: Report) -> tuple[ScoreRow, ...]:
     return tuple(
         ScoreRow(
@@ -76,6 +94,11 @@ def number(value: float | None) -> str:
     if value is None:
         return NO_VALUE
     return f"{value:.3f}" if value < 1000 else f"{value:,.0f}"
+
+
+def share(value: float | None) -> str:
+    """A figure of the sense measure, or "n/a" where the model cannot give one."""
+    return "n/a" if value is None else f"{value:.0%}"
 
 
 def style_rows(report: Report) -> tuple[StyleRow, ...]:
@@ -134,3 +157,42 @@ def _mean(values: dict[str, float]) -> float:
 def copies(report: Report) -> tuple[tuple[str, Memorisation | None], ...]:
     """The word-for-word check of each model's replies (None: not checked), tuned first."""
     return ((TUNED, report.memorised), (BASE, report.base_memorised))
+
+
+def sense_rows(report: Report) -> tuple[SenseRow, ...]:
+    """The sense measure's figures, base and tuned; none for a report made before it."""
+    sense = report.sense
+    if sense is None:
+        return ()
+    return tuple(
+        SenseRow(label, *_better(getattr(sense.base, key), getattr(sense.tuned, key), more))
+        for label, key, more in _SENSE
+    )
+
+
+def _better(
+    base: float | None, tuned: float | None, more: bool
+) -> tuple[float | None, float | None, str | None]:
+    if base is None or tuned is None or base == tuned:
+        return base, tuned, None
+    return base, tuned, TUNED if (tuned > base) == more else BASE
+
+
+def sense_note(report: Report) -> str:
+    """What the pick is measured against, and why a figure is missing."""
+    sense = report.sense
+    if sense is None:
+        return "Not measured: this report was made before the sense measure existed."
+    if not sense.choices:
+        return "No held-out prompt had turns of other sessions to choose among."
+    note = (
+        f"The real next turn among the persona's turns of other sessions, of similar length, "
+        f"picked by the model's likelihood on {sense.choices} prompts; chance {sense.chance:.0%}."
+    )
+    if not _can_score(sense.base) or not _can_score(sense.tuned):
+        note += " A remote model cannot score a text: its pick is not available."
+    return note
+
+
+def _can_score(figures: SenseOf) -> bool:
+    return figures.choice is not None

@@ -9,20 +9,24 @@ Its parts:
 - replies of both models to held-out prompts, beside the real reply;
 - style measures of those replies against the persona's real turns and the other
   person's, and one score for how much closer the tuned model came than the base;
-- how often a reply repeats a training turn word for word.
+- how often a reply repeats a training turn word for word;
+- sense (``sense.py``): how often each model's likelihood picks the real next turn among
+  the persona's turns of other sessions, and its replies that echo the other person or
+  are empty.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from gpt_is_you import providers
 from gpt_is_you.evaluation.memorisation import Memorisation, verbatim
-from gpt_is_you.evaluation.prompts import HeldOut, held_out
+from gpt_is_you.evaluation.prompts import HeldOut, Prompt, held_out
+from gpt_is_you.evaluation.sense import Sense, chance, credit, sense_of
 from gpt_is_you.evaluation.settings import EvalSettings
 from gpt_is_you.evaluation.style import Closeness, StyleProfile, compare, distances, profile
 from gpt_is_you.providers.errors import ProviderError
@@ -31,7 +35,8 @@ from gpt_is_you.store.conversations import chat_job
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import Model, iter_examples
 
-Progress = Callable[[int, int], None]  # replies done, replies to write
+Progress = Callable[[int, int], None]  # answers done (a reply, and a pick), answers to give
+Credits = Sequence[float | None]  # per prompt, a model's pick (sense.credit); None: no pick
 SHOWN_CONTEXT = 4  # lines of conversation shown before each sample
 T = TypeVar("T")
 
@@ -92,6 +97,7 @@ class Report:
     memorised: Memorisation | None = None  # the tuned model's replies
     base_memorised: Memorisation | None = None  # the base model's, for comparison
     seconds: float = 0.0
+    sense: Sense | None = None  # None: a report made before sense was measured
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -118,7 +124,7 @@ class Report:
                 "base": self.base_memorised.to_json() if self.base_memorised else None,
             },
             "seconds": round(self.seconds, 1),
-        }
+        } | ({"sense": self.sense.to_json()} if self.sense else {})  # an older one as stored
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Report:
@@ -147,6 +153,7 @@ class Report:
             memorised=_unless_none(Memorisation.from_json, memorisation.get("tuned")),
             base_memorised=_unless_none(Memorisation.from_json, memorisation.get("base")),
             seconds=float(data.get("seconds", 0.0)),
+            sense=_unless_none(Sense.from_json, data.get("sense")),
         )
 
 
@@ -177,7 +184,9 @@ def evaluate(
             "validation share above 0 (`duplicate`, or `new --validation-share`)"
         )
     base_chat, tuned_chat = providers.get(job.backend).eval_chats(model, job)
-    base_replies, tuned_replies = _replies(material, base_chat, tuned_chat, settings, progress)
+    (base_replies, base_credits), (tuned_replies, tuned_credits) = _answers(
+        material, base_chat, tuned_chat, settings, progress
+    )
     report = build(
         name,
         job,
@@ -186,6 +195,7 @@ def evaluate(
         base_replies,
         tuned_replies,
         scores=_scores(job, metrics),
+        credits=(base_credits, tuned_credits),
         seconds=time.monotonic() - started,
     )
     with model.db() as db:
@@ -202,10 +212,15 @@ def build(
     tuned_replies: list[str],
     *,
     scores: tuple[Scores | None, Scores | None],
+    credits: tuple[Credits, Credits] | None = None,
     seconds: float = 0.0,
 ) -> Report:
-    """The report from the replies written (the measuring, apart from the generating)."""
+    """The report from the replies written and the (base, tuned) ``credits`` of their
+    picks (the measuring, apart from the generating); without credits, no model picked."""
     persona, other = profile(material.persona_turns), profile(material.other_turns)
+    said = [prompt.said for prompt in material.prompts]
+    base_credits, tuned_credits = credits or ([None] * len(said),) * 2
+    with_choice = [1 + len(p.distractors) for p in material.prompts if p.distractors]
     base, tuned = profile(base_replies), profile(tuned_replies)
     return Report(
         model=name,
@@ -228,21 +243,40 @@ def build(
         memorised=verbatim(tuned_replies, material.training_turns),
         base_memorised=verbatim(base_replies, material.training_turns),
         seconds=seconds,
+        sense=Sense(
+            chance=chance(with_choice),
+            choices=len(with_choice),
+            base=sense_of(base_replies, said, base_credits),
+            tuned=sense_of(tuned_replies, said, tuned_credits),
+        ),
     )
 
 
-def _replies(
+def _answers(
     material: HeldOut, base_chat, tuned_chat, settings: EvalSettings, progress: Progress | None
-) -> tuple[list[str], list[str]]:
-    base, tuned = [], []
+) -> tuple[tuple[list[str], list[float | None]], tuple[list[str], list[float | None]]]:
+    """Each model's (replies, credits): its reply to each prompt, and its pick."""
+    base: tuple[list[str], list[float | None]] = ([], [])
+    tuned: tuple[list[str], list[float | None]] = ([], [])
     total = 2 * len(material.prompts)
     for number, prompt in enumerate(material.prompts):
         sampling = settings.sampling(number)
-        for chat, out in ((tuned_chat, tuned), (base_chat, base)):
-            out.append("".join(chat.stream(list(prompt.messages), sampling)).strip())
+        for chat, (replies, credits) in ((tuned_chat, tuned), (base_chat, base)):
+            replies.append("".join(chat.stream(list(prompt.messages), sampling)).strip())
+            credits.append(_pick(chat, prompt))
             if progress is not None:
-                progress(len(base) + len(tuned), total)
+                progress(len(base[0]) + len(tuned[0]), total)
     return base, tuned
+
+
+def _pick(chat, prompt: Prompt) -> float | None:
+    """The credit of the chat model's pick among the real turn and the distractors, by
+    its likelihood; None where it cannot score a text (a remote model: the sense measure
+    is then not available) or there was nothing to choose among."""
+    score = getattr(chat, "score", None)
+    if score is None or not prompt.distractors:
+        return None
+    return credit(score(list(prompt.messages), [prompt.real, *prompt.distractors]))
 
 
 def _scores(job: Job, metrics: dict[str, list[tuple[int, float]]]):

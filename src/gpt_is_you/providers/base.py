@@ -40,8 +40,22 @@ SEND_AGAIN = "send again"
 
 
 class ChatModel(Protocol):
+    """A model that writes the persona's replies. One that can also read how likely a
+    text is (a local model) has ``score`` too (``ScoringChatModel``); the evaluation's
+    sense measure asks for it, and says "not available" for a model without it (a
+    remote service's, which does not score prompts)."""
+
     def stream(self, messages: Sequence[dict[str, object]], sampling: Sampling) -> Iterator[str]:
         """The persona's reply to ``messages`` (OpenAI chat format), as pieces of text."""
+        ...
+
+
+class ScoringChatModel(ChatModel, Protocol):
+    def score(
+        self, messages: Sequence[dict[str, object]], candidates: Sequence[str]
+    ) -> list[float]:
+        """How likely each candidate is as the persona's reply to ``messages``: its mean
+        log-likelihood per token (higher is likelier), in the candidates' order."""
         ...
 
 

@@ -32,20 +32,13 @@ class Encoded:
 
 def encode(messages: list[dict[str, object]], tokenizer, max_len: int) -> Encoded:
     """One conversation (OpenAI chat format, ``weight`` 0 for context) as ids and labels."""
-    plain = [{"role": m["role"], "content": m["content"]} for m in messages]
+    plain = _plain(messages)
     text = _render(tokenizer, plain)
-    spans = []
-    for i, message in enumerate(messages):
-        if message["role"] != "assistant" or message.get("weight", 1) == 0:
-            continue
-        start = len(_render(tokenizer, plain[:i], add_generation_prompt=True))
-        upto = _render(tokenizer, plain[: i + 1]).rstrip()
-        if not text.startswith(upto) or start > len(upto):
-            raise ProviderError(
-                "the base model's chat template does not write a conversation turn by turn; "
-                "choose another base model"
-            )
-        spans.append((start, len(upto)))
+    spans = [
+        _span(tokenizer, plain, i, text)
+        for i, message in enumerate(messages)
+        if message["role"] == "assistant" and message.get("weight", 1) != 0
+    ]
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     ids = enc["input_ids"]
     starts = [begin for begin, _ in enc["offset_mapping"]]
@@ -59,9 +52,35 @@ def encode(messages: list[dict[str, object]], tokenizer, max_len: int) -> Encode
 
 def prompt_ids(messages: list[dict[str, object]], tokenizer) -> list[int]:
     """The ids a model continues to write the next assistant turn."""
-    plain = [{"role": m["role"], "content": m["content"]} for m in messages]
-    text = _render(tokenizer, plain, add_generation_prompt=True)
+    text = _render(tokenizer, _plain(messages), add_generation_prompt=True)
     return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def reply_ids(messages: list[dict[str, object]], reply: str, tokenizer) -> list[int]:
+    """The ids of ``reply`` written as the assistant turn after ``messages`` (what
+    follows ``prompt_ids``), its end-of-turn token included: the tokens a model writes
+    when it writes that reply and stops."""
+    plain = [*_plain(messages), {"role": "assistant", "content": reply}]
+    text = _render(tokenizer, plain)
+    start, end = _span(tokenizer, plain, len(plain) - 1, text)
+    return tokenizer(text[start:end], add_special_tokens=False)["input_ids"]
+
+
+def _plain(messages: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [{"role": m["role"], "content": m["content"]} for m in messages]
+
+
+def _span(tokenizer, plain: list[dict[str, object]], i: int, text: str) -> tuple[int, int]:
+    """Where assistant turn ``i`` lies in ``text``, the whole conversation rendered: from
+    the end of the assistant header to its end-of-turn token included."""
+    start = len(_render(tokenizer, plain[:i], add_generation_prompt=True))
+    upto = _render(tokenizer, plain[: i + 1]).rstrip()
+    if not text.startswith(upto) or start > len(upto):
+        raise ProviderError(
+            "the base model's chat template does not write a conversation turn by turn; "
+            "choose another base model"
+        )
+    return start, len(upto)
 
 
 def _render(tokenizer, messages: list[dict[str, object]], add_generation_prompt=False) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gpt_is_you.providers.local import base_model
 from gpt_is_you.providers.local.device import pick_device
-from gpt_is_you.providers.local.encode import prompt_ids
+from gpt_is_you.providers.local.encode import prompt_ids, reply_ids
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store.conversations import bubbles as bubbles  # where the CLI and tests look
 
@@ -110,6 +110,53 @@ class LocalChat:
         text = self.tokenizer.decode(written, skip_special_tokens=True)
         if len(text) > len(shown):
             yield text[len(shown) :]
+
+    def score(
+        self, messages: Sequence[dict[str, object]], candidates: Sequence[str]
+    ) -> list[float]:
+        """How likely each candidate is as the persona's reply to ``messages``: the mean
+        log-likelihood of its tokens (its end-of-turn token included) after the prompt a
+        reply is written from.
+
+        The mean per token, not the sum: a sum favours short texts, and the evaluation's
+        candidates are matched in characters, not in tokens. The prompt is read once, or
+        not at all when a reply to it was just written (its cache is held, as for a reply
+        written again: the evaluation writes a reply, then scores, on each prompt); the
+        candidates are then read in one batch on that cache repeated for each
+        (right-padded: a causal model's padding at the end changes nothing before it),
+        and the cache is left as it was. Read in float32 throughout, as prompts are: a
+        score is the same on any processor.
+        """
+        import torch
+
+        replies = [reply_ids(list(messages), text, self.tokenizer) for text in candidates]
+        room = min(max(map(len, replies)), self.context // 2)
+        replies = [reply[:room] for reply in replies]  # a very long one: its beginning
+        ids = self.prompt(messages, room)
+        cache, reused, logits = self._reuse(ids)
+        with torch.inference_mode():
+            if logits is None:
+                unread = torch.tensor([ids[reused:]], device=self.device)
+                read = self.model(input_ids=unread, cache=cache, logits_to_keep=1)
+                logits = read.logits[0, -1].float()
+                self._held = (ids, cache, logits)
+            first = logits.log_softmax(-1)  # each reply's first token
+            totals = [float(first[reply[0]]) for reply in replies]
+            width = max(map(len, replies)) - 1
+            if width:
+                batch = [reply[:-1] + [reply[0]] * (width + 1 - len(reply)) for reply in replies]
+                cache.batch_repeat_interleave(len(replies))
+                try:
+                    out = self.model(input_ids=torch.tensor(batch, device=self.device), cache=cache)
+                finally:  # the prompt's cache again, held for a reply or a score
+                    cache.batch_select_indices(torch.tensor([0], device=self.device))
+                    cache.crop(len(ids) - cache.get_seq_length())
+                following = out.logits.float().log_softmax(-1)  # [reply, position, token]
+                for row, reply in enumerate(replies):
+                    positions = torch.arange(len(reply) - 1, device=self.device)
+                    tokens = torch.tensor(reply[1:], device=self.device)
+                    totals[row] += float(following[row, positions, tokens].sum())
+        return [total / len(reply) for total, reply in zip(totals, replies, strict=True)]
 
     def _reuse(self, ids: list[int]):
         """The cache of the last prompt cut to what it shares with ``ids``, its length, and

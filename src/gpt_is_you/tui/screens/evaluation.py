@@ -3,15 +3,16 @@
 The screen shows one evaluation report at a time, read back from the store as the typed
 report (``evaluation/runs.py``), its parts as ``evaluation/parts.py`` says them (the
 command line's ``eval`` says the same), so that a run just finished and one stored a
-month ago look the same: validation scores of the base and the tuned model,
-the style measures against the persona, the summary score, word-for-word copies of
+month ago look the same: validation scores of the base and the tuned model, and
+beside them the sense measure (the real next turn picked, echoes, empty replies), the
+style measures against the persona, the summary score, word-for-word copies of
 training turns, and the sampled replies beside the real ones. Earlier runs are listed
 above it; picking one shows it.
 
 ``r`` runs a new evaluation in a thread worker (it generates two replies per held-out
-prompt: minutes on a CPU). Its progress comes back as messages; leaving the screen or
-``x`` cancels the worker, and the generation stops at the next reply without storing
-anything.
+prompt, and each model scores five candidate turns: minutes on a CPU). Its progress comes
+back as messages; leaving the screen or ``x`` cancels the worker, and the generation
+stops at the next reply without storing anything.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
@@ -57,7 +58,8 @@ held-out validation sessions, which training never saw, and puts their replies b
 what the person really wrote. It measures how close each comes to the person's style
 (length, bubbles, emoji, capitals, punctuation, openers, vocabulary, language), sums it
 up in one score, and checks that the tuned model does not copy its training chats word
-for word.
+for word. For sense, each model picks by likelihood the real next turn among five of
+the person's turns, and its replies that echo the other person or say nothing are counted.
 
 Press [b]r[/] to evaluate ({estimate}); [b]F2[/] sets the number of prompts and the seed.
 The command line does the same: [$text-accent]gpt-is-you eval {model}[/]"""
@@ -80,6 +82,10 @@ the same prompts, and their replies are compared with what the person really wro
 
 - **Scores**: validation loss, perplexity and token accuracy on the person's real
   turns, for the base and the tuned model (lower loss is better).
+- **Sense**: how often each model's likelihood picks the real next turn among
+  it and four of the person's turns from other sessions, of similar length
+  (chance: 20%; a remote model cannot score a text: not available); replies that
+  repeat the other person's last message; empty replies.
 - **Style**: each measure for the person, the base and the tuned model, and each
   model's distance to the person (0 is the same, 1 as far as it goes); the closer
   one is highlighted. The **score** is the mean of base distance minus tuned
@@ -168,7 +174,9 @@ Keys:
             yield Static(id="eval-empty")
             with Vertical(id="eval-parts"):
                 yield Static(id="eval-head")
-                yield Static(id="eval-scores", classes="eval-part")
+                with Horizontal(id="eval-figures"):
+                    yield Static(id="eval-scores", classes="eval-part")
+                    yield Static(id="eval-sense", classes="eval-part")
                 yield Static(id="eval-style", classes="eval-part")
                 yield Static(id="eval-summary", classes="eval-part")
                 yield Static(id="eval-copies", classes="eval-part")
@@ -223,6 +231,7 @@ Keys:
         highlight = self.app.theme_variables.get("text-success", "green")
         self.query_one("#eval-head", Static).update(head(report, run.created_at))
         self.query_one("#eval-scores", Static).update(scores_table(report))
+        self.query_one("#eval-sense", Static).update(sense_table(report, highlight))
         self.query_one("#eval-style", Static).update(style_table(report, highlight))
         self.query_one("#eval-summary", Static).update(summary(report))
         self.query_one("#eval-copies", Static).update(copies(report))
@@ -298,7 +307,7 @@ Keys:
         )
         self.query_one("#eval-running-text", Static).update(
             f"Writing replies: {message.done} of {message.total} "
-            "(the tuned and the base model answer each prompt)"
+            "(the tuned and the base model answer each prompt, and pick its real next turn)"
         )
 
     @on(Worker.StateChanged)
@@ -378,6 +387,28 @@ def scores_table(report: Report) -> Table:
     for row in parts.score_rows(report):
         table.add_row(row.label, _score(row.base, row.share), _score(row.tuned, row.share))
     return table
+
+
+def sense_table(report: Report, highlight: str) -> RenderableType:
+    """The sense measure, base and tuned, the better highlighted, and what it is against;
+    only the note for a report made before it was measured."""
+    note = Text(parts.sense_note(report), style="dim")
+    rows = parts.sense_rows(report)
+    if not rows:
+        return note
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("sense of the replies", min_width=24)
+    table.add_column("base", justify="right", min_width=9)
+    table.add_column("tuned", justify="right", min_width=9)
+    for row in rows:
+        figures = {
+            who: Text(parts.share(value))
+            for who, value in ((parts.BASE, row.base), (parts.TUNED, row.tuned))
+        }
+        if row.better is not None:
+            figures[row.better].stylize(f"bold {highlight}")
+        table.add_row(row.label, figures[parts.BASE], figures[parts.TUNED])
+    return Group(table, note)
 
 
 def _score(value: float | None, share: bool) -> str:
