@@ -27,13 +27,13 @@ import hashlib
 import json
 import re
 import socket
-import sys
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from fake_server import KeepAliveHandler, LocalServer
 
 _INFO = re.compile(r"^/api/models/([^/]+/[^/]+)(?:/revision/([^/]+))?$")
 _RESOLVE = re.compile(r"^/([^/]+/[^/]+)/resolve/([^/]+)/(.+)$")
@@ -253,47 +253,14 @@ def _refusal(status: int, code: str | None, message: str) -> _Answer:
     return _Answer(status, headers, json.dumps({"error": message}).encode())
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _Server(LocalServer):
     def __init__(self, hub: FakeHub) -> None:
         self.hub = hub
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def track(self, sock: socket.socket, opened: bool) -> None:
-        with self._open_lock:
-            (self._open.add if opened else self._open.discard)(sock)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):  # a client hanging up is no error
-            super().handle_error(request, client_address)
-
-    def close_connections(self) -> None:
-        with self._open_lock:
-            for sock in self._open:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            self._open.clear()
+        super().__init__(_Handler)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as httpx's connection pool expects
-    timeout = 30
+class _Handler(KeepAliveHandler):
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.track(self.connection, True)
-
-    def finish(self) -> None:
-        self.server.track(self.connection, False)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the tests read ``requests`` instead
 
     def do_GET(self) -> None:
         self._serve("GET")

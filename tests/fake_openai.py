@@ -25,22 +25,20 @@ while the server runs (take ``server.lock`` for a consistent view).
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import math
 import random
 import re
-import socket
 import string
-import sys
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from fake_server import KeepAliveHandler, LocalServer
 
 ORG_ID = "org-fake"
 ORG_NAME = "fake-org"
@@ -1071,51 +1069,14 @@ def parse_multipart(
     return fields, uploads
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _Server(LocalServer):
     def __init__(self, fake: FakeOpenAI) -> None:
         self.fake = fake
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def track(self, sock: socket.socket, opened: bool) -> None:
-        with self._open_lock:
-            (self._open.add if opened else self._open.discard)(sock)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up (a test closing its SDK, a cut stream) is no error.
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-    def close_connections(self) -> None:
-        # Keep-alive connections would hold their threads until the client lets go.
-        with self._open_lock:
-            for sock in self._open:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            self._open.clear()
+        super().__init__(_Handler)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
-    timeout = 30
+class _Handler(KeepAliveHandler):
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        # Without this, a reply written in two sends (head, then body) waits out the
-        # client's delayed ACK: some 40 ms a request.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.track(self.connection, True)
-
-    def finish(self) -> None:
-        self.server.track(self.connection, False)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the tests read ``requests`` instead
 
     def do_GET(self) -> None:
         self._serve()
