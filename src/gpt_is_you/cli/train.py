@@ -13,7 +13,9 @@ from gpt_is_you.cli.common import PROG, confirm, number
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import (
+    CHECKPOINTING,
     PRECISIONS,
+    QUANTIZE,
     REMOTE_BASES,
     RemoteSettings,
     TrainSettings,
@@ -106,6 +108,20 @@ def add_commands(commands) -> None:
         help="local: the weights' precision (auto: bfloat16 where this machine computes it "
         "faster, else float32)",
     )
+    train.add_argument(
+        "--quantize",
+        choices=QUANTIZE,
+        default="auto",
+        help="local: 4bit loads the base in 4 bits (QLoRA; a CUDA GPU and bitsandbytes; "
+        "auto: when the base does not fit the GPU in bfloat16)",
+    )
+    train.add_argument(
+        "--gradient-checkpointing",
+        choices=CHECKPOINTING,
+        default="auto",
+        help="local: compute the layers again in the backward pass to save memory (auto: "
+        "when the longest example would not fit without)",
+    )
     what = train.add_mutually_exclusive_group()
     what.add_argument(
         "--resume", action="store_true", help="continue the last job from its checkpoint"
@@ -195,6 +211,8 @@ def _settings(args: argparse.Namespace, provider) -> TrainSettings | RemoteSetti
             seed=args.seed,
             device=args.device,
             precision=args.precision,
+            quantize=args.quantize,
+            gradient_checkpointing=args.gradient_checkpointing,
         )
     settings = RemoteSettings(
         base=args.base or RemoteSettings.base,
