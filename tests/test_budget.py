@@ -46,7 +46,7 @@ def test_a_small_base_on_a_roomy_cpu_computes_a_few_rows_at_once_without_checkpo
     short = plan(_shape(SMOL), Budget("cpu", 16 * GB, False), TrainSettings(), longest=100)
     assert short.chunk_tokens == CPU_CHUNK
     assert chosen.reasons == (
-        "memory: 16.0 GB on cpu, about 3.0 GB planned, at most 530 positions computed at once",
+        "memory: 16.0 GB on cpu, about 2.4 GB planned, at most 530 positions computed at once",
     )
 
 

@@ -32,8 +32,8 @@ RUNTIME = 450 * MB
 SAVED_HIDDEN, SAVED_MLP = 10, 5
 # The peak of a step over what autograd saves: the gradients of the layer being
 # differentiated, the logits of the learned positions, the allocator's slack (measured
-# 2.5 on the CPU: 1.9 GB at most 256 positions at once, 5.8 GB at 2,048).
-SLACK = 2.5
+# on the CPU: 2.5 MB resident per position of a 530-token row, against 1.5 MB saved).
+SLACK = 1.7
 # On a CPU a few rows at a time are as fast as a whole batch, or faster (the working set
 # stays in cache: 11.8 CPU s a step at 256 positions against 15.4 s at 2,048, one
 # thread); a GPU wants the batch whole.
