@@ -36,12 +36,11 @@ USER_LINES = [
 ]
 
 
-@pytest.fixture(scope="session")
-def tiny_base(tmp_path_factory) -> Path:
-    """The tiny random Llama of tests/tiny_model.py, made able to learn quickly.
+def _tiny(folder: Path, architecture: str) -> Path:
+    """The tiny random model of tests/tiny_model.py, made able to learn quickly.
 
     Two changes to the random weights, both saved in the folder: the end-of-turn token
-    is also the pad token, so a fresh Llama gives it an all-zero embedding row, and with
+    is also the pad token, so a fresh model gives it an all-zero embedding row, and with
     tied embeddings its logit is then 0 whatever the model does (it could never learn
     to stop); and the final norm is scaled up so that a 32-wide model with embeddings of
     std 0.02 can make a confident prediction at all (else every logit stays within ±1).
@@ -51,7 +50,7 @@ def tiny_base(tmp_path_factory) -> Path:
 
     from tiny_model import make_tiny_model
 
-    folder = make_tiny_model(tmp_path_factory.mktemp("tiny") / "base")
+    folder = make_tiny_model(folder, architecture=architecture)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForCausalLM.from_pretrained(folder)
     generator = torch.Generator().manual_seed(1)
@@ -62,6 +61,24 @@ def tiny_base(tmp_path_factory) -> Path:
         model.model.norm.weight.mul_(20)
     model.save_pretrained(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory) -> Path:
+    """A tiny random Llama (``_tiny``): the base most tests train."""
+    return _tiny(tmp_path_factory.mktemp("tiny") / "base", "llama")
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen2(tmp_path_factory) -> Path:
+    """A tiny random Qwen2 of the same sizes and tokenizer: a second architecture."""
+    return _tiny(tmp_path_factory.mktemp("tiny-qwen2") / "base", "qwen2")
+
+
+@pytest.fixture(params=["llama", "qwen2"])
+def any_tiny_base(request) -> Path:
+    """Each tiny architecture in turn, for the tests that must hold for any base."""
+    return request.getfixturevalue("tiny_base" if request.param == "llama" else "tiny_qwen2")
 
 
 @pytest.fixture(scope="session")

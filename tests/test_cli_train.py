@@ -83,6 +83,8 @@ def _refused(capsys, argv: list[str]) -> str:
         (["--seed", "-1"], "--seed: must be a whole number between 0 and 2,147,483,647"),
         (["--batch-size", "0"], "--batch-size: must be a whole number between 1 and 256"),
         (["--lr-multiplier", "nan"], "--lr-multiplier: must be above 0 and at most 10 (got nan)"),
+        (["--quantize", "8bit"], "--quantize: invalid choice: '8bit'"),
+        (["--gradient-checkpointing", "yes"], "--gradient-checkpointing: invalid choice: 'yes'"),
     ],
 )
 def test_bad_settings_are_refused_before_anything_starts(sam, capsys, tiny_base, option, message):
@@ -158,6 +160,16 @@ def test_a_job_whose_stored_settings_are_bad_fails_with_one_line(sam):
 def test_a_missing_base_is_refused(sam, capsys, tmp_path):
     assert main(["train", "sam", "--base", str(tmp_path / "nothing.gguf")]) == 2
     assert "no GGUF file" in _one_line(capsys.readouterr().err)
+
+
+def test_the_memory_choices_reach_the_job(sam, capsys, tiny_base):
+    options = ["--max-steps", "1", "--max-seq-len", "256", "--precision", "float32"]
+    memory = ["--gradient-checkpointing", "on", "--quantize", "none"]
+    assert main(["train", "sam", "--base", str(tiny_base), *options, *memory]) == 0
+    assert "gradient checkpointing on (asked for)" in capsys.readouterr().err  # an event
+    with open_model("sam") as db:
+        settings = jobs.read_job(db).settings
+    assert (settings["gradient_checkpointing"], settings["quantize"]) == ("on", "none")
 
 
 def test_train_then_status_then_chat(sam, capsys, tiny_base, monkeypatch):

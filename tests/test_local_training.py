@@ -6,10 +6,12 @@ import math
 
 import pytest
 
-from conftest import SYSTEM, Recorder, load_tiny, yo_sure_conversations
+from conftest import SYSTEM, YO_SURE, Recorder, load_tiny, yo_sure_conversations
 from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.local import budget
+from gpt_is_you.providers.local.generate import LocalChat
 from gpt_is_you.providers.local.train import ADAPTER, CHECKPOINT, train
-from gpt_is_you.providers.settings import TrainSettings
+from gpt_is_you.providers.settings import Sampling, TrainSettings
 from gpt_is_you.store.jobs import TRAIN_ACCURACY, TRAIN_LOSS, VALID_ACCURACY, VALID_LOSS
 
 
@@ -46,6 +48,12 @@ def test_loss_falls_and_the_adapter_is_saved(yo_sure_run):
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary left
 
 
+def _tokenizer(folder):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(folder)
+
+
 def _settings(tiny_base, **changes) -> TrainSettings:
     values = dict(
         base=str(tiny_base),
@@ -61,9 +69,8 @@ def _settings(tiny_base, **changes) -> TrainSettings:
     return TrainSettings(**(values | changes))
 
 
-def test_a_stopped_run_resumes_where_it_stopped_with_the_same_numbers(
-    tiny_base, tiny_tokenizer, tmp_path
-):
+def test_a_stopped_run_resumes_where_it_stopped_with_the_same_numbers(any_tiny_base, tmp_path):
+    tiny_base, tiny_tokenizer = any_tiny_base, _tokenizer(any_tiny_base)
     conversations = yo_sure_conversations(repeat=1)
     valid = conversations[:2]
     settings = _settings(tiny_base)
@@ -174,3 +181,69 @@ def test_a_run_in_bfloat16_learns_too(tiny_base, tiny_tokenizer, tmp_path):
     losses = reporter.series(TRAIN_LOSS)
     assert losses[-1][1] < 0.1 * losses[0][1]
     assert result.valid_loss < 0.1 * result.base_valid_loss
+
+
+def test_each_architecture_learns_its_line_and_says_it(any_tiny_base, tmp_path):
+    """Nothing is specific to one architecture: a tiny Llama and a tiny Qwen2 both learn
+    to answer "yo\\nsure", and the chat writes it with the adapter."""
+    conversations = yo_sure_conversations()
+    settings = TrainSettings(
+        base=str(any_tiny_base), epochs=30, lr=1e-2, max_seq_len=256, batch_tokens=256,
+        eval_every=10**9, checkpoint_every=10**9, threads=1, device="cpu", precision="float32",
+    )  # fmt: skip
+    reporter = Recorder()
+    result = train(settings, conversations, conversations[:3], tmp_path, reporter)
+    assert result.valid_loss < 0.1 * result.base_valid_loss
+    chat = LocalChat(base=str(any_tiny_base), adapter=tmp_path / ADAPTER, context=256)
+    ask = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "hey"}]
+    assert "".join(chat.stream(ask, Sampling(temperature=0, max_tokens=20))) == YO_SURE
+
+
+def _losses(tiny_base, folder, model=None, **changes) -> list[tuple[int, float]]:
+    """The training losses of a short run on the tiny Llama (several rows a batch)."""
+    reporter = Recorder()
+    train(
+        _settings(tiny_base, max_steps=4, batch_tokens=256, **changes),
+        yo_sure_conversations(repeat=2), [], folder, reporter,
+        model=model or load_tiny(tiny_base), tokenizer=_tokenizer(tiny_base),
+    )  # fmt: skip
+    assert len(reporter.steps) == 4
+    return reporter.series(TRAIN_LOSS) + reporter.series(TRAIN_ACCURACY)
+
+
+def test_gradient_checkpointing_gives_the_same_losses(tiny_base, tmp_path):
+    off = _losses(tiny_base, tmp_path / "off", gradient_checkpointing="off")
+    model = load_tiny(tiny_base)
+    on = _losses(tiny_base, tmp_path / "on", model, gradient_checkpointing="on")
+    assert all(layer.gradient_checkpointing for layer in model.model.layers)
+    assert [s for s, _ in on] == [s for s, _ in off]
+    assert [v for _, v in on] == pytest.approx([v for _, v in off], abs=1e-5)
+
+
+def test_a_batch_computed_a_row_at_a_time_gives_the_same_losses(tiny_base, tmp_path, monkeypatch):
+    whole = _losses(tiny_base, tmp_path / "whole")
+    monkeypatch.setattr(budget, "CPU_CHUNK", 16)  # every row a chunk of its own
+    rows = _losses(tiny_base, tmp_path / "rows")
+    assert [v for _, v in rows] == pytest.approx([v for _, v in whole], abs=1e-5)
+
+
+def test_the_memory_plan_is_an_event_and_a_base_too_big_is_one_line(
+    tiny_base, tmp_path, monkeypatch
+):
+    reporter = Recorder()
+    train(
+        _settings(tiny_base, max_steps=1, gradient_checkpointing="on"),
+        yo_sure_conversations(repeat=1), [], tmp_path / "on", reporter,
+        model=load_tiny(tiny_base), tokenizer=_tokenizer(tiny_base),
+    )  # fmt: skip
+    assert "gradient checkpointing on (asked for): layers computed again backwards" in (
+        reporter.events
+    )
+    assert any(e.startswith("memory: ") for e in reporter.events)
+
+    monkeypatch.setattr(budget, "_available_ram", lambda: 100 * 2**20)
+    with pytest.raises(ProviderError, match=r"needs about .* GB and cpu has 0\.1 GB free"):
+        train(
+            _settings(tiny_base), yo_sure_conversations(repeat=1), [], tmp_path / "small",
+            Recorder(), model=load_tiny(tiny_base), tokenizer=_tokenizer(tiny_base),
+        )  # fmt: skip

@@ -1,4 +1,4 @@
-"""A tiny randomly initialised chat model, built in the test (no download), saved as a
+"""A tiny randomly initialised chat model (Llama or Qwen2), built in the test (no download), saved as a
 Hugging Face model folder so that it can be a local base model like any other."""
 
 from __future__ import annotations
@@ -19,11 +19,18 @@ CORPUS = [
 ]
 
 
-def make_tiny_model(folder: Path, seed: int = 0) -> Path:
-    """Write a 2-layer Llama with a byte-level BPE tokenizer and a ChatML template."""
+def make_tiny_model(folder: Path, seed: int = 0, architecture: str = "llama") -> Path:
+    """Write a 2-layer model (``llama`` or ``qwen2``: the same tiny sizes) with a
+    byte-level BPE tokenizer and a ChatML template."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import (
+        LlamaConfig,
+        LlamaForCausalLM,
+        PreTrainedTokenizerFast,
+        Qwen2Config,
+        Qwen2ForCausalLM,
+    )
 
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -40,7 +47,11 @@ def make_tiny_model(folder: Path, seed: int = 0) -> Path:
         tokenizer_object=bpe, eos_token="<|im_end|>", pad_token="<|im_end|>"
     )
     tokenizer.chat_template = CHATML
-    config = LlamaConfig(
+    config_class, model_class = {
+        "llama": (LlamaConfig, LlamaForCausalLM),
+        "qwen2": (Qwen2Config, Qwen2ForCausalLM),
+    }[architecture]
+    config = config_class(
         vocab_size=len(tokenizer),
         hidden_size=32,
         intermediate_size=64,
@@ -54,7 +65,7 @@ def make_tiny_model(folder: Path, seed: int = 0) -> Path:
         bos_token_id=None,
     )
     torch.manual_seed(seed)
-    model = LlamaForCausalLM(config)
+    model = model_class(config)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

@@ -13,7 +13,9 @@ from gpt_is_you.cli.common import PROG, confirm, number
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import (
+    CHECKPOINTING,
     PRECISIONS,
+    QUANTIZE,
     REMOTE_BASES,
     RemoteSettings,
     TrainSettings,
@@ -112,6 +114,20 @@ def add_commands(commands) -> None:
         metavar="N",
         help="local: training processes sharing each step (default: one per CUDA GPU, else one)",
     )
+    train.add_argument(
+        "--quantize",
+        choices=QUANTIZE,
+        default="auto",
+        help="local: 4bit loads the base in 4 bits (QLoRA; a CUDA GPU and bitsandbytes; "
+        "auto: when the base does not fit the GPU in bfloat16)",
+    )
+    train.add_argument(
+        "--gradient-checkpointing",
+        choices=CHECKPOINTING,
+        default="auto",
+        help="local: compute the layers again in the backward pass to save memory (auto: "
+        "when the longest example would not fit without)",
+    )
     what = train.add_mutually_exclusive_group()
     what.add_argument(
         "--resume", action="store_true", help="continue the last job from its checkpoint"
@@ -203,6 +219,8 @@ def _settings(args: argparse.Namespace, provider) -> TrainSettings | RemoteSetti
             device=args.device,
             precision=args.precision,
             processes=args.processes,
+            quantize=args.quantize,
+            gradient_checkpointing=args.gradient_checkpointing,
         )
     settings = RemoteSettings(
         base=args.base or RemoteSettings.base,

@@ -9,6 +9,9 @@ from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.limits import Limit, check
 
 PRECISIONS = ("auto", "float32", "bfloat16")
+# Memory choices; auto: what the memory budget needs (providers/local/budget.py).
+QUANTIZE = ("auto", "none", "4bit")
+CHECKPOINTING = ("auto", "on", "off")
 # A seed any backend takes: a signed 32-bit integer (OpenAI's API, torch, Python's random).
 SEED = Limit(0, 2**31 - 1, whole=True)
 # Every so many steps; a number no run reaches (the benchmarks' 10**9) means never.
@@ -55,6 +58,11 @@ class TrainSettings(_Stored):
     # Training processes sharing each step (providers/local/ranks.py); None: one per CUDA
     # GPU, one on MPS or the CPU. Several on the CPU is what the tests do (gloo).
     processes: int | None = None
+    # QUANTIZE: 4-bit weights (QLoRA, CUDA only); auto: when the base does not fit in
+    # bfloat16. CHECKPOINTING: layers computed again in the backward pass to save their
+    # activations; auto: when the longest example would not fit without.
+    quantize: str = "auto"
+    gradient_checkpointing: str = "auto"
 
     LIMITS: ClassVar[dict[str, Limit]] = {
         "epochs": Limit(0, 100, above=True),
@@ -78,8 +86,13 @@ class TrainSettings(_Stored):
     def __post_init__(self) -> None:
         # Also when a job's stored settings are read back by its worker.
         check(asdict(self), self.LIMITS)
-        if self.precision not in PRECISIONS:
-            raise SettingsError(f"precision must be one of {', '.join(PRECISIONS)}")
+        for name, choices in (
+            ("precision", PRECISIONS),
+            ("quantize", QUANTIZE),
+            ("gradient_checkpointing", CHECKPOINTING),
+        ):
+            if getattr(self, name) not in choices:
+                raise SettingsError(f"{name} must be one of {', '.join(choices)}")
 
     @classmethod
     def chosen(cls, *, lora_rank: int, **choices: object) -> TrainSettings:

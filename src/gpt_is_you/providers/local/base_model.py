@@ -133,14 +133,46 @@ def load_tokenizer(base: BaseModel):
         raise ProviderError(f"cannot load the tokenizer of {base.name}: {_first_line(e)}") from e
 
 
-def load_model(base: BaseModel, dtype):
-    from transformers import AutoModelForCausalLM
+def load_config(base: BaseModel):
+    """The base's config alone (its size), read before its weights load."""
+    from transformers import AutoConfig
 
     quiet_transformers()
     try:
-        return AutoModelForCausalLM.from_pretrained(base.source, dtype=dtype)
+        return AutoConfig.from_pretrained(base.source)
     except (OSError, ValueError) as e:
         raise ProviderError(f"cannot load {base.name}: {_first_line(e)}") from e
+
+
+def load_model(base: BaseModel, dtype, *, quantize: bool = False):
+    """The base in ``dtype``; with ``quantize``, its linear layers in 4 bits (QLoRA's nf4,
+    computing in ``dtype``) on the GPU, which needs ``bitsandbytes``."""
+    from transformers import AutoModelForCausalLM
+
+    quiet_transformers()
+    extra = {}
+    if quantize:
+        extra = {"quantization_config": _four_bits(dtype), "device_map": {"": 0}}
+    try:
+        return AutoModelForCausalLM.from_pretrained(base.source, dtype=dtype, **extra)
+    except (OSError, ValueError) as e:
+        raise ProviderError(f"cannot load {base.name}: {_first_line(e)}") from e
+
+
+def _four_bits(dtype):
+    from transformers import BitsAndBytesConfig
+
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise ProviderError(
+            "4-bit training (QLoRA) needs bitsandbytes: run `pip install bitsandbytes`, "
+            "or use --quantize none"
+        )
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_compute_dtype=dtype,
+        bnb_4bit_use_double_quant=True,
+    )
 
 
 def _converted(gguf: Path) -> Path:
