@@ -328,14 +328,16 @@ def _memory_plan(device: str, settings: TrainSettings, shape, longest: int, chec
     return plan
 
 
-def _with_lora(model, settings: TrainSettings, memory: budget.MemoryPlan):
+def _with_lora(model, settings: TrainSettings, memory: budget.MemoryPlan | None = None):
+    """The model with LoRA adapters; ``memory`` (None: neither) says whether its weights
+    are 4-bit and its layers checkpointed."""
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 
-    if memory.quantize:
+    if memory is not None and memory.quantize:
         # Norms in float32 and the input embeddings' output needing a gradient, as peft
         # wants for 4-bit bases; its own checkpointing is left to the plan's choice.
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
-    if memory.gradient_checkpointing:
+    if memory is not None and memory.gradient_checkpointing:
         model.activation_checkpointing_enable({"use_reentrant": False})
 
     config = LoraConfig(
