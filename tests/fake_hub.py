@@ -129,20 +129,14 @@ class FakeHub:
     # -- life ----------------------------------------------------------------
 
     def start(self) -> FakeHub:
-        self._httpd = _Server(self)
+        self._httpd = _Server(self).serve()
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
         return self
 
     def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.close_connections()
-        self._httpd.server_close()
-        self._httpd = None
+        if self._httpd is not None:
+            self._httpd.stop()
+            self._httpd = None
 
     def __enter__(self) -> FakeHub:
         return self.start()

@@ -268,7 +268,6 @@ class FakeOpenAI:
         self._replies_given = 0
         self._random = random.Random(0)  # ids look random yet repeat from run to run
         self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
         self.url = ""
         self.azure_endpoint = ""
 
@@ -279,19 +278,13 @@ class FakeOpenAI:
         port = self._httpd.server_address[1]
         self.azure_endpoint = f"http://127.0.0.1:{port}"
         self.url = self.azure_endpoint + "/v1"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._httpd.serve()
         return self
 
     def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.close_connections()
-        self._httpd.server_close()
-        self._httpd = None
+        if self._httpd is not None:
+            self._httpd.stop()
+            self._httpd = None
 
     def __enter__(self) -> FakeOpenAI:
         return self.start()

@@ -29,6 +29,18 @@ class LocalServer(ThreadingHTTPServer):
         if not isinstance(sys.exc_info()[1], OSError):
             super().handle_error(request, client_address)
 
+    def serve(self) -> LocalServer:
+        """Answer requests in a thread of its own from now on."""
+        threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.close_connections()
+        self.server_close()
+
     def close_connections(self) -> None:
         # Keep-alive connections would hold their threads until the client lets go.
         with self._open_lock:
