@@ -78,6 +78,9 @@ class _Quiet:
     def progress(self, step, total, metrics) -> None:
         pass
 
+    def phase(self, name, steps, done=0, total=None) -> None:
+        pass
+
     def event(self, message) -> None:
         pass
 

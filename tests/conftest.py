@@ -116,10 +116,14 @@ class Recorder:
         self.steps: list[tuple[int, int, dict[str, float]]] = []
         self.events: list[str] = []
         self.checkpoints: list[int] = []
+        self.phases: list[tuple[str, int, int | None]] = []  # (phase, done, of)
         self.stop_at = stop_at
 
     def progress(self, step: int, total: int, metrics: dict[str, float]) -> None:
         self.steps.append((step, total, dict(metrics)))
+
+    def phase(self, name: str, steps: int, done: int = 0, total: int | None = None) -> None:
+        self.phases.append((name, done, total))
 
     def event(self, message: str) -> None:
         self.events.append(message)

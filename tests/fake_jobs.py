@@ -117,6 +117,16 @@ class FakeTrainer(Provider):
                 jobs.set_checkpoint(db, job_id, step)
                 jobs.add_event(db, job_id, f"checkpoint at step {step}")
 
+    def phase(
+        self, model: str, name: str, done: int = 0, total: int | None = None, seconds: float = 0
+    ) -> None:
+        """The worker is now doing ``name`` (``jobs.LOADING``…), ``seconds`` after the last
+        change, ``done`` of ``total`` into it."""
+        if self.clock is not None:
+            self.clock.tick(seconds)
+        with open_model(model) as db:
+            jobs.set_phase(db, self._job_id(db), name, self.total_steps, done, total)
+
     def finish(self, model: str) -> None:
         with open_model(model) as db:
             job_id = self._job_id(db)

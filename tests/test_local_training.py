@@ -12,6 +12,7 @@ from gpt_is_you.providers.local import budget
 from gpt_is_you.providers.local.generate import LocalChat
 from gpt_is_you.providers.local.train import ADAPTER, CHECKPOINT, train
 from gpt_is_you.providers.settings import Sampling, TrainSettings
+from gpt_is_you.store import jobs
 from gpt_is_you.store.jobs import TRAIN_ACCURACY, TRAIN_LOSS, VALID_ACCURACY, VALID_LOSS
 
 
@@ -247,3 +248,17 @@ def test_the_memory_plan_is_an_event_and_a_base_too_big_is_one_line(
             _settings(tiny_base), yo_sure_conversations(repeat=1), [], tmp_path / "small",
             Recorder(), model=load_tiny(tiny_base), tokenizer=_tokenizer(tiny_base),
         )  # fmt: skip
+
+
+def test_the_run_says_what_it_does_before_its_first_step(yo_sure_run) -> None:
+    """Loading, the base model scored batch by batch, training, the tuned model scored,
+    saving: the app and `status` show each (issue 16: 4½ minutes of "loading" while the
+    base model was being scored)."""
+    _, reporter, _ = yo_sure_run
+    names = [name for name, _, _ in reporter.phases]
+    assert names[:2] == [jobs.LOADING, jobs.SCORING_BASE]
+    scored = [(done, of) for name, done, of in reporter.phases if name == jobs.SCORING_BASE]
+    assert scored == [(0, 1), (1, 1)]  # the 3 validation rows make one batch
+    assert names[len(scored) + 1] == jobs.TRAINING
+    assert jobs.SCORING_TUNED in names  # every 10 steps, and after the last
+    assert names[-1] == jobs.SAVING and names.count(jobs.SAVING) == 1

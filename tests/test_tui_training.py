@@ -450,3 +450,36 @@ def test_f3_offers_the_bases_that_fit_and_enter_takes_one(trainer, tmp_path, mon
             assert screen.query_one("#base", Input).value == best.name
 
     asyncio.run(scenario())
+
+
+def test_the_header_says_what_the_worker_does_and_the_eta_counts_steps_only(
+    trainer: FakeTrainer,
+) -> None:
+    """Issue 16: 4½ minutes of "loading the base model · ETA ?" while the base model was
+    scored, then an ETA that counted loading and scoring as step time."""
+
+    def header(pilot: Pilot, wanted: str) -> Callable[[], bool]:
+        return lambda: wanted in text(pilot, "#job-state")
+
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            await open_training(pilot)
+            await pilot.press("enter")
+            await until(pilot, lambda: trainer.started)
+            trainer.phase(MODEL, jobs.LOADING, seconds=10)
+            await until(pilot, header(pilot, "loading the base model   elapsed 00:10   ETA ?"))
+            trainer.phase(MODEL, jobs.SCORING_BASE, 0, 8, seconds=60)
+            trainer.phase(MODEL, jobs.SCORING_BASE, 3, 8, seconds=100)
+            await until(pilot, header(pilot, "scoring the base model 3/8   elapsed 02:50   ETA ?"))
+            trainer.phase(MODEL, jobs.TRAINING, seconds=170)  # 4½ minutes before step 1
+            await until(pilot, header(pilot, "training step 1 of 100   elapsed 05:40   ETA ?"))
+            trainer.advance(MODEL, 1, loss=3.0, accuracy=0.3, seconds=90)
+            # 90 s a step, 99 to go: not (5:40 + 1:30) a step.
+            await until(
+                pilot, header(pilot, "training step 2 of 100   elapsed 07:10   ETA 2:28:30")
+            )
+            trainer.advance(MODEL, 100, loss=2.0, accuracy=0.5, seconds=90)
+            trainer.phase(MODEL, jobs.SAVING)
+            await until(pilot, header(pilot, "saving   elapsed 08:40"))
+
+    asyncio.run(scenario())

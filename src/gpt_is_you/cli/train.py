@@ -170,6 +170,7 @@ def _train(args: argparse.Namespace) -> int:
         provider = providers.get(args.backend)
         settings = _settings(args, provider)
         model = find_model(args.name)  # after the settings, whose mistakes are told first
+        _tell_estimate(provider.estimate(model, settings))
         plan = provider.plan(model, settings)
         if plan is not None:  # the examples would leave this machine: ask first
             print(plan.describe(), file=sys.stderr)
@@ -233,6 +234,14 @@ def _settings(args: argparse.Namespace, provider) -> TrainSettings | RemoteSetti
     )
     _check(settings)
     return settings
+
+
+def _tell_estimate(estimate) -> None:
+    """Before the run starts: its length here, and when it is too short to learn a voice."""
+    if estimate is not None:
+        print(f"training {estimate.text}", file=sys.stderr)
+        if estimate.warning:
+            print(f"warning: {estimate.warning}", file=sys.stderr)
 
 
 def _fetch(provider, settings) -> None:
@@ -355,8 +364,12 @@ def _headline(name: str, job) -> str:
 
 def _progress_line(job, metrics: dict[str, list[tuple[int, float]]]) -> str:
     from gpt_is_you.store import jobs
+    from gpt_is_you.store.pace import doing
 
-    parts = [f"step {job.step}/{job.total_steps or '?'}"]
+    # A running local job says what its worker does (loading, scoring the base model n/M,
+    # training step n of N, saving); otherwise the steps done.
+    where = f"step {job.step}/{job.total_steps or '?'}"
+    parts = [doing(job) if job.active and job.phase else where]
     for label, name in (
         ("loss", jobs.TRAIN_LOSS),
         ("accuracy", jobs.TRAIN_ACCURACY),
@@ -399,7 +412,7 @@ def _follow(model: Model, quiet: bool = False) -> int:
         ) as bar,
     ):
         task = bar.add_task(name, total=None, line="starting…", eta="?")
-        last_step = -1
+        last_line = ""
         while True:
             job = jobs.read_job(db)
             for event_id, event in jobs.read_events(db, job.id, seen_event):
@@ -411,9 +424,9 @@ def _follow(model: Model, quiet: bool = False) -> int:
             pace.see(job)
             eta = clock(pace.remaining(job))
             bar.update(task, total=job.total_steps, completed=job.step, line=line, eta=eta)
-            if not bar.live.is_started and job.step != last_step and not quiet:
-                print(line, file=sys.stderr)  # no terminal: one line per step
-            last_step = job.step
+            if not bar.live.is_started and line != last_line and not quiet:
+                print(line, file=sys.stderr)  # no terminal: one line per step or phase
+            last_line = line
             if not job.active:
                 break
             time.sleep(POLL_SECONDS)

@@ -26,6 +26,7 @@ from gpt_is_you.store.models import Model
 
 if TYPE_CHECKING:
     from gpt_is_you.dataset.cost import CostEstimate
+    from gpt_is_you.providers.local.estimate import Estimate
 
 # Told while a reply waits (a remote model still loading): one line for the user.
 Notice = Callable[[str], None]
@@ -147,6 +148,12 @@ class Provider:
 
     def plan(self, model: Model, settings) -> UploadPlan | None:
         """What a job would send away, for the user to confirm; None: nothing leaves."""
+        return None
+
+    def estimate(self, model: Model, settings) -> Estimate | None:
+        """How long a job with ``settings`` would take here, and whether it is long enough
+        to learn a voice, before it starts; None: nothing to say. Slow (it may import
+        torch to know the machine): the app asks in a thread."""
         return None
 
     def delete_files_by_default(self) -> bool:

@@ -36,6 +36,14 @@ TRAIN_ACCURACY = "train_mean_token_accuracy"
 VALID_LOSS = "valid_loss"
 VALID_ACCURACY = "valid_mean_token_accuracy"
 
+# What a local worker is doing, in the words the app, `status` and `train` show. A remote
+# job has none (its service says what it does in its events).
+LOADING = "loading the base model"
+SCORING_BASE = "scoring the base model"
+TRAINING = "training"
+SCORING_TUNED = "scoring the tuned model"
+SAVING = "saving"
+
 
 @dataclass(frozen=True)
 class Job:
@@ -53,6 +61,11 @@ class Job:
     error: str | None
     pid: int | None
     remote_id: str | None
+    # What the worker is doing and how far it is in it (batches scored of all); the
+    # training phase's progress is the job's step.
+    phase: str | None = None
+    phase_done: int | None = None
+    phase_total: int | None = None
 
     @property
     def active(self) -> bool:
@@ -89,7 +102,7 @@ def create_job(
 
 _COLUMNS = (
     "id, backend, base_model, state, settings, step, total_steps, checkpoint_step, "
-    "created_at, updated_at, finished_at, error, pid, remote_id, heartbeat_at"
+    "created_at, updated_at, finished_at, error, pid, remote_id, phase, phase_done, phase_total"
 )
 
 
@@ -213,6 +226,25 @@ def set_progress(
         )
 
 
+def set_phase(
+    db: sqlite3.Connection,
+    job_id: int,
+    phase: str,
+    total_steps: int,
+    done: int = 0,
+    total: int | None = None,
+) -> None:
+    """What the worker does now, how far it is in it, and the job's number of steps
+    (known before the first). Stamped like a step: the pace's clock starts at the last
+    stamp before the first step it sees (``pace.py``)."""
+    stamp = now()
+    db.execute(
+        "UPDATE jobs SET phase = ?, phase_done = ?, phase_total = ?, total_steps = ?, "
+        "updated_at = ?, heartbeat_at = ? WHERE id = ?",
+        (phase, done, total, total_steps, stamp, stamp, job_id),
+    )
+
+
 def record_metrics(db: sqlite3.Connection, job_id: int, rows: dict[int, dict[str, float]]) -> None:
     """Record metrics of many steps at once (a remote job's results file)."""
     with transaction(db):
@@ -304,6 +336,9 @@ def _job(row: tuple) -> Job:
         error=row[11],
         pid=row[12],
         remote_id=row[13],
+        phase=row[14],
+        phase_done=row[15],
+        phase_total=row[16],
     )
 
 

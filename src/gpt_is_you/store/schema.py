@@ -148,8 +148,17 @@ _V6 = """
         );
 """
 
+# What a local job's worker is doing now (loading, scoring the base model, training,
+# scoring the tuned model, saving) and how far it is in it (batches scored of all), so
+# that the app and `status` say it while no step has been reported.
+_V7 = """
+        ALTER TABLE jobs ADD COLUMN phase TEXT;
+        ALTER TABLE jobs ADD COLUMN phase_done INTEGER;
+        ALTER TABLE jobs ADD COLUMN phase_total INTEGER;
+"""
+
 # Each step is an SQL script; step N takes a database from version N to N + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 VERSION = len(MIGRATIONS)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gpt_is_you.providers.base import (
     Notice,
@@ -22,6 +23,9 @@ from gpt_is_you.store.conversations import chat_job
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import Model
 
+if TYPE_CHECKING:
+    from gpt_is_you.providers.local.estimate import Estimate
+
 WORKER = "gpt_is_you.providers.local.worker"
 
 
@@ -34,6 +38,11 @@ class LocalProvider(Provider):
 
     def fetch(self, settings: TrainSettings, progress: Progress | None = None) -> None:
         base_model.resolve(settings.base, convert=False, download=True, progress=progress)
+
+    def estimate(self, model: Model, settings: TrainSettings) -> Estimate:
+        from gpt_is_you.providers.local.estimate import estimate
+
+        return estimate(model, settings)
 
     def start(self, model: Model, settings: TrainSettings) -> Job:
         # A missing base fails here, at once; the worker never downloads (``fetch`` does).

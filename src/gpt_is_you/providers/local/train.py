@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -36,7 +36,17 @@ from gpt_is_you.providers.local.device import pick_device, pick_dtype
 from gpt_is_you.providers.local.encode import IGNORE, Encoded, encode
 from gpt_is_you.providers.local.ranks import ONE, Ranks, check_fits
 from gpt_is_you.providers.settings import TrainSettings
-from gpt_is_you.store.jobs import TRAIN_ACCURACY, TRAIN_LOSS, VALID_ACCURACY, VALID_LOSS
+from gpt_is_you.store.jobs import (
+    LOADING,
+    SAVING,
+    SCORING_BASE,
+    SCORING_TUNED,
+    TRAIN_ACCURACY,
+    TRAIN_LOSS,
+    TRAINING,
+    VALID_ACCURACY,
+    VALID_LOSS,
+)
 
 CHECKPOINT = "checkpoint.pt"
 ADAPTER = "adapter"
@@ -46,6 +56,10 @@ class Reporter(Protocol):
     """What a training run tells the world, and how it learns it should stop."""
 
     def progress(self, step: int, total: int, metrics: dict[str, float]) -> None: ...
+    def phase(self, name: str, steps: int, done: int = 0, total: int | None = None) -> None:
+        """What the run does now (``store.jobs``' phases), how far it is in it (``done``
+        of ``total``), and the run's number of steps, known before the first one."""
+
     def event(self, message: str) -> None: ...
     def checkpoint(self, step: int) -> None: ...
     def should_stop(self) -> bool: ...
@@ -102,6 +116,13 @@ def train(
     if truncated:
         reporter.event(f"{truncated} examples were longer than {settings.max_seq_len} tokens")
     longest = max(len(e.input_ids) for e in train_set + valid_set)
+    batches = make_batches(train_set, settings.batch_tokens)
+    valid_batches = make_batches(valid_set, settings.batch_tokens)
+    per_epoch = math.ceil(len(batches) / settings.grad_accum)
+    total = max(1, math.ceil(settings.epochs * per_epoch))
+    if settings.max_steps:
+        total = min(total, settings.max_steps)
+    reporter.phase(LOADING, total)
     shape = budget.Shape.of(model.config if model is not None else base_model.load_config(base))
     memory = _memory_plan(device, settings, shape, longest, checkpoint)
     dtype = getattr(torch, memory.dtype)
@@ -113,13 +134,6 @@ def train(
         model.to(device)
     if ranks.world > 1:
         check_fits(model, device)
-
-    batches = make_batches(train_set, settings.batch_tokens)
-    valid_batches = make_batches(valid_set, settings.batch_tokens)
-    per_epoch = math.ceil(len(batches) / settings.grad_accum)
-    total = max(1, math.ceil(settings.epochs * per_epoch))
-    if settings.max_steps:
-        total = min(total, settings.max_steps)
 
     torch.manual_seed(settings.seed)
     peft_model = _with_lora(model, settings, memory)
@@ -142,7 +156,9 @@ def train(
             reporter.event(reason)
         if valid_set:
             # The LoRA update starts at zero: this is the base model's score.
-            base_loss, accuracy = run.evaluate(valid_set, valid_batches)
+            base_loss, accuracy = run.evaluate(
+                valid_set, valid_batches, _scoring(reporter, SCORING_BASE, total, valid_batches)
+            )
             reporter.progress(0, total, {VALID_LOSS: base_loss, VALID_ACCURACY: accuracy})
             reporter.event(f"base model: validation loss {base_loss:.4f}")
     else:
@@ -152,6 +168,7 @@ def train(
     seconds = 0.0
     valid_loss = None
     stopped = False
+    reporter.phase(TRAINING, total)  # its stamp is where the ETA's clock starts (``store/pace.py``)
     while step < total:
         started = time.perf_counter()
         peft_model.train()
@@ -181,9 +198,12 @@ def train(
         seconds += time.perf_counter() - started
         metrics = {TRAIN_LOSS: loss_sum / count, TRAIN_ACCURACY: correct / count}
         if valid_set and (step % settings.eval_every == 0 or step == total):
-            valid_loss, accuracy = run.evaluate(valid_set, valid_batches)
+            valid_loss, accuracy = run.evaluate(
+                valid_set, valid_batches, _scoring(reporter, SCORING_TUNED, total, valid_batches)
+            )
             metrics |= {VALID_LOSS: valid_loss, VALID_ACCURACY: accuracy}
         reporter.progress(step, total, metrics)
+        reporter.phase(TRAINING if step < total else SAVING, total)
         stopped = step < total and ranks.agree(reporter.should_stop(), device)
         if stopped or step % settings.checkpoint_every == 0 or step == total:
             if ranks.main:  # the ranks' weights are equal: one writes them
@@ -261,21 +281,33 @@ class _Run:
         correct = (logits.argmax(-1) == wanted).sum().item()
         return loss, correct, int(keep.sum().item())
 
-    def evaluate(self, rows: Sequence[Encoded], batches) -> tuple[float, float]:
-        """Loss and token accuracy over the learned tokens of ``rows``."""
+    def evaluate(
+        self, rows: Sequence[Encoded], batches, progress: Callable[[int], None] | None = None
+    ) -> tuple[float, float]:
+        """Loss and token accuracy over the learned tokens of ``rows``; ``progress`` is
+        told the batches done after each one."""
         import torch
 
         self.model.eval()
         loss = correct = count = 0.0
         with torch.no_grad():
-            for batch in batches:
+            for done, batch in enumerate(batches, 1):
                 for chunk in self.chunks(self.ranks.share([rows[i] for i in batch])):
                     s, c, n = self.forward(chunk)
                     loss += s.item()
                     correct += c
                     count += n
+                if progress is not None:
+                    progress(done)
         loss, correct, count = self.ranks.sum([loss, correct, count], self.device)
         return loss / count, correct / count
+
+
+def _scoring(reporter: Reporter, phase: str, steps: int, batches) -> Callable[[int], None]:
+    """Scoring the validation split as a phase of its own, told batch by batch: it can
+    take longer than several steps, and comes before the first one."""
+    reporter.phase(phase, steps, 0, len(batches))
+    return lambda done: reporter.phase(phase, steps, done, len(batches))
 
 
 def _encode_all(conversations, tokenizer, max_len: int) -> list[Encoded]:

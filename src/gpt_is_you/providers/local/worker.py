@@ -40,6 +40,9 @@ class StoreReporter:
     def progress(self, step: int, total: int, metrics: dict[str, float]) -> None:
         jobs.set_progress(self.db, self.job_id, step, total, metrics)
 
+    def phase(self, name: str, steps: int, done: int = 0, total: int | None = None) -> None:
+        jobs.set_phase(self.db, self.job_id, name, steps, done, total)
+
     def event(self, message: str) -> None:
         jobs.add_event(self.db, self.job_id, message)
 
@@ -56,6 +59,9 @@ class Silent:
     """The reporter of ranks other than 0: rank 0 tells the store, and decides to stop."""
 
     def progress(self, step: int, total: int, metrics: dict[str, float]) -> None:
+        pass
+
+    def phase(self, name: str, steps: int, done: int = 0, total: int | None = None) -> None:
         pass
 
     def event(self, message: str) -> None:

@@ -48,7 +48,7 @@ from gpt_is_you.store import jobs
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.jobs import Event, Job
 from gpt_is_you.store.models import Model, chosen_base, find_model
-from gpt_is_you.store.pace import Pace, clock, elapsed
+from gpt_is_you.store.pace import Pace, clock, doing, elapsed
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.api_key import ApiKeyDialog, key_places
 from gpt_is_you.tui.widgets.chart import LineChart, Series, percent
@@ -315,12 +315,14 @@ accuracy on the training and validation examples, and its log.
         total = job.total_steps
         word = STATE_WORDS.get(job.state, job.state)
         line = f"[b {_state_colour(job)}]{word}[/]   "
-        if total:
+        if job.active and job.phase:  # a local worker says what it does
+            line = f"[b {_state_colour(job)}]{escape(doing(job))}[/]"
+        elif total:
             line += f"step {job.step:,} of {total:,}"
         elif job.active and providers.is_remote(job.backend):  # until the service reports
             line += f"preparing: uploading, then waiting for {providers.service(job.backend)}"
-        elif job.active:  # until its first report, the worker loads the base model
-            line += "preparing: loading the base model"
+        elif job.active:  # until its first report, the worker starts
+            line += "preparing: starting the worker"
         else:
             line += f"step {job.step:,}"
         line += f"   elapsed {clock(elapsed(job, now))}"
