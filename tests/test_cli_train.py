@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 
 import pytest
@@ -166,7 +167,11 @@ def test_the_memory_choices_reach_the_job(sam, capsys, tiny_base):
     options = ["--max-steps", "1", "--max-seq-len", "256", "--precision", "float32"]
     memory = ["--gradient-checkpointing", "on", "--quantize", "none"]
     assert main(["train", "sam", "--base", str(tiny_base), *options, *memory]) == 0
-    assert "gradient checkpointing on (asked for)" in capsys.readouterr().err  # an event
+    err = capsys.readouterr().err
+    assert "gradient checkpointing on (asked for)" in err  # an event
+    # Before the first step: how long, and that one step will not learn a voice.
+    assert "\ntraining about 1 steps\n" in f"\n{err}"  # a base the catalogue does not list
+    assert "warning: 1 steps are too few to learn a voice" in err
     with open_model("sam") as db:
         settings = jobs.read_job(db).settings
     assert (settings["gradient_checkpointing"], settings["quantize"]) == ("on", "none")
@@ -237,3 +242,17 @@ def test_train_then_status_then_chat(sam, capsys, tiny_base, monkeypatch):
         (second, "assistant"),
     ]
     assert [content for _, role, content in rows if role == "user"] == ["hey", "and you?", "again"]
+
+
+def test_status_of_a_running_job_says_what_its_worker_does(sam, capsys):
+    """Issue 16: `status` said "step 0/?" for minutes while the base model was scored."""
+    job = add_job("sam", jobs.RUNNING, pid=os.getpid())
+    with open_model("sam") as db:
+        jobs.set_phase(db, job, jobs.SCORING_BASE, 12, 3, 8)
+    assert main(["status", "sam"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "scoring the base model 3/8"
+    with open_model("sam") as db:
+        jobs.set_phase(db, job, jobs.TRAINING, 12)
+        jobs.set_progress(db, job, 4, 12, {jobs.TRAIN_LOSS: 2.5})
+    assert main(["status", "sam"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "training step 5 of 12  loss 2.500"

@@ -483,3 +483,30 @@ def test_the_header_says_what_the_worker_does_and_the_eta_counts_steps_only(
             await until(pilot, header(pilot, "saving   elapsed 08:40"))
 
     asyncio.run(scenario())
+
+
+def test_the_form_tells_the_time_here_and_when_the_budget_is_too_small(
+    trainer: FakeTrainer, tmp_path, monkeypatch
+) -> None:
+    """Issue 16: nothing said before starting how long a run takes on this machine, nor
+    that a run of a few steps will not learn the voice yet."""
+    from gpt_is_you.providers.local.estimate import estimate
+    from gpt_is_you.providers.local.hardware import Hardware
+
+    sixteen = Hardware(16 * 10**9, 16 * 10**9, 8, "Test CPU", False)
+    monkeypatch.setenv("GPT_IS_YOU_CACHE", str(tmp_path / "cache"))  # nothing measured
+    trainer.estimate = lambda model, settings: estimate(model, settings, hardware=sixteen)
+
+    async def scenario() -> None:
+        async with app_with(trainer).run_test(size=SIZE) as pilot:
+            await open_training(pilot)
+            said = lambda: text(pilot, "#estimate")  # noqa: E731
+            await until(pilot, lambda: "(estimated) on this machine" in said())
+            assert said().startswith("about ") and "too few" not in said()
+            pilot.app.screen.query_one("#max-steps", Input).value = "12"
+            await until(pilot, lambda: "too few to learn a voice" in said())
+            assert said().startswith("about 12 steps, ")
+            pilot.app.screen.query_one("#max-steps", Input).value = "x"  # no run, no estimate
+            await until(pilot, lambda: not pilot.app.screen.query_one("#estimate-row").display)
+
+    asyncio.run(scenario())

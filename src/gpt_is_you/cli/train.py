@@ -170,7 +170,6 @@ def _train(args: argparse.Namespace) -> int:
         provider = providers.get(args.backend)
         settings = _settings(args, provider)
         model = find_model(args.name)  # after the settings, whose mistakes are told first
-        _tell_estimate(provider.estimate(model, settings))
         plan = provider.plan(model, settings)
         if plan is not None:  # the examples would leave this machine: ask first
             print(plan.describe(), file=sys.stderr)
@@ -181,6 +180,8 @@ def _train(args: argparse.Namespace) -> int:
                 return 1
         _fetch(provider, settings)
         job = provider.start(model, settings)
+        # Told as the worker starts loading, so that a refused start says only why.
+        _tell_estimate(provider.estimate(model, settings))
     if args.detach:
         print(f"training {args.name} (job {job.id}); `{PROG} status {args.name} --follow` shows it")
         return 0
@@ -237,7 +238,7 @@ def _settings(args: argparse.Namespace, provider) -> TrainSettings | RemoteSetti
 
 
 def _tell_estimate(estimate) -> None:
-    """Before the run starts: its length here, and when it is too short to learn a voice."""
+    """A new run's length here, and whether it is too short to learn a voice."""
     if estimate is not None:
         print(f"training {estimate.text}", file=sys.stderr)
         if estimate.warning:

@@ -9,18 +9,23 @@ from the last one), shows one backend's settings at a time, and reads them back 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.worker import get_current_worker
 
 from gpt_is_you import providers
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.limits import Limit
 from gpt_is_you.providers.settings import PRECISIONS, REMOTE_BASES, RemoteSettings, TrainSettings
 from gpt_is_you.store.jobs import Job
+
+if TYPE_CHECKING:
+    from gpt_is_you.providers.local.estimate import Estimate
 
 DEVICES = [(name, name) for name in ("auto", "cpu", "cuda", "mps")]
 DEFAULT_BASE_HINT = (
@@ -162,6 +167,12 @@ class TrainingForm(VerticalScroll):
                 classes="field-hint",
             )
         yield from _compose_fields(FIELDS, defaults)
+        # How long this run takes here, and whether it can learn a voice: shown once the
+        # backend says (``Provider.estimate``, worked out in a thread).
+        with Horizontal(classes="field", id="estimate-row") as row:
+            row.display = False
+            yield Label("Estimate", classes="field-label")
+            yield Static(id="estimate", classes="field-hint")
         with Horizontal(classes="field"):
             yield Label("Device", classes="field-label")
             yield Select(DEVICES, value=defaults.device, allow_blank=False, id="device")
@@ -202,6 +213,7 @@ class TrainingForm(VerticalScroll):
 
     def on_mount(self) -> None:
         self._show_backend()
+        self._estimate()
 
     # The backend ----------------------------------------------------------------------
 
@@ -241,6 +253,40 @@ class TrainingForm(VerticalScroll):
     def _backend_chosen(self, event: Select.Changed) -> None:
         self.backend = str(event.value)
         self._show_backend()
+        self._estimate()
+
+    # The estimate ---------------------------------------------------------------------
+
+    @on(Input.Changed, "#base, #epochs, #max-steps")
+    def _estimate(self) -> None:
+        """Ask the backend again how long the run would take, as its budget changes."""
+        if self._chosen.remote:
+            return
+        values, problems = self._values(FIELDS)
+        if problems:  # the field says what is wrong; no estimate of a run that cannot start
+            self.query_one("#estimate-row").display = False
+            return
+        base = self.query_one("#base", Input).value.strip() or "default"
+        self._find_estimate(self.backend, TrainSettings.chosen(base=base, **values))
+
+    @work(thread=True, exclusive=True, group="training-estimate", exit_on_error=False)
+    def _find_estimate(self, backend: str, settings: TrainSettings) -> None:
+        # A thread: knowing the machine may import torch (seconds), which the form's
+        # opening must not wait for. A failure shows nothing (no event leaves the form).
+        from gpt_is_you.store.models import find_model
+
+        estimate = self.app.provider(backend).estimate(find_model(self.model), settings)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_estimate, estimate)
+
+    def _show_estimate(self, estimate: Estimate | None) -> None:
+        row = self.query_one("#estimate-row")
+        row.display = estimate is not None and not self._chosen.remote
+        if estimate is not None:
+            line = escape(estimate.text)
+            if estimate.warning:
+                line += f"\n[$text-warning]{escape(estimate.warning)}[/]"
+            self.query_one("#estimate", Static).update(line)
 
     def focus_first(self) -> None:
         """Focus the first setting of the chosen backend: its base model."""
