@@ -228,7 +228,9 @@ accuracy on the training and validation examples, and its log.
     def compose(self) -> ComposeResult:
         yield Header()
         with ContentSwitcher(initial=self._mode, id="training"):
-            yield TrainingForm(self.model, self._first.job, base=self._first.base, id="setup")
+            yield TrainingForm(
+                self.model, self._first.job, base=self._first.base, found=self.found, id="setup"
+            )
             yield from self._compose_live()
         download = ProgressBar(id="base-download")  # shown while a base downloads
         download.display = False

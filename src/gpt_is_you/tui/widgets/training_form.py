@@ -26,6 +26,7 @@ from gpt_is_you.store.jobs import Job
 
 if TYPE_CHECKING:
     from gpt_is_you.providers.local.estimate import Estimate
+    from gpt_is_you.store.models import Model
 
 DEVICES = [(name, name) for name in ("auto", "cpu", "cuda", "mps")]
 DEFAULT_BASE_HINT = (
@@ -114,10 +115,17 @@ class TrainingForm(VerticalScroll):
     same widgets as when the screen composed them itself."""
 
     def __init__(
-        self, model: str, latest: Job | None, *, base: str | None = None, id: str | None = None
+        self,
+        model: str,
+        latest: Job | None,
+        *,
+        base: str | None = None,
+        found: Model | None = None,
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.model = model
+        self._found = found  # the model as the screen found it: the estimate reads it
         self._latest = latest
         self._base = base  # chosen when the model was made: the first run starts from it
         # The latest job's backend is offered again; a backend this app no longer offers
@@ -260,7 +268,7 @@ class TrainingForm(VerticalScroll):
     @on(Input.Changed, "#base, #epochs, #max-steps")
     def _estimate(self) -> None:
         """Ask the backend again how long the run would take, as its budget changes."""
-        if self._chosen.remote:
+        if self._chosen.remote or self._found is None:
             return
         values, problems = self._values(FIELDS)
         if problems:  # the field says what is wrong; no estimate of a run that cannot start
@@ -273,9 +281,7 @@ class TrainingForm(VerticalScroll):
     def _find_estimate(self, backend: str, settings: TrainSettings) -> None:
         # A thread: knowing the machine may import torch (seconds), which the form's
         # opening must not wait for. A failure shows nothing (no event leaves the form).
-        from gpt_is_you.store.models import find_model
-
-        estimate = self.app.provider(backend).estimate(find_model(self.model), settings)
+        estimate = self.app.provider(backend).estimate(self._found, settings)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_estimate, estimate)
 
