@@ -38,7 +38,9 @@ class UnreadableModelError(ModelError):
         self.state = state
         said = f"model {folder.name!r} ({folder})"
         if state == NEWER:
-            super().__init__(f"{said} was made by a newer gpt-is-you ({problem}); update gpt-is-you")
+            super().__init__(
+                f"{said} was made by a newer gpt-is-you ({problem}); update gpt-is-you"
+            )
         else:
             super().__init__(
                 f"{said} is damaged: {problem}; `gpt-is-you rm {folder.name}` deletes it",

@@ -112,7 +112,9 @@ class GptIsYouApp(App[None]):
         """One dialog that says what is wrong and what to do, in the app's words; never a
         traceback. "Something went wrong" is kept for faults of ours (unexpected errors)."""
         if isinstance(error, (*USER_ERRORS, str)):
-            self.push_screen(ErrorDialog(title, error if isinstance(error, str) else app_text(error)))
+            self.push_screen(
+                ErrorDialog(title, error if isinstance(error, str) else app_text(error))
+            )
         else:
             self.log.error(error)
             self.push_screen(

@@ -133,7 +133,8 @@ def download(
         )
         if info.gated and token is None:
             raise ProviderError(
-                f"{repo_id} is gated: accept its licence at {HUB_PAGE}/{repo_id}, then {GIVE_TOKEN}",
+                f"{repo_id} is gated: accept its licence at {HUB_PAGE}/{repo_id}, then "
+                f"{GIVE_TOKEN}",
                 app=f"{repo_id} is gated: accept its licence at {HUB_PAGE}/{repo_id}, then "
                 f"{APP_GIVE_TOKEN}",
             )

@@ -229,13 +229,20 @@ learns, the examples built from it, and its training runs and conversations.
         if (model := self._readable()) is None:
             return
 
+        from gpt_is_you.store.manage import check_rename
+
         def renamed(new: str | None) -> None:
             if new and new != model.name:
                 self._rename(model.name, new)
 
-        self.app.push_screen(
-            TextPrompt(f"Rename {model.name}", "The model's new name:", model.name), renamed
+        # A name taken or against the rules is told beside the field, the dialog kept open.
+        prompt = TextPrompt(
+            f"Rename {model.name}",
+            "The model's new name:",
+            model.name,
+            check=lambda new: check_rename(model.found.folder, new),
         )
+        self.app.push_screen(prompt, renamed)
 
     @work(thread=True, exit_on_error=False, group="models-change")
     def _rename(self, old: str, new: str) -> None:
