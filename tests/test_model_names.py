@@ -121,7 +121,7 @@ def test_the_apps_rename_dialog_says_the_rule(home):
             # Beside the field, the dialog kept open with what was typed.
             assert isinstance(app.screen, TextPrompt)
             assert "no '/'" in str(app.screen.query_one("#answer-problem").render())
-            assert app.screen.query_one("#answer", Input).value == "Bruno/x"
+            assert app.screen.query_one("#answer", Input).value == "/x"
 
     asyncio.run(scenario())
     assert [m.name for m in list_models()] == ["Bruno"]
