@@ -142,7 +142,7 @@ class DatasetOptions(Widget):
     HELP = """\
 ## Dataset options
 
-How the chat becomes training examples. The defaults are those of a new model made on the command line.
+How the chat becomes training examples. The defaults are those of the command line's `new`.
 
 - **Train on**: this computer (nothing leaves it), or OpenAI (redaction turns on).
 - **Merge window**: messages of one person this close together become one turn.
