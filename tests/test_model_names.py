@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from textual.widgets import Input
 
 from gpt_is_you.cli import main
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.models import list_models
 from gpt_is_you.store.names import MAX_NAME, check_name, slugify
 from gpt_is_you.tui.app import GptIsYouApp
-from gpt_is_you.tui.widgets.dialogs import ErrorDialog, TextPrompt
+from gpt_is_you.tui.widgets.dialogs import TextPrompt
 
 FIXTURE = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
 
@@ -116,10 +117,11 @@ def test_the_apps_rename_dialog_says_the_rule(home):
             await pilot.press("r")
             assert isinstance(app.screen, TextPrompt)
             await pilot.press(*"/x", "enter")
-            await app.workers.wait_for_complete()
             await pilot.pause()
-            assert isinstance(app.screen, ErrorDialog)
-            assert "no '/'" in str(app.screen.query_one(".dialog-body").render())
+            # Beside the field, the dialog kept open with what was typed.
+            assert isinstance(app.screen, TextPrompt)
+            assert "no '/'" in str(app.screen.query_one("#answer-problem").render())
+            assert app.screen.query_one("#answer", Input).value == "/x"
 
     asyncio.run(scenario())
     assert [m.name for m in list_models()] == ["Bruno"]

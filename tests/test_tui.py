@@ -138,19 +138,26 @@ def test_rename_asks_for_the_name(home: Path) -> None:
 
 
 def test_a_failed_action_shows_a_dialog_not_a_traceback(home: Path) -> None:
+    import shutil
+
     make_model("Anna")
     make_model("Bruno")
 
     async def scenario() -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("r", *["backspace"] * 4, *"Bruno", "enter")
-            assert "exists already" in await dialog_text(pilot, ErrorDialog)
+            await pilot.press("r")
+            shutil.rmtree(model_folder("Anna"))  # deleted meanwhile, from the command line say
+            await pilot.press(*["backspace"] * 4, *"Carla", "enter")
+            body = await dialog_text(pilot, ErrorDialog)
+            # In the app's words: no command to run.
+            assert body == "no model named 'Anna': it was deleted or renamed meanwhile"
+            assert str(app.screen.query_one(".dialog-title").render()) == "Cannot do that"
             await pilot.press("escape")
             assert not isinstance(app.screen, ErrorDialog)
 
     run(scenario)
-    assert sorted(m.name for m in list_models()) == ["Anna", "Bruno"]
+    assert sorted(m.name for m in list_models()) == ["Bruno"]
 
 
 def test_delete_asks_first_and_cancel_keeps_the_model(home: Path) -> None:

@@ -385,13 +385,13 @@ def test_a_sampling_setting_out_of_range_is_told_with_the_range(trained):
         await until(pilot, lambda: isinstance(app.screen, SamplingDialog))
         await pilot.press("ctrl+u", "9", "enter")  # the temperature, as the command line's
         await pilot.pause()
-        problem = str(app.screen.query_one("#setting-problem").render())
+        problem = str(app.screen.query_one("#setting-temperature-problem").render())
         assert problem == "Temperature must be between 0 and 2 (got 9)"
         assert app.focused.id == "setting-temperature"
         assert app.focused.has_class("-invalid")
         await pilot.press("ctrl+u", "1", "tab", "ctrl+u", "0", "enter")  # and top-p 0
         await pilot.pause()
-        problem = str(app.screen.query_one("#setting-problem").render())
+        problem = str(app.screen.query_one("#setting-top-p-problem").render())
         assert problem == "Top-p must be above 0 and at most 1 (got 0)"
         await pilot.press("escape")
         assert isinstance(app.screen, ChatScreen)

@@ -201,7 +201,7 @@ def test_azure_asks_the_endpoint_too_and_cancel_sends_nothing(server):
         dialog = pilot.app.screen
         await paste(pilot, server.api_key)
         await pilot.press("enter")  # no endpoint yet: it says so
-        assert "endpoint" in str(dialog.query_one("#api-key-problem").render())
+        assert "endpoint" in str(dialog.query_one("#api-endpoint-problem").render())
         assert pilot.app.focused is dialog.query_one("#api-endpoint", Input)
         await paste(pilot, server.azure_endpoint)
         await pilot.press("tab", "tab", "down", "enter")  # this session only

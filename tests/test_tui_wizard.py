@@ -144,6 +144,32 @@ def test_the_sample_chat_becomes_a_model_named_as_typed(home: Path, preview: Non
     asyncio.run(scenario())
 
 
+def test_a_taken_name_is_told_under_the_name_field(home: Path) -> None:
+    from gpt_is_you.cli import main
+
+    assert main(["new", "Sammy", "--from", str(SAMPLE), "--persona", "Sam Okafor", "--yes"]) == 0
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await to_options(pilot)
+            await pilot.press("ctrl+n")
+            assert step(app) == "consent"
+            await pilot.press("space", "tab", "ctrl+u", *"Sammy", "enter")
+            await settle(pilot)
+            # Not a crash-style dialog: the wizard stays, the name is marked and kept.
+            assert isinstance(app.screen, ImportWizard) and step(app) == "consent"
+            problem = text(app, "#model-name-problem")
+            assert "a model named 'Sammy' exists already" in problem and "`" not in problem
+            name = app.screen.query_one("#model-name", Input)
+            assert name.value == "Sammy" and name.has_class("-invalid") and name.has_focus
+            await pilot.press("ctrl+u", "enter")  # an empty name is told there too
+            assert text(app, "#model-name-problem") == "Give the model a name."
+
+    asyncio.run(scenario())
+    assert [m.name for m in list_models()] == ["Sammy"]
+
+
 def test_a_bad_file_shows_why_and_stays_on_the_first_step(home: Path, tmp_path: Path) -> None:
     missing = tmp_path / "gone.txt"
     notes = tmp_path / "notes.txt"
@@ -152,13 +178,12 @@ def test_a_bad_file_shows_why_and_stays_on_the_first_step(home: Path, tmp_path: 
     async def read_and_fail(pilot: Pilot, name: str) -> None:
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(pilot.app.screen, ErrorDialog)
-        assert name in text(pilot.app, ".dialog-body")
-        await pilot.press("escape")
-        await pilot.pause()
+        # Told under the path, which keeps what was typed: not a crash-style dialog.
         assert isinstance(pilot.app.screen, ImportWizard)
+        assert name in text(pilot.app, "#export-path-problem")
         assert step(pilot.app) == "export"
-        assert pilot.app.focused is pilot.app.screen.query_one("#export-path", Input)
+        path = pilot.app.screen.query_one("#export-path", Input)
+        assert pilot.app.focused is path and path.has_class("-invalid")
 
     async def scenario() -> None:
         app = GptIsYouApp()

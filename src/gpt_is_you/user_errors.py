@@ -16,3 +16,10 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     SettingsError,
     ProviderError,
 )
+
+
+def app_text(error: BaseException) -> str:
+    """The error's line as the app shows it. The command line's line may name a command
+    (`gpt-is-you train NAME --cancel`); an app user has keys and dialogs instead, so such
+    an error carries the app's wording too (its ``app``), which this prefers."""
+    return getattr(error, "app", None) or str(error)

@@ -174,14 +174,19 @@ def evaluate(
     with model.db() as db:
         job = chat_job(db)
         if job is None:
-            raise ProviderError(f"{name} is not trained yet: run `gpt-is-you train {name}`")
+            raise ProviderError(
+                f"{name} is not trained yet: run `gpt-is-you train {name}`",
+                app=f"{name} is not trained yet: train it first (t on the models screen)",
+            )
         examples = [example for _, example, _ in iter_examples(db)]
         metrics = jobs.read_metrics(db, job.id)
     material = held_out(examples, settings.prompts, settings.seed)
     if not material.prompts:
         raise ProviderError(
             f"{name} has no held-out conversations to evaluate on: build it again with a "
-            "validation share above 0 (`duplicate`, or `new --validation-share`)"
+            "validation share above 0 (`duplicate`, or `new --validation-share`)",
+            app=f"{name} has no held-out conversations to evaluate on: duplicate it (d on "
+            "the models screen) with a validation share above 0",
         )
     base_chat, tuned_chat = providers.get(job.backend).eval_chats(model, job)
     (base_replies, base_credits), (tuned_replies, tuned_credits) = _answers(

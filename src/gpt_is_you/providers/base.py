@@ -204,7 +204,9 @@ def refuse_if_running(db, model: str) -> None:
         job = active[0]
         raise ProviderError(
             f"{model} is training already (job {job.id}, {job.backend}); `gpt-is-you status "
-            f"{model}` shows it, `gpt-is-you train {model} --cancel` stops it"
+            f"{model}` shows it, `gpt-is-you train {model} --cancel` stops it",
+            app=f"{model} is training already (job {job.id}, {job.backend}); t on the models "
+            "screen shows it, and its cancel key stops it",
         )
 
 

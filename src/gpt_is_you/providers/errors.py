@@ -4,7 +4,12 @@ from __future__ import annotations
 
 
 class ProviderError(Exception):
-    """A training or chat problem the user can act on; its text says what to do."""
+    """A training or chat problem the user can act on; its text says what to do, ``app``
+    how in the app where the text names a command (``user_errors.app_text``)."""
+
+    def __init__(self, line: str, *, app: str | None = None) -> None:
+        super().__init__(line)
+        self.app = app
 
 
 class ReplyCut(ProviderError):

@@ -288,7 +288,8 @@ def set_excluded(db: sqlite3.Connection, ids: Sequence[int], excluded: bool) -> 
         numbered = f"they are numbered {first} to {last}" if first is not None else "it has none"
         raise ModelError(
             f"no example {', '.join(map(str, unknown))} in this model ({numbered}; "
-            "`gpt-is-you examples NAME` lists them)"
+            "`gpt-is-you examples NAME` lists them)",
+            app=f"no example {', '.join(map(str, unknown))} in this model ({numbered})",
         )
     changed = db.execute(
         "UPDATE examples SET excluded = ? WHERE excluded != ? "

@@ -17,7 +17,12 @@ FAILED = "failed"
 
 
 class ModelError(ValueError):
-    """A model that does not exist, or already does. ``str()`` is the line to show."""
+    """A model that does not exist, or already does. ``str()`` is the line to show; ``app``
+    the app's, where the line names a command (``user_errors.app_text``)."""
+
+    def __init__(self, line: str, *, app: str | None = None) -> None:
+        super().__init__(line)
+        self.app = app
 
 
 class UnreadableModelError(ModelError):
@@ -33,10 +38,14 @@ class UnreadableModelError(ModelError):
         self.state = state
         said = f"model {folder.name!r} ({folder})"
         if state == NEWER:
-            line = f"{said} was made by a newer gpt-is-you ({problem}); update gpt-is-you"
+            super().__init__(
+                f"{said} was made by a newer gpt-is-you ({problem}); update gpt-is-you"
+            )
         else:
-            line = f"{said} is damaged: {problem}; `gpt-is-you rm {folder.name}` deletes it"
-        super().__init__(line)
+            super().__init__(
+                f"{said} is damaged: {problem}; `gpt-is-you rm {folder.name}` deletes it",
+                app=f"{said} is damaged: {problem}; x on the models screen deletes it",
+            )
 
 
 class StorageError(ModelError):

@@ -35,13 +35,12 @@ def rename_model(old: str, new: str) -> None:
     new = check_name(new)
     model = find_model(old)
     folder = model.folder
-    slug = slugify(new)
     with model.db() as db:
         # The worker holds the folder's path: moving it would lose the job's writes.
         refuse_if_training(db, old)
-    moved = folder.with_name(slug)
+    check_rename(folder, new)
+    moved = folder.with_name(slugify(new))
     if moved != folder:
-        free_folder(new)
         try:
             # One rename moves everything; it fails, rather than replacing, when another
             # model took the name since the check above.
@@ -61,6 +60,14 @@ def rename_model(old: str, new: str) -> None:
         if moved != folder:
             moved.rename(folder)
         raise
+
+
+def check_rename(folder: Path, new: str) -> None:
+    """Refuse ``new`` as the name of the model in ``folder`` as ``rename_model`` does (a
+    name against the rules, or another model's), before anything moves: the app checks
+    it as the name is given, to say so beside the field."""
+    if folder.with_name(slugify(check_name(new))) != folder:
+        free_folder(new)
 
 
 def prepare_duplicate(name: str, *, target: str | None = None, **changes: object) -> Prepared:

@@ -233,7 +233,10 @@ def _same(listed: str, name: str) -> None:
 
 
 def _no_model(name: str) -> ModelError:
-    return ModelError(f"no model named {shorten(name)}; `gpt-is-you models` lists them")
+    return ModelError(
+        f"no model named {shorten(name)}; `gpt-is-you models` lists them",
+        app=f"no model named {shorten(name)}: it was deleted or renamed meanwhile",
+    )
 
 
 @dataclass(frozen=True)
@@ -379,7 +382,9 @@ def free_folder(name: str) -> Path:
         other = folder.name
     if other.casefold() == name.casefold():
         raise ModelError(
-            f"a model named {shorten(name)} exists already; choose another name or `rm` it"
+            f"a model named {shorten(name)} exists already; choose another name or `rm` it",
+            app=f"a model named {shorten(name)} exists already: choose another name, or "
+            "delete that model first (x on the models screen)",
         )
     raise ModelError(
         f"{shorten(name)} would be kept in the folder of the model {shorten(other)} "
@@ -392,7 +397,8 @@ def refuse_if_training(db: sqlite3.Connection, name: str) -> None:
     if active_jobs(db):
         raise ModelError(
             f"{name} is training; stop it first with `gpt-is-you train {shlex.quote(name)} "
-            "--cancel`"
+            "--cancel`",
+            app=f"{name} is training: stop it first (open it with t and press the cancel key)",
         )
 
 

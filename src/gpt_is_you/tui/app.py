@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from gpt_is_you.paths import APP_NAME, config_dir
 from gpt_is_you.tui.screens.models import ModelsScreen
 from gpt_is_you.tui.widgets.dialogs import ErrorDialog
-from gpt_is_you.user_errors import USER_ERRORS
+from gpt_is_you.user_errors import USER_ERRORS, app_text
 
 if TYPE_CHECKING:
     from gpt_is_you.providers.base import Provider
@@ -108,15 +108,18 @@ class GptIsYouApp(App[None]):
 
     # Errors ---------------------------------------------------------------------------
 
-    def show_error(self, error: BaseException | str, title: str = "Something went wrong") -> None:
-        """One dialog that says what is wrong and what to do; never a traceback."""
+    def show_error(self, error: BaseException | str, title: str = "Cannot do that") -> None:
+        """One dialog that says what is wrong and what to do, in the app's words; never a
+        traceback. "Something went wrong" is kept for faults of ours (unexpected errors)."""
         if isinstance(error, (*USER_ERRORS, str)):
-            self.push_screen(ErrorDialog(title, str(error)))
+            self.push_screen(
+                ErrorDialog(title, error if isinstance(error, str) else app_text(error))
+            )
         else:
             self.log.error(error)
             self.push_screen(
                 ErrorDialog(
-                    "Unexpected error",
+                    "Something went wrong",
                     f"{type(error).__name__}: {error}\n\nPlease report it; "
                     "your models and chats are unchanged.",
                 )

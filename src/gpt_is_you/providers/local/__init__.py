@@ -117,7 +117,10 @@ def trained_job(db, model: str) -> Job:
     """The latest job that finished training, or a clear error."""
     job = chat_job(db)
     if job is None:
-        raise ProviderError(f"{model} is not trained yet: run `gpt-is-you train {model}`")
+        raise ProviderError(
+            f"{model} is not trained yet: run `gpt-is-you train {model}`",
+            app=f"{model} is not trained yet: train it first (t on the models screen)",
+        )
     return job
 
 

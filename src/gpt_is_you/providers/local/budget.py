@@ -110,7 +110,10 @@ def plan(shape: Shape, budget: Budget, settings: TrainSettings, longest: int) ->
         raise ProviderError(
             f"training this base needs about {need / GB:.1f} GB and {budget.device} has "
             f"{max(budget.memory, 0) / GB:.1f} GB free: choose a smaller base, or a shorter "
-            "--max-seq-len"
+            "--max-seq-len",
+            app=f"training this base needs about {need / GB:.1f} GB and {budget.device} has "
+            f"{max(budget.memory, 0) / GB:.1f} GB free: choose a smaller base (F3), or a "
+            "shorter max sequence length",
         )
     if checkpointing:
         why = "asked for" if settings.gradient_checkpointing == "on" else "to fit"
@@ -144,7 +147,10 @@ def _quantize(
         return False
     if budget.device != "cuda":
         if settings.quantize == "4bit":
-            raise ProviderError("4-bit training (QLoRA) needs a CUDA GPU: use --quantize none")
+            raise ProviderError(
+                "4-bit training (QLoRA) needs a CUDA GPU: use --quantize none",
+                app="4-bit training (QLoRA) needs a CUDA GPU: choose a smaller base (F3)",
+            )
         return False
     if settings.quantize == "4bit":
         reasons.append("4-bit weights (QLoRA), as asked")

@@ -55,6 +55,12 @@ WEIGHTS = (("*.safetensors", "model.safetensors.index.json"), ("pytorch_model*.b
 NOT_WEIGHTS = "consolidated*"
 TOKENIZERS = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 GIVE_TOKEN = "give a token: set HF_TOKEN, run `hf auth login`, or `gpt-is-you connect huggingface`"
+# The same in the app's words, which has no token dialog.
+APP_GIVE_TOKEN = (
+    "give a token (HF_TOKEN, or the hub's own login) and open gpt-is-you again, or choose "
+    "another base (F3)"
+)
+OTHER_BASE = "choose a base on this machine (F3)"
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,10 @@ def download(
         )
         if info.gated and token is None:
             raise ProviderError(
-                f"{repo_id} is gated: accept its licence at {HUB_PAGE}/{repo_id}, then {GIVE_TOKEN}"
+                f"{repo_id} is gated: accept its licence at {HUB_PAGE}/{repo_id}, then "
+                f"{GIVE_TOKEN}",
+                app=f"{repo_id} is gated: accept its licence at {HUB_PAGE}/{repo_id}, then "
+                f"{APP_GIVE_TOKEN}",
             )
         sizes = needed_files({s.rfilename: s.size or 0 for s in info.siblings or ()})
         if not sizes:
@@ -280,12 +289,15 @@ def _explain(
     ):
         return ProviderError(
             f"{repo_id} is not in the Hugging Face cache and HF_HUB_OFFLINE is set: unset it "
-            "to download it, or give a model folder on this machine with --base PATH"
+            "to download it, or give a model folder on this machine with --base PATH",
+            app=f"{repo_id} is not in the Hugging Face cache and HF_HUB_OFFLINE is set: "
+            f"{OTHER_BASE}",
         )
     if isinstance(error, errors.GatedRepoError):
         if token is None:
             return ProviderError(
-                f"{repo_id} is gated: accept its licence at {page}, then {GIVE_TOKEN}"
+                f"{repo_id} is gated: accept its licence at {page}, then {GIVE_TOKEN}",
+                app=f"{repo_id} is gated: accept its licence at {page}, then {APP_GIVE_TOKEN}",
             )
         return ProviderError(
             f"the Hugging Face account of the token from {token.source} has no access to "
@@ -296,13 +308,17 @@ def _explain(
         return ProviderError(f"{repo_id} has no revision {revision!r} on the Hugging Face hub")
     if isinstance(error, errors.RepositoryNotFoundError):
         private = "" if token else f" (a private one needs a token: {GIVE_TOKEN})"
-        return ProviderError(f"no model {repo_id} on the Hugging Face hub: check its id{private}")
+        return ProviderError(
+            f"no model {repo_id} on the Hugging Face hub: check its id{private}",
+            app=f"no model {repo_id} on the Hugging Face hub: check its id",
+        )
     if isinstance(error, errors.HfHubHTTPError) and error.response is not None:
         status = error.response.status_code
         if status == 401 and token is not None:
             return ProviderError(
                 f"the Hugging Face hub refused the token from {token.source}: check it, or "
-                "save another with `gpt-is-you connect huggingface`"
+                "save another with `gpt-is-you connect huggingface`",
+                app=f"the Hugging Face hub refused the token from {token.source}: check it",
             )
         return ProviderError(
             f"the Hugging Face hub answered {status} for {repo_id}: try again later"
@@ -317,7 +333,9 @@ def _explain(
     ):
         return ProviderError(
             f"cannot reach the Hugging Face hub ({constants.ENDPOINT}) to download {repo_id}: "
-            "check the connection, or give a model folder on this machine with --base PATH"
+            "check the connection, or give a model folder on this machine with --base PATH",
+            app=f"cannot reach the Hugging Face hub ({constants.ENDPOINT}) to download "
+            f"{repo_id}: check the connection, or {OTHER_BASE}",
         )
     if isinstance(error, httpx2.HTTPError | OSError):  # broken off, or cut short
         return ProviderError(

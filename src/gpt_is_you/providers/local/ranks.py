@@ -116,7 +116,10 @@ def count(processes: int | None, device: str) -> int:
     """How many processes train: ``processes`` when asked for, else one per CUDA GPU (one
     on MPS or the CPU, where one process already uses every core)."""
     if device == "mps" and processes not in (None, 1):
-        raise ProviderError("an Apple GPU trains in one process: leave --processes out")
+        raise ProviderError(
+            "an Apple GPU trains in one process: leave --processes out",
+            app="an Apple GPU trains in one process",
+        )
     if device != "cuda":
         return processes or 1
     import torch
@@ -125,7 +128,8 @@ def count(processes: int | None, device: str) -> int:
     if processes and processes > gpus:
         raise ProviderError(
             f"--processes {processes} needs as many GPUs; this machine has {gpus}: "
-            f"pass --processes {gpus} or leave it out"
+            f"pass --processes {gpus} or leave it out",
+            app=f"{processes} training processes need as many GPUs; this machine has {gpus}",
         )
     return processes or max(gpus, 1)
 

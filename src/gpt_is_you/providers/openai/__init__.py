@@ -106,7 +106,9 @@ class OpenAIProvider(Provider):
                 raise ProviderError(
                     f"{model.name}'s job ended at {_connection(self.name).service} "
                     f"({job.state}); `gpt-is-you train {model.name} --backend {self.name}` "
-                    "starts a new one"
+                    "starts a new one",
+                    app=f"{model.name}'s job ended at {_connection(self.name).service} "
+                    f"({job.state}); n on the training screen starts a new one",
                 )
             return jobs.RUNNING if job.remote_id else jobs.QUEUED
 
@@ -154,7 +156,9 @@ class OpenAIProvider(Provider):
                 if found is None or job.backend != self.name:
                     raise ProviderError(
                         f"{model.name} has no model fine-tuned on {self.name}: run "
-                        f"`gpt-is-you train {model.name} --backend {self.name}`"
+                        f"`gpt-is-you train {model.name} --backend {self.name}`",
+                        app=f"{model.name} has no model fine-tuned on {self.name}: train it "
+                        "there first (t on the models screen)",
                     )
                 if found.deleted_at:
                     raise ProviderError(

@@ -117,13 +117,16 @@ def connection(backend: str) -> Connection:
             where = env[setting] if os.environ.get(env[setting]) else str(config_path())
             raise ProviderError(
                 f"the {_URL_SETTINGS[setting]} in {where}: {problem}; fix it, or set it again "
-                f"with `gpt-is-you connect {backend} --{setting.replace('_', '-')} URL`"
+                f"with `gpt-is-you connect {backend} --{setting.replace('_', '-')} URL`",
+                app=f"the {_URL_SETTINGS[setting]} in {where}: {problem}; fix it there",
             )
     if backend == "azure":
         if not url:
             raise ProviderError(
                 "no Azure OpenAI endpoint: set AZURE_OPENAI_ENDPOINT or run "
-                "`gpt-is-you connect azure --endpoint URL`"
+                "`gpt-is-you connect azure --endpoint URL`",
+                app="no Azure OpenAI endpoint: give it in the API key dialog, which a run "
+                "on Azure OpenAI asks for first",
             )
         version = (
             os.environ.get(env["api_version"]) or saved.get("api_version") or DEFAULT_API_VERSION
@@ -139,7 +142,9 @@ def connection(backend: str) -> Connection:
         else:
             raise ProviderError(
                 f"no {_NAMES[backend]} API key: set {env['key']} or save one with "
-                f"`gpt-is-you connect {backend}`"
+                f"`gpt-is-you connect {backend}`",
+                app=f"no {_NAMES[backend]} API key: give one in the API key dialog, which a "
+                "run asks for first",
             )
     return Connection(backend, url, version, source, key)
 

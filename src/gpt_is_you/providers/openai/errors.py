@@ -48,7 +48,8 @@ def explain(error: Exception, connection: Connection) -> ProviderError:
     if isinstance(error, openai.AuthenticationError):
         return ProviderError(
             f"{service} refused the API key (from {connection.key_source}): check it, or save "
-            f"another with `gpt-is-you connect {backend}`"
+            f"another with `gpt-is-you connect {backend}`",
+            app=f"{service} refused the API key (from {connection.key_source}): check it",
         )
     if isinstance(error, openai.PermissionDeniedError):
         return ProviderError(

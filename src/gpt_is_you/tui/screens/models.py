@@ -17,7 +17,7 @@ from gpt_is_you.paths import sample_chat
 from gpt_is_you.store.models import Model, ModelSummary, list_models
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
-from gpt_is_you.user_errors import USER_ERRORS
+from gpt_is_you.user_errors import USER_ERRORS, app_text
 
 EMPTY_TITLE = "No models yet"
 
@@ -109,7 +109,7 @@ learns, the examples built from it, and its training runs and conversations.
         try:
             self._models = list_models()
         except USER_ERRORS as e:
-            self._problem = str(e)
+            self._problem = app_text(e)
         table: DataTable[str] = DataTable(id="models", cursor_type="row", zebra_stripes=True)
         for column in COLUMNS:
             # A long file name is cut rather than pushing the state off a narrow terminal.
@@ -138,8 +138,8 @@ learns, the examples built from it, and its training runs and conversations.
             models = list_models()
         except USER_ERRORS as e:
             # Read again every few seconds: the same problem is shown once, not each time.
-            if str(e) != self._problem:
-                self._problem = str(e)
+            if app_text(e) != self._problem:
+                self._problem = app_text(e)
                 self.app.call_from_thread(self.app.show_error, e, "Models")
             return
         self._problem = ""
@@ -229,13 +229,20 @@ learns, the examples built from it, and its training runs and conversations.
         if (model := self._readable()) is None:
             return
 
+        from gpt_is_you.store.manage import check_rename
+
         def renamed(new: str | None) -> None:
             if new and new != model.name:
                 self._rename(model.name, new)
 
-        self.app.push_screen(
-            TextPrompt(f"Rename {model.name}", "The model's new name:", model.name), renamed
+        # A name taken or against the rules is told beside the field, the dialog kept open.
+        prompt = TextPrompt(
+            f"Rename {model.name}",
+            "The model's new name:",
+            model.name,
+            check=lambda new: check_rename(model.found.folder, new),
         )
+        self.app.push_screen(prompt, renamed)
 
     @work(thread=True, exit_on_error=False, group="models-change")
     def _rename(self, old: str, new: str) -> None:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -36,9 +35,12 @@ from textual.widgets import (
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from gpt_is_you.chats.message import ChatChoiceNeeded
+from gpt_is_you.store.errors import ModelError, StorageError
 from gpt_is_you.tui.screens.base import AppScreen
-from gpt_is_you.tui.widgets.dataset_options import DatasetOptions
+from gpt_is_you.tui.widgets.dataset_options import DatasetOptions, build_counts
+from gpt_is_you.tui.widgets.dialogs import FieldProblem, clear_problem, tell_problem
 from gpt_is_you.tui.widgets.export_picker import ExportBrowser, ExportPathSuggester
+from gpt_is_you.user_errors import USER_ERRORS, app_text
 
 if TYPE_CHECKING:
     from gpt_is_you.chats.summary import ChatSummary
@@ -165,6 +167,7 @@ Nothing is written until you press **Create** on the last step.
                         id="export-path",
                     )
                     yield Button("Browse…", id="export-browse")
+                yield FieldProblem("export-path")
                 yield Static(
                     "→ accepts a suggested completion · Ctrl+O browses · Enter reads it",
                     classes="wizard-hint",
@@ -205,6 +208,7 @@ Nothing is written until you press **Create** on the last step.
                 yield Checkbox("", id="agreed")
                 yield Static("Name of the model", classes="wizard-title")
                 yield Input(id="model-name")
+                yield FieldProblem("model-name")
                 yield Static("", id="consent-base", classes="wizard-hint")
         with Horizontal(id="wizard-nav"):
             yield Button("Back", id="back")
@@ -314,6 +318,7 @@ Nothing is written until you press **Create** on the last step.
 
     @on(Input.Changed, "#export-path")
     def _path_changed(self) -> None:
+        clear_problem(self.query_one("#export-path", Input))
         if self._offers_chats() and self._typed_path() != self._chats_for:
             self._offer_chats("", ())  # the chats were those of another file
 
@@ -341,8 +346,10 @@ Nothing is written until you press **Create** on the last step.
         """Read the export in the field; ``date_order`` when the user chose one."""
         path = self._typed_path()
         if not path:
-            self.notify("Type the path of an export, or press Ctrl+O to browse.", title="Export")
-            self.query_one("#export-path").focus()
+            tell_problem(
+                self.query_one("#export-path", Input),
+                "Type the path of an export, or press Ctrl+O to browse.",
+            )
             return
         chat = self._chosen_chat()
         if self._offers_chats() and chat is None:
@@ -406,8 +413,13 @@ Nothing is written until you press **Create** on the last step.
                 self._offer_chats(self._typed_path(), worker.error.choices)
                 self._show("export")
             elif state == WorkerState.ERROR:
-                # The app shows the error; the user goes back to what they can change.
-                self._show(self._after_read_failure())
+                # The user goes back to what they can change; a file that cannot be read
+                # is told under its path (a fault of ours is the app's error dialog).
+                back = self._after_read_failure()
+                self._show(back)
+                if back == "export" and isinstance(worker.error, USER_ERRORS):
+                    event.prevent_default()
+                    tell_problem(self.query_one("#export-path", Input), app_text(worker.error))
         elif worker.group == _BUILD:
             if state == WorkerState.SUCCESS:
                 key, prepared = worker.result
@@ -415,13 +427,25 @@ Nothing is written until you press **Create** on the last step.
             elif state in (WorkerState.ERROR, WorkerState.CANCELLED):
                 self._building_for = None
                 self.query_one("#build-progress").display = False
-                self.query_one("#build-stage", Static).update("Not built.")
+                stage = self.query_one("#build-stage", Static)
+                stage.update("Not built.")
+                if state == WorkerState.ERROR and isinstance(worker.error, USER_ERRORS):
+                    # Options the chat cannot be built with: said where the counts go.
+                    event.prevent_default()
+                    stage.update(Text(f"Not built: {app_text(worker.error)}"))
         elif worker.group == _STORE:
             if state == WorkerState.SUCCESS:
                 self.app.open_preview(worker.result, replace=True)
             elif state == WorkerState.ERROR:
                 self.query_one("#next", Button).disabled = False
-                self.query_one("#model-name").focus()
+                name = self.query_one("#model-name", Input)
+                name.focus()
+                # A name taken or against the rules is told under it (a full disk is not
+                # the name's fault: the app's dialog says that).
+                error = worker.error
+                if isinstance(error, ModelError) and not isinstance(error, StorageError):
+                    event.prevent_default()
+                    tell_problem(name, app_text(error))
 
     # Step 3: what was found -----------------------------------------------------------
 
@@ -569,7 +593,7 @@ Nothing is written until you press **Create** on the last step.
         self._prepared, self._built_for, self._building_for = prepared, key, None
         self.query_one("#build-progress").display = False
         self.query_one("#build-stage", Static).update("")
-        self.query_one("#build-counts", Static).update(_counts(prepared))
+        self.query_one("#build-counts", Static).update(build_counts(prepared))
         warnings = Text("\n").join(Text(f"⚠ {w}") for w in prepared.warnings)
         self.query_one("#build-warnings", Static).update(warnings)
 
@@ -645,6 +669,10 @@ Nothing is written until you press **Create** on the last step.
     def _name_submitted(self) -> None:
         self.action_create()
 
+    @on(Input.Changed, "#model-name")
+    def _name_changed(self) -> None:
+        clear_problem(self.query_one("#model-name", Input))
+
     def action_create(self) -> None:
         if self._prepared is None or self._busy(_STORE):
             return
@@ -659,8 +687,7 @@ Nothing is written until you press **Create** on the last step.
             return
         name = self.query_one("#model-name", Input).value.strip()
         if not name:
-            self.notify("Give the model a name.", title="Name", severity="warning")
-            self.query_one("#model-name").focus()
+            tell_problem(self.query_one("#model-name", Input), "Give the model a name.")
             return
         self.query_one("#next", Button).disabled = True
         self._workers[_STORE] = self._store(name, self._prepared, self._base)
@@ -718,37 +745,6 @@ def _people(summary: ChatSummary) -> Table:
     for p in summary.participants:
         table.add_row(Text(p.name), f"{p.messages:,}")
     return table
-
-
-def _counts(prepared: Prepared) -> Group:
-    """Examples and tokens per split, sessions, redactions and the price of training."""
-    from gpt_is_you.dataset.examples import TRAIN, VALID
-
-    data = prepared.dataset
-    table = Table(box=None, show_edge=False, pad_edge=False)
-    table.add_column("")
-    table.add_column("training", justify="right")
-    table.add_column("validation", justify="right")
-    table.add_row("Examples", f"{len(data.split(TRAIN)):,}", f"{len(data.split(VALID)):,}")
-    table.add_row(
-        "Tokens", f"{prepared.split_tokens(TRAIN):,}", f"{prepared.split_tokens(VALID):,}"
-    )
-    lines = [f"{data.sessions:,} session{'' if data.sessions == 1 else 's'}"]
-    if data.cut:
-        lines[0] += f", {data.cut:,} cut to fit {data.settings.max_tokens:,} tokens"
-    if data.settings.redact:
-        r = data.redactions
-        found = [(r.phone, "phone"), (r.email, "e-mail"), (r.iban, "IBAN"), (r.card, "card")]
-        if data.settings.redact_links:
-            found.append((r.link, "link"))
-        lines.append("Redacted: " + ", ".join(f"{n:,} {what}" for n, what in found))
-    cost = prepared.cost()
-    if cost is not None:
-        lines.append(
-            f"Training on OpenAI: about ${cost.cost_usd:,.2f} ({cost.epochs} epochs, "
-            f"{cost.billed_tokens:,} tokens, {cost.model}, prices of {cost.prices_as_of})"
-        )
-    return Group(table, Text(""), *(Text(line) for line in lines))
 
 
 def _consent(prepared: Prepared) -> Content:

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from gpt_is_you import providers
-from gpt_is_you.tui.widgets.dialogs import FormDialog
+from gpt_is_you.tui.widgets.dialogs import FieldProblem, FormDialog, tell_problem
 
 KEYRING = "keyring"
 FILE = "file"
@@ -63,6 +63,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
     """Asks for the key of ``backend``; dismisses with an ApiKey, or None when cancelled."""
 
     AUTO_FOCUS = "#api-key"
+    SUBMIT = "Save"
 
     def __init__(self, backend: str, *, keyring: bool, config_file: str) -> None:
         super().__init__()
@@ -70,7 +71,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
         self._keyring = keyring
         self._config_file = config_file
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         from gpt_is_you.providers.openai.connection import DEFAULT_API_VERSION, saved_endpoint
 
         service = providers.service(self.backend)
@@ -88,6 +89,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
                     placeholder="sk-…" if self.backend == "openai" else "",
                     id="api-key",
                 )
+            yield FieldProblem("api-key")
             if self.backend == "azure":
                 with Horizontal(classes="api-key-row"):
                     yield Label("Endpoint", classes="api-key-label")
@@ -96,6 +98,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
                         placeholder="https://NAME.openai.azure.com",
                         id="api-endpoint",
                     )
+                yield FieldProblem("api-endpoint")
                 with Horizontal(classes="api-key-row"):
                     yield Label("API version", classes="api-key-label")
                     yield Input(DEFAULT_API_VERSION, id="api-version")
@@ -115,8 +118,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
                 yield RadioButton(
                     "this session only (forgotten when you quit)", id=f"where-{SESSION}"
                 )
-            yield Static("", id="api-key-problem", classes="dialog-body")
-            yield from self.buttons("Save")
+            yield from self.buttons()
 
     def _finish(self) -> None:
         from gpt_is_you.providers.openai.connection import url_problem
@@ -132,8 +134,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
         if not key:
             problem = ("#api-key", "Paste the API key first.")
         if problem is not None:
-            self.query_one("#api-key-problem", Static).update(problem[1])
-            self.query_one(problem[0], Input).focus()
+            tell_problem(self.query_one(problem[0], Input), problem[1])
             return
         pressed = self.query_one("#api-key-where", RadioSet).pressed_button
         where = pressed.id.removeprefix("where-") if pressed and pressed.id else FILE

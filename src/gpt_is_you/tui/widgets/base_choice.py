@@ -9,15 +9,14 @@ GPUs); the dialog says so meanwhile.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import Button, DataTable, Static
 
-from gpt_is_you.tui.screens.base import AppModal
+from gpt_is_you.tui.widgets.dialogs import Dialog
 
 if TYPE_CHECKING:
     from gpt_is_you.providers.local.recommend import Recommendation
@@ -25,31 +24,29 @@ if TYPE_CHECKING:
 COLUMNS = ("base", "lang", "licence", "size", "here", "fits", "memory", "time")
 
 
-class BaseChoiceDialog(AppModal[str | None]):
-    """Dismisses with the chosen base's name (``default`` for the bundled one), or None."""
+class BaseChoiceDialog(Dialog[str | None]):
+    """Dismisses with the chosen base's name (``default`` for the bundled one), or None.
+    Enter in the table, Ctrl+N or "Use it" takes the highlighted base."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="bases.cancel"),
-    ]
     AUTO_FOCUS = "#bases-table"
+    SUBMIT = "Use it"
 
     def __init__(self, find: Callable[[], Recommendation]) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self._find = find
         self._names: list[str] = []
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="bases-box"):
             yield Static("Choose a base model", classes="dialog-title")
             yield Static("Finding what fits this machine…", id="bases-machine")
             yield DataTable(id="bases-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="bases-advice", classes="dialog-body", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Use it", id="confirm", variant="primary", disabled=True)
+            yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*COLUMNS)
+        self.query_one("#confirm", Button).disabled = True  # until the rows are worked out
         self._work_out()
 
     @work(thread=True, exit_on_error=False, group="bases")
@@ -94,17 +91,9 @@ class BaseChoiceDialog(AppModal[str | None]):
 
     @on(DataTable.RowSelected)
     def _selected(self) -> None:
-        self._choose()
+        self.action_submit()
 
-    @on(Button.Pressed, "#confirm")
-    def _confirmed(self) -> None:
-        self._choose()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancelled(self) -> None:
-        self.dismiss(None)
-
-    def _choose(self) -> None:
+    def action_submit(self) -> None:
         table = self.query_one(DataTable)
         if self._names:
             self.dismiss(self._names[table.cursor_row])

@@ -27,7 +27,9 @@ class ExportRequest:
 class DatasetExportDialog(FormDialog[ExportRequest | None]):
     """Dismisses with what to write, or None when cancelled."""
 
-    def compose(self) -> ComposeResult:
+    SUBMIT = "Export"
+
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Static("Export the examples", classes="dialog-title")
             with RadioSet(id="export-format"):
@@ -39,7 +41,7 @@ class DatasetExportDialog(FormDialog[ExportRequest | None]):
                 classes="dialog-body",
             )
             yield Input(id="export-path", placeholder="e.g. ~/bruno.jsonl")
-            yield from self.buttons("Export")
+            yield from self.buttons()
 
     def _finish(self) -> None:
         button = self.query_one(RadioSet).pressed_button

@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid
@@ -21,6 +24,9 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.settings import TARGETS, BuildSettings
+
+if TYPE_CHECKING:
+    from gpt_is_you.dataset.prepare import Prepared
 
 TARGET_CHOICES = (("this computer (local)", "local"), ("OpenAI", "openai"))
 MEDIA_CHOICES = (("dropped", "drop"), ("kept as [media]", "placeholder"))
@@ -136,7 +142,7 @@ class DatasetOptions(Widget):
     HELP = """\
 ## Dataset options
 
-How the chat becomes training examples. The defaults are those of `gpt-is-you new`.
+How the chat becomes training examples. The defaults are those of the command line's `new`.
 
 - **Train on**: this computer (nothing leaves it), or OpenAI (redaction turns on).
 - **Merge window**: messages of one person this close together become one turn.
@@ -267,3 +273,35 @@ How the chat becomes training examples. The defaults are those of `gpt-is-you ne
         if options is not None and options != self._posted:
             self._posted = options
             self.post_message(self.Changed(self, options))
+
+
+def build_counts(prepared: Prepared) -> Group:
+    """Examples and tokens per split, sessions, redactions and the price of training: what
+    the options give (the wizard and the duplicate dialog show it as options change)."""
+    from gpt_is_you.dataset.examples import TRAIN, VALID
+
+    data = prepared.dataset
+    table = Table(box=None, show_edge=False, pad_edge=False)
+    table.add_column("")
+    table.add_column("training", justify="right")
+    table.add_column("validation", justify="right")
+    table.add_row("Examples", f"{len(data.split(TRAIN)):,}", f"{len(data.split(VALID)):,}")
+    table.add_row(
+        "Tokens", f"{prepared.split_tokens(TRAIN):,}", f"{prepared.split_tokens(VALID):,}"
+    )
+    lines = [f"{data.sessions:,} session{'' if data.sessions == 1 else 's'}"]
+    if data.cut:
+        lines[0] += f", {data.cut:,} cut to fit {data.settings.max_tokens:,} tokens"
+    if data.settings.redact:
+        r = data.redactions
+        found = [(r.phone, "phone"), (r.email, "e-mail"), (r.iban, "IBAN"), (r.card, "card")]
+        if data.settings.redact_links:
+            found.append((r.link, "link"))
+        lines.append("Redacted: " + ", ".join(f"{n:,} {what}" for n, what in found))
+    cost = prepared.cost()
+    if cost is not None:
+        lines.append(
+            f"Training on OpenAI: about ${cost.cost_usd:,.2f} ({cost.epochs} epochs, "
+            f"{cost.billed_tokens:,} tokens, {cost.model}, prices of {cost.prices_as_of})"
+        )
+    return Group(table, Text(""), *(Text(line) for line in lines))

@@ -1,12 +1,14 @@
 """Modal dialogs: a question with two answers, an error that says what to do, a text field.
 
-Each is a ``ModalScreen`` that dismisses with its answer, so a caller writes
+Each is a ``Dialog`` that dismisses with its answer, so a caller writes
 ``self.app.push_screen(ConfirmDialog(...), callback)`` or awaits ``push_screen_wait``
-from a worker.
+from a worker. Every dialog takes the same keys (``Dialog``), and tells what is wrong
+with a field under that field (``FieldProblem``), keeping what was typed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar, TypeVar
 
@@ -14,24 +16,126 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
-from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Footer, Input, Static
 
 from gpt_is_you.limits import Limit
 from gpt_is_you.tui.screens.base import AppModal
+from gpt_is_you.user_errors import USER_ERRORS, app_text
 
 T = TypeVar("T")
 
 
-class ConfirmDialog(ModalScreen[bool]):
-    """Asks one question; dismisses with True for the confirming button. With ``check``,
-    a checkbox (ticked) goes with the question: the caller reads ``checked``."""
+class Dialog(AppModal[T]):
+    """What every dialog shares: Ctrl+N, and Enter in a text field, submit it
+    (``action_submit``); Esc cancels (``action_cancel``: dismisses with None); its own
+    footer shows those keys, not the screen's below. A checkbox, a select, a list or a
+    button keeps its own Enter (tick, open, choose, press), as everywhere in the app.
 
+    A subclass yields its box from ``compose_dialog`` and names its answer ``SUBMIT``
+    (the confirming button's label, and the footer's word for Ctrl+N).
+    """
+
+    SUBMIT = "OK"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(False)", "Cancel", id="dialog.cancel"),
+        Binding(
+            "escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close, changing nothing."
+        ),
+        Binding(
+            "ctrl+n", "submit", "OK", id="dialog.submit", tooltip="Go on with this dialog's answer."
+        ),
     ]
+
+    def __init__(self, *, classes: str = "dialog", submit: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self.submit_label = submit or self.SUBMIT
+        # The footer names what Ctrl+N does here ("Delete", "Save"), not a bare "OK".
+        for key, bindings in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                replace(b, description=self.submit_label) if b.id == "dialog.submit" else b
+                for b in bindings
+            ]
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_dialog()
+        yield Footer()
+
+    def compose_dialog(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def buttons(self) -> ComposeResult:
+        with Horizontal(classes="dialog-buttons"):
+            yield Button("Cancel", id="cancel")
+            yield Button(self.submit_label, id="confirm", variant="primary")
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        # A problem told under a field goes once the field is typed in again.
+        clear_problem(event.input)
+
+    def action_submit(self) -> None:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FieldProblem(Static):
+    """What is wrong with the field above it (``tell_problem``), in the error colour;
+    hidden while nothing is."""
+
+    DEFAULT_CSS = """
+    FieldProblem {
+        color: $text-error;
+        height: auto;
+        display: none;
+    }
+    """
+
+    def __init__(self, field_id: str) -> None:
+        super().__init__("", id=f"{field_id}-problem", classes="field-problem", markup=False)
+
+
+def tell_problem(field: Widget, problem: str) -> None:
+    """Show ``problem`` under ``field`` (its ``FieldProblem``), mark the field invalid and
+    focus it: what was typed stays, to be corrected."""
+    note = field.screen.query_one(f"#{field.id}-problem", FieldProblem)
+    note.update(problem)
+    note.display = True
+    field.add_class("-invalid")
+    field.focus()
+
+
+def clear_problem(field: Widget) -> None:
+    """Hide the problem told under ``field``, if any. A field with validators keeps the
+    invalid mark they set as it is typed."""
+    for note in field.screen.query(f"#{field.id}-problem").results(FieldProblem):
+        if note.display:
+            note.display = False
+            if not getattr(field, "validators", None):
+                field.remove_class("-invalid")
+
+
+class ConfirmDialog(Dialog[bool]):
+    """Asks one question; dismisses with True for the confirming answer (its button, or
+    Ctrl+N), False for Cancel or Esc. With ``check``, a checkbox (ticked) goes with the
+    question: the caller reads ``checked``."""
 
     def __init__(
         self,
@@ -43,10 +147,9 @@ class ConfirmDialog(ModalScreen[bool]):
         careful: bool = False,
         check: str | None = None,
     ) -> None:
-        super().__init__(classes="dialog")
+        super().__init__(submit=confirm)
         self._title = title
         self._body = body
-        self._confirm = confirm
         self._danger = danger
         # The focus on Cancel: for answers that cannot be taken back (deleting, sending
         # data away), so that a second Enter does nothing.
@@ -59,7 +162,7 @@ class ConfirmDialog(ModalScreen[bool]):
         # Kept as it changes: the caller reads it once the dialog is gone.
         self.checked = check is not None
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Static(self._title, classes="dialog-title")
             yield Static(self._body, classes="dialog-body")
@@ -68,23 +171,29 @@ class ConfirmDialog(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(
-                    self._confirm, id="confirm", variant="error" if self._danger else "primary"
+                    self.submit_label, id="confirm", variant="error" if self._danger else "primary"
                 )
 
     @on(Checkbox.Changed, "#confirm-check")
     def _checked(self, event: Checkbox.Changed) -> None:
         self.checked = event.value
 
-    @on(Button.Pressed)
-    def _answer(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm")
+    def action_submit(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
 
 
-class ErrorDialog(ModalScreen[None]):
-    """Something went wrong: what, and what to do next. No traceback, ever."""
+class ErrorDialog(Dialog[None]):
+    """Something is wrong: what, and what to do next. No traceback, ever. Enter, Esc and
+    Ctrl+N close it."""
 
+    SUBMIT = "Close"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss", "Close", id="dialog.close"),
+        Binding("escape", "cancel", "Close", id="dialog.cancel", tooltip="Close the message."),
+        # Closes as well (every dialog goes on with Ctrl+N); one "Close" in the footer is enough.
+        Binding("ctrl+n", "submit", "Close", id="dialog.submit", show=False),
     ]
     AUTO_FOCUS = "#close"
 
@@ -93,44 +202,28 @@ class ErrorDialog(ModalScreen[None]):
         self._title = title
         self._message = message
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Static(self._title, classes="dialog-title")
             yield Static(self._message, classes="dialog-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="close", variant="primary")
 
-    @on(Button.Pressed)
+    @on(Button.Pressed, "#close")
     def _close(self) -> None:
         self.dismiss()
 
+    def action_submit(self) -> None:
+        self.dismiss()
 
-class FormDialog(AppModal[T]):
-    """A dialog of fields with Cancel and OK: Enter in a field or OK calls ``_finish``,
-    which dismisses with the answer; Cancel and Esc dismiss with None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel"),
-    ]
+class FormDialog(Dialog[T]):
+    """A dialog of fields with Cancel and OK: Enter in a field, Ctrl+N or OK calls
+    ``_finish``, which dismisses with the answer or tells a field's problem under it;
+    Cancel and Esc dismiss with None."""
 
-    def __init__(self) -> None:
-        super().__init__(classes="dialog")
-
-    def buttons(self, confirm: str = "OK") -> ComposeResult:
-        with Horizontal(classes="dialog-buttons"):
-            yield Button("Cancel", id="cancel")
-            yield Button(confirm, id="confirm", variant="primary")
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
+    def action_submit(self) -> None:
         self._finish()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "confirm":
-            self._finish()
-        else:
-            self.dismiss(None)
 
     def _finish(self) -> None:
         raise NotImplementedError
@@ -148,7 +241,7 @@ class SettingsDialog(FormDialog[T]):
         super().__init__()
         self._current = current
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog-box settings-box"):
             yield Static(self.TITLE, classes="dialog-title")
             for field, label in self.FIELDS:
@@ -160,7 +253,7 @@ class SettingsDialog(FormDialog[T]):
                         validators=[_InLimit(self._limit(field))],
                         classes="setting-input",
                     )
-            yield Static("", id="setting-problem", classes="dialog-body")
+                yield FieldProblem(_field_id(field))
             yield from self.buttons()
 
     def _limit(self, field: str) -> Limit:
@@ -173,10 +266,7 @@ class SettingsDialog(FormDialog[T]):
             try:
                 values[field] = self._limit(field).read(field_input.value)
             except ValueError as problem:
-                self.query_one("#setting-problem", Static).update(
-                    escape(f"{label.split(' (')[0]} {problem}")
-                )
-                field_input.focus()
+                tell_problem(field_input, f"{label.split(' (')[0]} {problem}")
                 return
         self.dismiss(replace(self._current, **values))
 
@@ -201,21 +291,45 @@ def _field_id(field: str) -> str:
 
 
 class TextPrompt(FormDialog[str | None]):
-    """Asks for one line of text (a new name); dismisses with it, or None when cancelled."""
+    """Asks for one line of text (a new name); dismisses with it, or None when cancelled.
 
-    def __init__(self, title: str, label: str, value: str = "") -> None:
+    ``check(text)`` raises a user error (``USER_ERRORS``) when the text will not do (a
+    name taken or against the rules): the dialog then says why under the field and stays
+    open with what was typed. It runs on the app's thread, so it must be quick.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        label: str,
+        value: str = "",
+        *,
+        check: Callable[[str], object] | None = None,
+    ) -> None:
         super().__init__()
         self._title = title
         self._label = label
         self._value = value
+        self._check = check
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Static(self._title, classes="dialog-title")
             yield Static(self._label, classes="dialog-body")
             yield Input(self._value, id="answer")
+            yield FieldProblem("answer")
             yield from self.buttons()
 
     def _finish(self) -> None:
-        value = self.query_one("#answer", Input).value.strip()
-        self.dismiss(value or None)
+        field = self.query_one("#answer", Input)
+        value = field.value.strip()
+        if not value:
+            tell_problem(field, "Type it first, or press Esc to leave it as it was.")
+            return
+        if self._check is not None:
+            try:
+                self._check(value)
+            except USER_ERRORS as e:
+                tell_problem(field, app_text(e))
+                return
+        self.dismiss(value)

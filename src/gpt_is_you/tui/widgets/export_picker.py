@@ -15,9 +15,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Button, DirectoryTree, Static
+
+from gpt_is_you.tui.widgets.dialogs import Dialog
 
 EXPORT_SUFFIXES = (".txt", ".zip", ".json")
 
@@ -68,17 +69,12 @@ class ExportTree(DirectoryTree):
         return [p for p in paths if _offered(p)]
 
 
-class ExportBrowser(ModalScreen[str | None]):
-    """A file browser for an export; dismisses with the chosen file, or None."""
+class ExportBrowser(Dialog[str | None]):
+    """A file browser for an export; dismisses with the chosen file, or None. Enter or
+    Ctrl+N on a file chooses it, on a folder opens it."""
 
+    SUBMIT = "Choose"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "escape",
-            "dismiss(None)",
-            "Cancel",
-            id="browse.cancel",
-            tooltip="Close, choosing nothing.",
-        ),
         Binding(
             "backspace",
             "up",
@@ -97,17 +93,17 @@ Arrow keys move, **Enter** opens a folder or chooses a file,
 """
 
     def __init__(self, start: Path) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self._start = start
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="browse-box"):
             yield Static("Choose the chat export", classes="dialog-title")
             yield Static("", id="browse-folder", markup=False)
             yield ExportTree(self._start, id="browse-tree")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Parent folder", id="browse-up")
-                yield Button("Cancel", id="browse-cancel")
+                yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
         self._show_folder()
@@ -131,6 +127,5 @@ Arrow keys move, **Enter** opens a folder or chooses a file,
     def _up_pressed(self) -> None:
         self.action_up()
 
-    @on(Button.Pressed, "#browse-cancel")
-    def _cancel_pressed(self) -> None:
-        self.dismiss(None)
+    def action_submit(self) -> None:
+        self.query_one(ExportTree).action_select_cursor()
