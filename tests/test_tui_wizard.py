@@ -211,6 +211,25 @@ def test_a_telegram_account_export_asks_which_chat(home: Path) -> None:
     asyncio.run(scenario())
 
 
+def test_a_folder_names_the_file_read_and_the_others(home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name in ("WhatsApp Chat with Alice.txt", "WhatsApp Chat with Bruno.txt"):
+        (folder / name).write_bytes(SAMPLE.read_bytes())
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_and_read(pilot, folder)
+            assert step(app) == "found"
+            assert "export › WhatsApp Chat with Alice.txt" in text(app, "#found-facts")
+            warnings = " ".join(text(app, "#found-warnings").split())
+            assert "also holds WhatsApp Chat with Bruno.txt" in warnings
+            assert "pass that file" in warnings
+
+    asyncio.run(scenario())
+
+
 def test_an_ambiguous_date_order_is_offered_and_read_again(home: Path) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()
