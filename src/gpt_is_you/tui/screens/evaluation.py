@@ -476,10 +476,7 @@ def copies(report: Report) -> str:
         if memorised is None:
             found.append(f"{who}: not checked")
             continue
-        found.append(
-            f"{who} {memorised.copied_replies} of {memorised.replies} replies, "
-            f"{memorised.copied_bubbles} of {memorised.bubbles} bubbles"
-        )
+        found.append(f"{who} {parts.copied(memorised)}")
     text = "Copies of training turns, word for word: " + "; ".join(found)
     examples = report.memorised.examples if report.memorised else ()
     for example in examples[:3]:
