@@ -194,6 +194,22 @@ def test_a_training_model_shows_its_progress_and_is_not_deleted(home: Path) -> N
     assert [m.name for m in list_models()] == ["Bruno"]
 
 
+def test_home_and_end_go_to_the_first_and_the_last_model(home: Path) -> None:
+    for name in ("Anna", "Bruno", "Chloe"):
+        make_model(name)
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one("#models", DataTable)
+            await pilot.press("end")  # Textual's table scrolled sideways instead
+            assert (table.cursor_row, table.scroll_x) == (2, 0)
+            await pilot.press("home")
+            assert table.cursor_row == 0
+
+    run(scenario)
+
+
 def test_the_palette_lists_the_screens_actions(home: Path) -> None:
     make_model("Bruno")
 

@@ -41,6 +41,7 @@ from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.models import Model, find_model
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dialogs import SettingsDialog
+from gpt_is_you.tui.widgets.row_table import RowTable
 
 # Wall time per held-out prompt with the default local base on a 2-core CPU, measured:
 # 50 prompts took 256 s (bench/bench_eval.py, docs/benchmarks.md). Only for the estimate
@@ -162,7 +163,7 @@ Keys:
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table: DataTable[str] = DataTable(id="eval-runs", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = RowTable(id="eval-runs", cursor_type="row", zebra_stripes=True)
         for column in RUN_COLUMNS:
             table.add_column(column, key=column)
         yield table

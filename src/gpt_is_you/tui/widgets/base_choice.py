@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
 from gpt_is_you.tui.screens.base import AppModal
+from gpt_is_you.tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from gpt_is_you.providers.local.recommend import Recommendation
@@ -42,7 +43,7 @@ class BaseChoiceDialog(AppModal[str | None]):
         with Vertical(classes="dialog-box", id="bases-box"):
             yield Static("Choose a base model", classes="dialog-title")
             yield Static("Finding what fits this machine…", id="bases-machine")
-            yield DataTable(id="bases-table", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="bases-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="bases-advice", classes="dialog-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
