@@ -231,6 +231,42 @@ def test_the_palette_lists_the_screens_actions(home: Path) -> None:
     run(scenario)
 
 
+def test_esc_says_where_it_goes_back_to(home: Path) -> None:
+    """The chat opened from the training screen said "Back to the models"."""
+    make_model("Bruno")
+
+    def back(app: GptIsYouApp) -> str:
+        (found,) = [c.help for c in app.get_system_commands(app.screen) if c.title == "Back"]
+        keys = [a for a in app.screen.active_bindings.values() if a.binding.action == "back"]
+        assert {a.tooltip for a in keys} == {found}  # the footer's tooltip says the same
+        return found
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            app.open_training("Bruno")
+            await pilot.pause()
+            assert back(app) == "Back to the models (the job goes on)."
+            app.open_chat("Bruno")
+            await pilot.pause()
+            assert back(app) == "Back to the training screen."
+            await pilot.press("escape")
+            await pilot.pause()
+            app.open_preview("Bruno")
+            await pilot.pause()
+            assert back(app) == "Back to the training screen."
+            app.open_chat("Bruno", replace=True)
+            await pilot.pause()
+            assert back(app) == "Back to the training screen."
+            await pilot.press("escape", "escape")
+            await pilot.pause()
+            app.open_chat("Bruno")
+            await pilot.pause()
+            assert back(app) == "Back to the models."
+
+    run(scenario)
+
+
 def test_keys_can_be_remapped_by_binding_id(home: Path) -> None:
     make_model("Bruno")
     (home / "config").mkdir()

@@ -132,6 +132,7 @@ class _Started(Message):
 class ChatScreen(AppScreen):
     """A conversation with the model of ``model``; ``clock`` gives the time of new lines."""
 
+    PLACE = "the chat"
     SUB_TITLE = "Chat"
 
     HELP = """\
@@ -156,7 +157,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
             id="chat.stop",
             tooltip="Stop the reply; what it wrote so far is kept.",
         ),
-        Binding("escape", "back", "Back", id="chat.back", tooltip="Back to the models."),
+        Binding("escape", "back", "Back", id="chat.back", tooltip="Back to {below}."),
         Binding(
             "ctrl+r",
             "regenerate",

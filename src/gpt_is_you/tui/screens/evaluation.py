@@ -73,6 +73,7 @@ def estimate(prompts: int, seconds_per_prompt: float = SECONDS_PER_PROMPT) -> st
 
 
 class EvaluationScreen(AppScreen):
+    PLACE = "the evaluation"
     AUTO_FOCUS = "#eval-runs"
     HELP = """\
 ## Evaluation
@@ -130,7 +131,7 @@ Keys:
             "back",
             "Back",
             id="evaluation.back",
-            tooltip="Back to the previous screen (a running evaluation stops).",
+            tooltip="Back to {below} (a running evaluation stops).",
         ),
     ]
 

@@ -47,6 +47,7 @@ def _row(m: ModelSummary) -> tuple[str, ...]:
 
 
 class ModelsScreen(AppScreen):
+    PLACE = "the models"
     SUB_TITLE = "Models"
     HELP = """\
 ## Models

@@ -73,6 +73,7 @@ BUILD_DELAY = 0.3  # seconds after the last change of an option before building
 class ImportWizard(AppScreen):
     """Export → reading → what was found → who → dataset options → consent → create."""
 
+    PLACE = "the import wizard"
     SUB_TITLE = "New model"
 
     BINDINGS: ClassVar[list[BindingType]] = [
