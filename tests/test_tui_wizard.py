@@ -293,6 +293,29 @@ def test_an_option_changed_builds_again_and_a_bad_one_is_told(home: Path) -> Non
     asyncio.run(scenario())
 
 
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+def test_the_share_typed_right_after_shift_tab_is_kept_whole(home: Path, size) -> None:
+    """Once, "20" typed into the validation share just after Shift+Tab came out as "1"
+    (not reproduced since): reached backwards, the share's "10" is selected and replaced
+    by both keys, and the build that follows keeps it."""
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=size) as pilot:
+            await to_options(pilot)
+            app.screen.query_one("#drop-link-only").focus()
+            await pilot.pause()
+            await pilot.press("shift+tab", "2", "0")
+            share = app.screen.query_one("#validation-share", Input)
+            assert app.focused is share
+            assert share.value == "20"
+            await typed(pilot)
+            assert share.value == "20"
+            assert held_out(text(app, "#build-counts")) > 32
+
+    asyncio.run(scenario())
+
+
 def test_training_on_openai_redacts_and_shows_the_price(home: Path) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()
