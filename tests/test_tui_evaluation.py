@@ -278,6 +278,20 @@ def test_r_runs_an_evaluation_with_the_settings_chosen(
     assert asked == [EvalSettings(prompts=3, seed=5)]
 
 
+def test_the_next_run_starts_from_the_settings_of_the_latest(clock: FakeClock) -> None:
+    """F2's prompts and seed were forgotten once the screen was left, as the chat's were."""
+    store(crafted(trained(), prompts=4, seed=3))
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_evaluation(pilot)
+            assert screen.settings == EvalSettings(prompts=4, seed=3)
+            assert "r runs 4 held-out prompts, seed 3" in text(pilot, "#eval-next")
+
+    asyncio.run(scenario())
+
+
 def test_an_untrained_model_says_so_in_a_dialog(clock: FakeClock) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()

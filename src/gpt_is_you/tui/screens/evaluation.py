@@ -159,6 +159,8 @@ Keys:
             self._runs = read_runs(self.found)
         except ModelError as error:
             self._runs, self._missing = [], error
+        if self._runs:  # F2's choice of the last run, not forgotten once the screen is left
+            self.settings = self._runs[0].report.settings
 
     # Layout ---------------------------------------------------------------------------
 
