@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from gpt_is_you.cli import main
 from gpt_is_you.dataset.cost import DEFAULT_REMOTE_MODEL, estimate
-from gpt_is_you.dataset.examples import TRAIN, VALID
+from gpt_is_you.dataset.examples import TRAIN, VALID, Example
 from gpt_is_you.store import browse, schema
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.models import iter_examples, open_model, read_examples
@@ -248,6 +249,22 @@ def test_cli_exclude_and_include(bruno, capsys):
     assert "── example 1 ·" not in out and "── example 3 ·" in out
     assert main(["examples", bruno, "--include", "2"]) == 0
     assert capsys.readouterr().out == "included 1 example(s); 1 of 64 are left out of training\n"
+
+
+def test_cli_counts_sessions_from_1_as_the_app_does(bruno, capsys):
+    assert main(["examples", bruno]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    # The app's preview titles the same example "Example 1 · session 1 · train · …".
+    assert first.startswith("── example 1 · session 1 · train · ")
+    with open_model(bruno) as db:
+        (_, example, _), *_ = read_examples(db)
+    assert example.session == 0  # the store counts from 0; only what is shown changes
+
+
+def test_an_examples_place_counts_sessions_and_parts_from_1():
+    first = Example(session=0, part=0, split=TRAIN, system="", turns=(), group=False)
+    assert first.place == "session 1"
+    assert replace(first, session=2, part=1).place == "session 3, part 2"
 
 
 def test_cli_unknown_id_is_one_line_and_exit_2(bruno, capsys):

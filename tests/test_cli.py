@@ -65,6 +65,33 @@ def test_parse_json_summary(capsys):
     assert {p["name"] for p in summary["participants"]} >= {"Alice Martin", "Bruno Keller"}
 
 
+def test_parse_folder_names_the_file_it_read_and_how_to_read_another(tmp_path, capsys):
+    chat = (WHATSAPP / "android_en_gb_24h.txt").read_bytes()
+    (tmp_path / "WhatsApp Chat with Alice.txt").write_bytes(chat)
+    (tmp_path / "WhatsApp Chat with Bruno.txt").write_bytes(chat)
+    (tmp_path / "notes.txt").write_text("not a chat\n")
+    assert main(["parse", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "read WhatsApp Chat with Alice.txt" in out
+    assert (
+        "read WhatsApp Chat with Alice.txt; a folder also holds WhatsApp Chat with Bruno.txt, "
+        "notes.txt: to read one of those instead, pass that file"
+    ) in " ".join(out.split())
+    assert main(["parse", str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["file"] == "WhatsApp Chat with Alice.txt"
+    assert main(["parse", str(tmp_path), "--jsonl"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"gpt-is-you: read WhatsApp Chat with Alice.txt in {tmp_path}"
+
+
+def test_parse_folder_with_one_chat_names_it_without_a_warning(tmp_path, capsys):
+    (tmp_path / "_chat.txt").write_bytes((WHATSAPP / "android_en_gb_24h.txt").read_bytes())
+    assert main(["parse", str(tmp_path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["file"] == "_chat.txt"
+    assert not [w for w in summary["warnings"] if "also holds" in w]
+
+
 def test_ambiguous_dates_are_reported(capsys):
     export = WHATSAPP / "android_mdy_ambiguous_override.txt"
     assert main(["parse", str(export), "--json"]) == 0

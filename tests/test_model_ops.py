@@ -139,6 +139,26 @@ def test_a_rename_cut_short_after_the_move_still_lists_a_name_that_works(home):
     assert [(m.name, m.slug) for m in list_models()] == [("Carla", "carla")]
 
 
+def _answer(monkeypatch, answer: str) -> None:
+    """A terminal on stdin, where the user types ``answer`` to the question."""
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt="": answer)
+
+
+def test_rm_answered_no_says_what_it_kept(home, capsys, monkeypatch):
+    _new("Bruno")
+    capsys.readouterr()
+    _answer(monkeypatch, "n")
+    # As `new` and `train` answered no: one line, and status 1 (the command did not do its
+    # work, so a script's next step does not run).
+    assert main(["rm", "Bruno"]) == 1
+    assert capsys.readouterr().err == "Kept Bruno; nothing was deleted.\n"
+    assert find_model("Bruno").folder.is_dir()
+    _answer(monkeypatch, "y")
+    assert main(["rm", "Bruno"]) == 0
+    assert [m.name for m in list_models()] == []
+
+
 def test_rm_refuses_while_a_job_runs(home, capsys):
     _new("Bruno")
     add_job("Bruno", jobs.RUNNING, pid=os.getpid())  # this process plays the worker

@@ -186,6 +186,15 @@ def test_uploading_needs_a_confirmation(sam, server, capsys):
     assert _job() is None
 
 
+def test_uploading_answered_no_sends_nothing_and_says_so(sam, server, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt="": "n")
+    assert main(["train", "sam", "--backend", "openai"]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == "Nothing was sent; no job was started."
+    assert not [r for r in server.requests if r.method == "POST"]
+    assert _job() is None
+
+
 def test_azure_routes_every_call_through_its_endpoint(sam, server, capsys, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY")
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.azure_endpoint)

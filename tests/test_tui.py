@@ -201,6 +201,22 @@ def test_a_training_model_shows_its_progress_and_is_not_deleted(home: Path) -> N
     assert [m.name for m in list_models()] == ["Bruno"]
 
 
+def test_home_and_end_go_to_the_first_and_the_last_model(home: Path) -> None:
+    for name in ("Anna", "Bruno", "Chloe"):
+        make_model(name)
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one("#models", DataTable)
+            await pilot.press("end")  # Textual's table scrolled sideways instead
+            assert (table.cursor_row, table.scroll_x) == (2, 0)
+            await pilot.press("home")
+            assert table.cursor_row == 0
+
+    run(scenario)
+
+
 def test_the_palette_lists_the_screens_actions(home: Path) -> None:
     make_model("Bruno")
 
@@ -218,6 +234,42 @@ def test_the_palette_lists_the_screens_actions(home: Path) -> None:
             await until(pilot, only_rename, what="the palette did not find Rename alone")
             await pilot.press("down", "enter")
             await until(pilot, lambda: isinstance(app.screen, TextPrompt), what="no prompt")
+
+    run(scenario)
+
+
+def test_esc_says_where_it_goes_back_to(home: Path) -> None:
+    """The chat opened from the training screen said "Back to the models"."""
+    make_model("Bruno")
+
+    def back(app: GptIsYouApp) -> str:
+        (found,) = [c.help for c in app.get_system_commands(app.screen) if c.title == "Back"]
+        keys = [a for a in app.screen.active_bindings.values() if a.binding.action == "back"]
+        assert {a.tooltip for a in keys} == {found}  # the footer's tooltip says the same
+        return found
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            app.open_training("Bruno")
+            await pilot.pause()
+            assert back(app) == "Back to the models (the job goes on)."
+            app.open_chat("Bruno")
+            await pilot.pause()
+            assert back(app) == "Back to the training screen."
+            await pilot.press("escape")
+            await pilot.pause()
+            app.open_preview("Bruno")
+            await pilot.pause()
+            assert back(app) == "Back to the training screen."
+            app.open_chat("Bruno", replace=True)
+            await pilot.pause()
+            assert back(app) == "Back to the training screen."
+            await pilot.press("escape", "escape")
+            await pilot.pause()
+            app.open_chat("Bruno")
+            await pilot.pause()
+            assert back(app) == "Back to the models."
 
     run(scenario)
 

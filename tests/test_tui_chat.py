@@ -19,11 +19,13 @@ from textual.screen import Screen
 
 from conftest import add_job
 from fake_chat import ScriptedChat
+from gpt_is_you.chat_session import SAMPLING, kept_sampling
 from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store import conversations, jobs
 from gpt_is_you.store.conversations import READY_PROMPTS, ChatLine
-from gpt_is_you.store.models import open_model
+from gpt_is_you.store.models import open_model, write_setting
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.chat import ChatInput, ChatScreen
 from gpt_is_you.tui.widgets.bubbles import MessageList, Turn
@@ -374,6 +376,53 @@ def test_sampling_settings_are_used_by_the_next_reply(trained):
 
     run(app, scenario)
     assert provider.calls[0][2].temperature == 0.3
+
+
+def test_sampling_set_with_f2_stays_with_the_model_for_both_chats(trained, monkeypatch, capsys):
+    """F2's settings were forgotten when the chat was left; now the model keeps them, the
+    chat says they are not the defaults, and `gpt-is-you chat` uses them too (its own
+    flags over them for that run)."""
+    first = ScriptedChat(["ok"])
+    app = ChatApp(first)
+
+    async def set_them(pilot):
+        assert "set for this model" not in str(app.screen.query_one("#chat-sampling").render())
+        await pilot.press("f2")
+        await pilot.press("ctrl+u", *"0.3", "tab", "tab", "ctrl+u", *"42", "enter")
+        await pilot.pause()
+
+    run(app, set_them)
+    again = ScriptedChat(["ok"])
+    app = ChatApp(again)
+
+    async def reopened(pilot):
+        line = str(app.screen.query_one("#chat-sampling").render())
+        assert line == "temperature 0.3 · top-p 0.95 · up to 42 tokens · set for this model (F2)"
+        await send(pilot, "hi")
+        await replied(pilot)
+
+    run(app, reopened)
+    assert (again.calls[0][2].temperature, again.calls[0][2].max_tokens) == (0.3, 42)
+
+    terminal = ScriptedChat(["ok"])
+    monkeypatch.setattr("gpt_is_you.providers.get", lambda name: terminal)
+    monkeypatch.setattr(terminal, "chat_model", lambda *loading: None)  # nothing to load
+    capsys.readouterr()
+    assert main(["chat", MODEL, "-m", "hi"]) == 0
+    assert "temperature 0.3" in capsys.readouterr().err
+    assert main(["chat", MODEL, "-m", "hi", "--temperature", "1.1"]) == 0
+    used = [call[2] for call in terminal.calls]
+    assert [(s.temperature, s.top_p, s.max_tokens) for s in used] == [
+        (0.3, 0.95, 42),
+        (1.1, 0.95, 42),
+    ]
+
+
+@pytest.mark.parametrize("stored", [{"temperature": 9}, {"top_p": "high"}, [0.3], "0.3"])
+def test_sampling_stored_out_of_range_gives_the_defaults(trained, stored):
+    with open_model(MODEL) as db:
+        write_setting(db, SAMPLING, stored)
+        assert kept_sampling(db) == Sampling()
 
 
 def test_a_sampling_setting_out_of_range_is_told_with_the_range(trained):

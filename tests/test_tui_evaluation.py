@@ -22,7 +22,9 @@ from textual.widgets import DataTable, Static
 
 from conftest import add_job, new_model
 from fake_jobs import FakeClock, use_clock
+from gpt_is_you.cli.evaluate import describe
 from gpt_is_you.evaluation import report as reports
+from gpt_is_you.evaluation.memorisation import Memorisation
 from gpt_is_you.evaluation.prompts import held_out
 from gpt_is_you.evaluation.report import Report, Scores, build
 from gpt_is_you.evaluation.settings import EvalSettings
@@ -32,6 +34,7 @@ from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.evaluation import (
     RUN_GROUP,
     EvaluationScreen,
+    copies,
     scores_table,
     sense_table,
 )
@@ -169,6 +172,21 @@ def test_the_figures_of_the_tables(clock: FakeClock) -> None:
     assert any(line.split() == ["token", "accuracy", "—", "45.0%"] for line in lines)
 
 
+def test_the_copies_are_counted_alike_in_the_app_and_the_command_line(clock: FakeClock) -> None:
+    """Replies whose bubbles are all short: no bubble was checked, which both faces say
+    in the same words (the app said "0 of 0 bubbles" beside the CLI's "0 of 3")."""
+    short = Memorisation(replies=3, copied_replies=0, copied_bubbles=0, bubbles=0, examples=())
+    some = Memorisation(replies=3, copied_replies=1, copied_bubbles=2, bubbles=5, examples=())
+    report = replace(crafted(trained(), prompts=1, seed=0), memorised=short, base_memorised=some)
+    app, cli = " ".join(copies(report).split()), " ".join(" ".join(describe(report)).split())
+    for said in (
+        "0 of 3 replies; no bubble of 4 words or more to check",
+        "1 of 3 replies, 2 of 5 bubbles of 4 words or more",
+    ):
+        assert said in app and said in cli
+    assert "0 of 0" not in app + cli
+
+
 def _drawn(renderable, width: int = 60) -> list[str]:
     console = Console(width=width, file=io.StringIO(), record=True)
     console.print(renderable)
@@ -258,6 +276,20 @@ def test_r_runs_an_evaluation_with_the_settings_chosen(
 
     asyncio.run(scenario())
     assert asked == [EvalSettings(prompts=3, seed=5)]
+
+
+def test_the_next_run_starts_from_the_settings_of_the_latest(clock: FakeClock) -> None:
+    """F2's prompts and seed were forgotten once the screen was left, as the chat's were."""
+    store(crafted(trained(), prompts=4, seed=3))
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_evaluation(pilot)
+            assert screen.settings == EvalSettings(prompts=4, seed=3)
+            assert "r runs 4 held-out prompts, seed 3" in text(pilot, "#eval-next")
+
+    asyncio.run(scenario())
 
 
 def test_an_untrained_model_says_so_in_a_dialog(clock: FakeClock) -> None:

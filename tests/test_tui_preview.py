@@ -187,6 +187,23 @@ def test_pages_turn_past_the_edges(home, monkeypatch):
     run(scenario)
 
 
+def test_home_and_end_go_to_the_first_and_the_last_example(home, monkeypatch):
+    """End used to scroll the table sideways; only Ctrl+End reached the last example."""
+    monkeypatch.setattr(PreviewScreen, "PAGE_SIZE", 5)
+
+    async def scenario(pilot: Pilot) -> None:
+        screen = await open_preview(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+        assert transcript(screen).startswith("Example 64 ·")
+        assert screen.query_one(ExampleTable).scroll_x == 0
+        await pilot.press("home")
+        await settle(pilot)
+        assert transcript(screen).startswith("Example 1 ·")
+
+    run(scenario)
+
+
 def test_search_filters_and_escape_clears(home):
     holding = [i for i, e, _ in examples() if "sounds good" in str(e.turns).casefold()]
 

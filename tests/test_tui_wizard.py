@@ -236,6 +236,25 @@ def test_a_telegram_account_export_asks_which_chat(home: Path) -> None:
     asyncio.run(scenario())
 
 
+def test_a_folder_names_the_file_read_and_the_others(home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name in ("WhatsApp Chat with Alice.txt", "WhatsApp Chat with Bruno.txt"):
+        (folder / name).write_bytes(SAMPLE.read_bytes())
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_and_read(pilot, folder)
+            assert step(app) == "found"
+            assert "export › WhatsApp Chat with Alice.txt" in text(app, "#found-facts")
+            warnings = " ".join(text(app, "#found-warnings").split())
+            assert "also holds WhatsApp Chat with Bruno.txt" in warnings
+            assert "pass that file" in warnings
+
+    asyncio.run(scenario())
+
+
 def test_an_ambiguous_date_order_is_offered_and_read_again(home: Path) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()
@@ -295,6 +314,29 @@ def test_an_option_changed_builds_again_and_a_bad_one_is_told(home: Path) -> Non
             await pilot.press("ctrl+n")
             await pilot.pause()
             assert step(app) == "options"  # not past a bad option
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+def test_the_share_typed_right_after_shift_tab_is_kept_whole(home: Path, size) -> None:
+    """Once, "20" typed into the validation share just after Shift+Tab came out as "1"
+    (not reproduced since): reached backwards, the share's "10" is selected and replaced
+    by both keys, and the build that follows keeps it."""
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=size) as pilot:
+            await to_options(pilot)
+            app.screen.query_one("#drop-link-only").focus()
+            await pilot.pause()
+            await pilot.press("shift+tab", "2", "0")
+            share = app.screen.query_one("#validation-share", Input)
+            assert app.focused is share
+            assert share.value == "20"
+            await typed(pilot)
+            assert share.value == "20"
+            assert held_out(text(app, "#build-counts")) > 32
 
     asyncio.run(scenario())
 

@@ -5,21 +5,27 @@ The terminal chat (``gpt-is-you chat``) and the app's chat screen both talk thro
 ``ChatSession``, so a conversation's rows are the same whichever wrote them: the user's
 line as it is sent (the first one starts the conversation), then the reply once it
 ends — whole, stopped by the user or cut by the backend (marked stopped, the part that
-came kept), or written again in place of the last one.
+came kept), or written again in place of the last one. The sampling last set for a
+model's chats (F2 in the app) is kept in its store and used by both.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.providers.base import Notice, Provider
 from gpt_is_you.providers.errors import ReplyCut
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store import conversations
 from gpt_is_you.store.conversations import ASSISTANT, USER, ChatLine, Persona, bubbles
 from gpt_is_you.store.jobs import now
-from gpt_is_you.store.models import Model
+from gpt_is_you.store.models import Model, read_setting, write_setting
+
+# The model's settings row that keeps the chat's sampling as last set.
+SAMPLING = "sampling"
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,24 @@ class Reply:
     text: str  # its bubbles joined by newlines, as stored
     stopped: bool  # by the user, or cut by the backend: what came is kept
     cut: ReplyCut | None = None  # why the backend stopped early
+
+
+def kept_sampling(db: sqlite3.Connection) -> Sampling:
+    """The sampling last set for the model's chats: the defaults where none was set, or
+    where what is stored no longer fits (a number out of this version's ranges)."""
+    stored = read_setting(db, SAMPLING)
+    if not isinstance(stored, dict):
+        return Sampling()
+    try:
+        return Sampling.from_json(stored)
+    except (SettingsError, TypeError, ValueError):
+        return Sampling()
+
+
+def keep_sampling(model: Model, sampling: Sampling) -> None:
+    """Keep ``sampling`` for the chats of ``model``: the app's and ``gpt-is-you chat``'s."""
+    with model.db() as db:
+        write_setting(db, SAMPLING, sampling.to_json())
 
 
 def _nothing(*_: object) -> None:

@@ -15,6 +15,7 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -352,15 +353,17 @@ def _first_whatsapp(
     title: str | None,
     what: str,
 ) -> Chat:
-    """The first of the candidate text files that reads as a WhatsApp chat.
+    """The first of the candidate text files that reads as a WhatsApp chat, named in
+    ``member``; the candidates not tried are named in a warning, with how to read one.
 
     A file that cannot be read (or is too big) stops the search with its own error;
     one that is not a chat only moves it on to the next.
     """
-    for name, read in texts.items():
+    names = list(texts)
+    for index, (name, read) in enumerate(texts.items()):
         raw = read()
         try:
-            return parse_whatsapp(
+            chat = parse_whatsapp(
                 _utf8_text(raw, source),
                 source=source,
                 date_order=date_order,
@@ -368,7 +371,18 @@ def _first_whatsapp(
             )
         except ChatImportError:
             continue
+        untried = names[index + 1 :]
+        warnings = (_other_texts(name, untried, what),) if untried else ()
+        return replace(chat, member=name, warnings=chat.warnings + warnings)
     raise ChatImportError(source, f"{what} with no chat export in it; {EXPECTED}")
+
+
+def _other_texts(read: str, others: list[str], what: str) -> str:
+    """The warning of a folder or zip with several .txt files: which was read, the
+    others, and how to read one of them instead."""
+    shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    how = "pass that file" if what == "a folder" else "extract it and pass that file"
+    return f"read {read}; {what} also holds {shown}: to read one of those instead, {how}"
 
 
 def _chat_text_candidates(names: Iterable[str]) -> list[str]:

@@ -63,6 +63,9 @@ class Chat:
     # The day/month order a reader chose when the dates fitted more than one equally
     # well (a WhatsApp export of short days): the app offers the others to choose from.
     guessed_date_order: str | None = None
+    # The file read inside the folder or zip the user gave (None: the user gave the file),
+    # so that the user is told which of its files became the chat.
+    member: str | None = None
 
 
 EXPECTED = (

@@ -26,6 +26,7 @@ class ChatSummary:
     last: datetime | None
     kinds: dict[str, int]  # every kind of KINDS, in that order
     warnings: tuple[str, ...]
+    member: str | None = None  # the file read inside the folder or zip given
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -37,6 +38,7 @@ class ChatSummary:
             "last": self.last.isoformat(timespec="seconds") if self.last else None,
             "kinds": self.kinds,
             "warnings": list(self.warnings),
+            "file": self.member,
         }
 
 
@@ -57,4 +59,5 @@ def summarize(chat: Chat) -> ChatSummary:
         last=max(times, default=None),
         kinds={k: kinds.get(k, 0) for k in KINDS},
         warnings=chat.warnings,
+        member=chat.member,
     )

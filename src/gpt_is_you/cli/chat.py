@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from gpt_is_you import providers
 from gpt_is_you.cli.common import PROG, number
@@ -21,16 +22,24 @@ def add_commands(commands) -> None:
     )
     chat.add_argument("name", metavar="NAME")
     chat.add_argument("-m", "--message", metavar="TEXT", help="send one message, print the reply")
+    # Left out, each is the model's as last set in the app (F2), else the default.
     sampling, limits = Sampling(), Sampling.LIMITS
     chat.add_argument(
         "--temperature",
         type=number(limits["temperature"]),
-        default=sampling.temperature,
-        help="0 for the likeliest words, up to 2",
+        help=f"0 for the likeliest words, up to 2 (default: the model's, else "
+        f"{sampling.temperature:g})",
     )
-    chat.add_argument("--top-p", type=number(limits["top_p"]), default=sampling.top_p)
     chat.add_argument(
-        "--max-tokens", type=number(limits["max_tokens"]), default=sampling.max_tokens, metavar="N"
+        "--top-p",
+        type=number(limits["top_p"]),
+        help=f"(default: the model's, else {sampling.top_p:g})",
+    )
+    chat.add_argument(
+        "--max-tokens",
+        type=number(limits["max_tokens"]),
+        metavar="N",
+        help=f"(default: the model's, else {sampling.max_tokens})",
     )
     chat.add_argument("--seed", type=number(limits["seed"]), help="make replies repeatable")
     chat.add_argument(
@@ -49,17 +58,23 @@ def add_commands(commands) -> None:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from gpt_is_you.chat_session import ChatSession
+    from gpt_is_you.chat_session import ChatSession, kept_sampling
     from gpt_is_you.store import conversations
     from gpt_is_you.store.models import find_model
 
-    sampling = Sampling(
-        temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed
-    )
     model = find_model(args.name)
     with model.db() as db:
         persona = conversations.read_persona(db)
         job = conversations.chat_job(db)
+        kept = kept_sampling(db)
+    given = {
+        name: getattr(args, name)
+        for name in ("temperature", "top_p", "max_tokens", "seed")
+        if getattr(args, name) is not None
+    }
+    sampling = replace(kept, **given)  # this run's flags over the model's settings
+    if kept != Sampling():
+        _notice(f"the settings kept for {args.name}: {sampling.describe()}")
     if args.remote_model:
         provider, job_id = providers.get(args.backend), None
     elif job is None:

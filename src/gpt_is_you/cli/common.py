@@ -1,5 +1,5 @@
 """What every command group shares: the program's name, numeric options read against
-the settings' ranges, and asking the user to confirm."""
+the settings' ranges, and asking the user to confirm (and saying what a refusal kept)."""
 
 from __future__ import annotations
 
@@ -31,3 +31,10 @@ def confirm(question: str, yes: bool) -> bool | None:
     if not sys.stdin.isatty():
         return None
     return input(f"{question} [y/N] ").strip().casefold() in ("y", "yes")
+
+
+def declined(kept: str) -> int:
+    """A confirmation answered no: one line saying what stays as it was, and exit status
+    1, since the command did not do its work (a script's next step must not run)."""
+    print(kept, file=sys.stderr)
+    return 1

@@ -144,9 +144,7 @@ def describe(report) -> list[str]:
     for who, memorised in parts.copies(report):
         if memorised is not None:
             lines.append(
-                f"Word-for-word copies of training turns ({who}): {memorised.copied_replies} of "
-                f"{memorised.replies} replies, {memorised.copied_bubbles} of "
-                f"{memorised.bubbles} bubbles"
+                f"Word-for-word copies of training turns ({who}): {parts.copied(memorised)}"
             )
     sense = parts.sense_rows(report)
     lines += ["", "Sense of the replies", *_wrapped(parts.sense_note(report))]

@@ -63,7 +63,7 @@ def _examples(args: argparse.Namespace) -> int:
 
 
 def _print_example(number: int, example, tokens: int | None) -> None:
-    print(f"── example {number} · session {example.session} · {example.split} · {tokens} tokens")
+    print(f"── example {number} · {example.place} · {example.split} · {tokens} tokens")
     for message in example.chat_messages()[1:]:
         mark = (
             "   " if message["role"] == "user" else ("·· " if message.get("weight") == 0 else ">> ")

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from gpt_is_you.cli.common import PROG, confirm
+from gpt_is_you.cli.common import PROG, confirm, declined
 
 
 def add_commands(commands) -> None:
@@ -89,7 +89,7 @@ def _rm(args: argparse.Namespace) -> int:
         print(f"{PROG}: deleting needs confirmation; pass --yes", file=sys.stderr)
         return 2
     if not confirmed:
-        return 1
+        return declined(f"Kept {args.name}; nothing was deleted.")
     if args.remote:
         for backend in leftovers:
             # A failure stops here, before the local store (which remembers the ids) goes.

@@ -9,7 +9,7 @@ import sys
 from dataclasses import asdict
 from datetime import timedelta
 
-from gpt_is_you.cli.common import PROG, confirm, number
+from gpt_is_you.cli.common import PROG, confirm, declined, number
 from gpt_is_you.cli.parse import reading_options
 from gpt_is_you.dataset.settings import TARGETS, BuildSettings
 
@@ -202,8 +202,7 @@ def _store_and_report(args: argparse.Namespace, name: str, prepared, *, ask: boo
             print(f"{PROG}: {question} Pass --yes to confirm.", file=sys.stderr)
             return 2
         if not confirmed:
-            print("Nothing was created.", file=sys.stderr)
-            return 1
+            return declined("Nothing was created.")
     folder = store(name, prepared)
     report = _report(name, prepared, folder)
     if args.json:

@@ -45,6 +45,8 @@ def _parse(args: argparse.Namespace) -> int:
     if args.jsonl:
         sys.stdout.writelines(m.to_json_line() + "\n" for m in chat.messages)
         sys.stdout.flush()
+        if chat.member is not None:  # on stderr: stdout is the messages alone
+            print(f"{PROG}: read {chat.member} in {chat.source}", file=sys.stderr)
         for warning in chat.warnings:  # on stderr: stdout is the messages alone
             print(f"{PROG}: warning: {warning}", file=sys.stderr)
         return 0
@@ -66,6 +68,8 @@ def _print_summary(summary) -> None:
         span = f"{summary.first:%Y-%m-%d %H:%M} to {summary.last:%Y-%m-%d %H:%M}"
     title = f" · {summary.title}" if summary.title else ""
     console.print(f"[bold]{summary.format}[/bold]{title} · {summary.messages:,} messages · {span}")
+    if summary.member is not None:  # a folder or zip: which of its files was read
+        console.print(f"read {summary.member}", markup=False, highlight=False)
     people = Table(title="Participants", title_justify="left", show_edge=False)
     people.add_column("name")
     people.add_column("messages", justify="right")

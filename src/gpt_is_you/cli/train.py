@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from gpt_is_you import providers
-from gpt_is_you.cli.common import PROG, confirm, number
+from gpt_is_you.cli.common import PROG, confirm, declined, number
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.settings import (
@@ -177,7 +177,7 @@ def _train(args: argparse.Namespace) -> int:
             if confirmed is None:
                 raise ProviderError("uploading the examples needs your confirmation; pass --yes")
             if not confirmed:
-                return 1
+                return declined("Nothing was sent; no job was started.")
         _fetch(provider, settings)
         job = provider.start(model, settings)
         # Told as the worker starts loading, so that a refused start says only why.

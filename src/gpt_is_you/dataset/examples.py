@@ -58,6 +58,13 @@ class Example:
         return messages
 
     @property
+    def place(self) -> str:
+        """Where the example is in the chat as both faces show it, counted from 1 (the
+        store counts sessions and parts from 0): "session 3", "session 3, part 2"."""
+        part = f", part {self.part + 1}" if self.part else ""
+        return f"session {self.session + 1}{part}"
+
+    @property
     def sources(self) -> tuple[int, ...]:
         return tuple(i for turn in self.turns for i in turn.sources)
 

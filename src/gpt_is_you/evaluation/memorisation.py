@@ -15,9 +15,10 @@ from typing import Any
 from gpt_is_you.evaluation.style import words
 from gpt_is_you.store.conversations import bubbles
 
-__all__ = ["EXAMPLES", "Memorisation", "normalise", "verbatim"]
+__all__ = ["EXAMPLES", "MIN_WORDS", "Memorisation", "normalise", "verbatim"]
 
 EXAMPLES = 5  # copied texts kept for the report
+MIN_WORDS = 4  # shorter replies and bubbles are how the person writes, not copies
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _long_enough(text: str, min_words: int) -> bool:
 
 
 def verbatim(
-    generated: Sequence[str], training_turns: Iterable[str], *, min_words: int = 4
+    generated: Sequence[str], training_turns: Iterable[str], *, min_words: int = MIN_WORDS
 ) -> Memorisation:
     """How many ``generated`` replies, and how many of their bubbles of at least
     ``min_words`` words, are verbatim copies of the persona's ``training_turns``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gpt_is_you.evaluation.memorisation import Memorisation
+from gpt_is_you.evaluation.memorisation import MIN_WORDS, Memorisation
 from gpt_is_you.evaluation.report import Report, Scores
 from gpt_is_you.evaluation.sense import SenseOf
 from gpt_is_you.evaluation.style import LABELS, SHARES, Closeness, StyleProfile
@@ -157,6 +157,19 @@ def _mean(values: dict[str, float]) -> float:
 def copies(report: Report) -> tuple[tuple[str, Memorisation | None], ...]:
     """The word-for-word check of each model's replies (None: not checked), tuned first."""
     return ((TUNED, report.memorised), (BASE, report.base_memorised))
+
+
+def copied(memorised: Memorisation) -> str:
+    """How many of a model's replies and bubbles copy a training turn. Only bubbles of
+    MIN_WORDS words or more are checked, which the count says: "0 of 0 bubbles" read as
+    if the replies had none."""
+    replies = f"{memorised.copied_replies} of {memorised.replies} replies"
+    if not memorised.bubbles:
+        return f"{replies}; no bubble of {MIN_WORDS} words or more to check"
+    return (
+        f"{replies}, {memorised.copied_bubbles} of {memorised.bubbles} bubbles "
+        f"of {MIN_WORDS} words or more"
+    )
 
 
 def sense_rows(report: Report) -> tuple[SenseRow, ...]:

@@ -102,8 +102,8 @@ class TrainSettings(_Stored):
 
 
 @dataclass(frozen=True)
-class Sampling:
-    """How to write a reply."""
+class Sampling(_Stored):
+    """How to write a reply; a model keeps the chat's (F2) in its store."""
 
     temperature: float = 0.8  # 0: always the likeliest token
     top_p: float = 0.95
@@ -119,6 +119,13 @@ class Sampling:
 
     def __post_init__(self) -> None:
         check(asdict(self), self.LIMITS)
+
+    def describe(self) -> str:
+        """The settings in a line, as both chats show them."""
+        return (
+            f"temperature {self.temperature:g} · top-p {self.top_p:g} · "
+            f"up to {self.max_tokens} tokens"
+        )
 
 
 # What OpenAI fine-tunes with supervised jobs, newest first (its model-optimization guide);

@@ -33,7 +33,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from gpt_is_you import providers
-from gpt_is_you.chat_session import ChatSession
+from gpt_is_you.chat_session import ChatSession, keep_sampling, kept_sampling
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store import conversations
 from gpt_is_you.store.conversations import (
@@ -132,6 +132,7 @@ class _Started(Message):
 class ChatScreen(AppScreen):
     """A conversation with the model of ``model``; ``clock`` gives the time of new lines."""
 
+    PLACE = "the chat"
     SUB_TITLE = "Chat"
 
     HELP = """\
@@ -156,7 +157,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
             id="chat.stop",
             tooltip="Stop the reply; what it wrote so far is kept.",
         ),
-        Binding("escape", "back", "Back", id="chat.back", tooltip="Back to the models."),
+        Binding("escape", "back", "Back", id="chat.back", tooltip="Back to {below}."),
         Binding(
             "ctrl+r",
             "regenerate",
@@ -241,10 +242,12 @@ You are talking to a **model** trained on one person's messages, not to the pers
                 latest = read_job(db)
                 listed = conversations.list_conversations(db)
                 history = conversations.lines(db, listed[0].id) if listed else []
+                self._sampling = kept_sampling(db)
         except USER_ERRORS as e:
             self.app.pop_screen()
             self.app.show_error(e, title="The chat cannot open")
             return
+        self.query_one("#chat-sampling", Static).update(describe(self._sampling))
         name = self._persona.name
         self.query_one("#chat-banner", Static).update(
             Content.assemble(
@@ -550,6 +553,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
         if sampling is not None:
             self._sampling = sampling
             self.query_one("#chat-sampling", Static).update(describe(sampling))
+            keep_sampling(self.found, sampling)  # for the next chat, here or in the terminal
 
     def action_export(self) -> None:
         conversation = self._session.conversation

@@ -41,6 +41,7 @@ from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.models import Model, find_model
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dialogs import SettingsDialog
+from gpt_is_you.tui.widgets.row_table import RowTable
 
 # Wall time per held-out prompt with the default local base on a 2-core CPU, measured:
 # 50 prompts took 256 s (bench/bench_eval.py, docs/benchmarks.md). Only for the estimate
@@ -72,6 +73,7 @@ def estimate(prompts: int, seconds_per_prompt: float = SECONDS_PER_PROMPT) -> st
 
 
 class EvaluationScreen(AppScreen):
+    PLACE = "the evaluation"
     AUTO_FOCUS = "#eval-runs"
     HELP = """\
 ## Evaluation
@@ -129,7 +131,7 @@ Keys:
             "back",
             "Back",
             id="evaluation.back",
-            tooltip="Back to the previous screen (a running evaluation stops).",
+            tooltip="Back to {below} (a running evaluation stops).",
         ),
     ]
 
@@ -157,12 +159,14 @@ Keys:
             self._runs = read_runs(self.found)
         except ModelError as error:
             self._runs, self._missing = [], error
+        if self._runs:  # F2's choice of the last run, not forgotten once the screen is left
+            self.settings = self._runs[0].report.settings
 
     # Layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table: DataTable[str] = DataTable(id="eval-runs", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = RowTable(id="eval-runs", cursor_type="row", zebra_stripes=True)
         for column in RUN_COLUMNS:
             table.add_column(column, key=column)
         yield table
@@ -476,10 +480,7 @@ def copies(report: Report) -> str:
         if memorised is None:
             found.append(f"{who}: not checked")
             continue
-        found.append(
-            f"{who} {memorised.copied_replies} of {memorised.replies} replies, "
-            f"{memorised.copied_bubbles} of {memorised.bubbles} bubbles"
-        )
+        found.append(f"{who} {parts.copied(memorised)}")
     text = "Copies of training turns, word for word: " + "; ".join(found)
     examples = report.memorised.examples if report.memorised else ()
     for example in examples[:3]:

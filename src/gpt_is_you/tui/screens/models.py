@@ -17,6 +17,7 @@ from gpt_is_you.paths import sample_chat
 from gpt_is_you.store.models import Model, ModelSummary, list_models
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
+from gpt_is_you.tui.widgets.row_table import RowTable
 from gpt_is_you.user_errors import USER_ERRORS, app_text
 
 EMPTY_TITLE = "No models yet"
@@ -46,6 +47,7 @@ def _row(m: ModelSummary) -> tuple[str, ...]:
 
 
 class ModelsScreen(AppScreen):
+    PLACE = "the models"
     SUB_TITLE = "Models"
     HELP = """\
 ## Models
@@ -110,7 +112,7 @@ learns, the examples built from it, and its training runs and conversations.
             self._models = list_models()
         except USER_ERRORS as e:
             self._problem = app_text(e)
-        table: DataTable[str] = DataTable(id="models", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = RowTable(id="models", cursor_type="row", zebra_stripes=True)
         for column in COLUMNS:
             # A long file name is cut rather than pushing the state off a narrow terminal.
             table.add_column(column, width=18 if column == "source" else None)

@@ -58,6 +58,7 @@ class SearchBox(Input):
 
 
 class PreviewScreen(AppScreen):
+    PLACE = "the examples"
     SUB_TITLE = "Examples"
     AUTO_FOCUS = "#preview-table"
     PAGE_SIZE: ClassVar[int] = 200
@@ -112,7 +113,7 @@ from, and what they add up to. Look before you train.
             "back",
             "Back",
             id="preview.back",
-            tooltip="Go back to the previous screen.",
+            tooltip="Back to {below}.",
         ),
     ]
 

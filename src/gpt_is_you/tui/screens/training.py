@@ -99,6 +99,7 @@ def read_training(model: Model, after_event: int) -> Reading:
 
 
 class TrainingScreen(AppScreen):
+    PLACE = "the training screen"
     HELP = """\
 ## Training
 
@@ -175,7 +176,7 @@ accuracy on the training and validation examples, and its log.
             "back",
             "Back",
             id="training.back",
-            tooltip="Back to the previous screen (the job goes on).",
+            tooltip="Back to {below} (the job goes on).",
         ),
     ]
 

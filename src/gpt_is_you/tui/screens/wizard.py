@@ -75,6 +75,7 @@ BUILD_DELAY = 0.3  # seconds after the last change of an option before building
 class ImportWizard(AppScreen):
     """Export → reading → what was found → who → dataset options → consent → create."""
 
+    PLACE = "the import wizard"
     SUB_TITLE = "New model"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -730,7 +731,8 @@ def _facts(file_name: str, summary: ChatSummary) -> Content:
     return Content.from_markup(
         "[b]$format[/b]  $file$title\n$messages messages, $span\n[$text-muted]$kinds[/]",
         format=FORMAT_NAMES.get(summary.format, summary.format),
-        file=file_name,
+        # A folder or zip: which of its files was read (the others are in a warning).
+        file=f"{file_name} › {summary.member}" if summary.member else file_name,
         title=f"  ·  {summary.title}" if summary.title else "",
         messages=f"{summary.messages:,}",
         span=span,

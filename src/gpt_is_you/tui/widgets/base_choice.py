@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Button, DataTable, Static
 
 from gpt_is_you.tui.widgets.dialogs import Dialog
+from gpt_is_you.tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
     from gpt_is_you.providers.local.recommend import Recommendation
@@ -40,7 +41,7 @@ class BaseChoiceDialog(Dialog[str | None]):
         with Vertical(classes="dialog-box", id="bases-box"):
             yield Static("Choose a base model", classes="dialog-title")
             yield Static("Finding what fits this machine…", id="bases-machine")
-            yield DataTable(id="bases-table", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="bases-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="bases-advice", classes="dialog-body", markup=False)
             yield from self.buttons()
 

@@ -11,10 +11,10 @@ from typing import Literal
 
 from rich.text import Text
 from textual.message import Message
-from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from gpt_is_you.store.browse import ExampleRow
+from gpt_is_you.tui.widgets.row_table import RowTable
 
 Where = Literal["previous", "next", "first", "last"]
 
@@ -31,7 +31,7 @@ COLUMNS = (
 EXCERPT = "excerpt"
 
 
-class ExampleTable(DataTable[Text]):
+class ExampleTable(RowTable[Text]):
     HELP = """\
 ## Examples
 
@@ -39,7 +39,7 @@ One row per training example, a page at a time: moving past the first or last ro
 turns the page.
 
 - **↑ ↓ PgUp PgDn**: move (and turn pages)
-- **Ctrl+Home / Ctrl+End**: the first / the last example
+- **Home / End**: the first / the last example
 - **out ✕**: left out of training (`x` toggles it)
 """
 

@@ -1,4 +1,5 @@
-"""A small dialog for how the model writes its replies: temperature, top-p, max tokens."""
+"""A small dialog for how the model writes its replies (temperature, top-p, max tokens),
+and the line that shows them under the chat's input."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ _FIELDS = (
 
 
 def describe(sampling: Sampling) -> str:
-    return (
-        f"temperature {sampling.temperature:g} · top-p {sampling.top_p:g} · "
-        f"up to {sampling.max_tokens} tokens"
-    )
+    """The line under the chat's input; settings other than the defaults say so, since
+    they stay with the model."""
+    if sampling == Sampling():
+        return sampling.describe()
+    return f"{sampling.describe()} · set for this model (F2)"
 
 
 class SamplingDialog(SettingsDialog[Sampling | None]):

@@ -77,11 +77,7 @@ The selected example as the conversation it is: every turn with its speaker and 
 
 
 def _title(row: ExampleRow, example: Example) -> str:
-    part = f", part {example.part + 1}" if example.part else ""
     tokens = "" if row.tokens is None else f" · {row.tokens:,} tokens"
     learned = f"{row.learned} of {row.turns} turns learned"
     excluded = " · excluded (x takes it back)" if row.excluded else ""
-    return (
-        f"Example {row.id} · session {example.session + 1}{part} · {example.split}{tokens}"
-        f" · {learned}{excluded}"
-    )
+    return f"Example {row.id} · {example.place} · {example.split}{tokens} · {learned}{excluded}"
