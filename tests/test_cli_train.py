@@ -256,3 +256,21 @@ def test_status_of_a_running_job_says_what_its_worker_does(sam, capsys):
         jobs.set_progress(db, job, 4, 12, {jobs.TRAIN_LOSS: 2.5})
     assert main(["status", "sam"]) == 0
     assert capsys.readouterr().out.splitlines()[1] == "training step 5 of 12  loss 2.500"
+
+
+def test_a_job_that_can_go_on_is_told_how_in_each_ones_words(sam, capsys):
+    """Issue 16: the worker's events (shown in the app too) said "`train --resume`
+    continues it"; the store's words name no command, and `status` adds the CLI's."""
+    from conftest import dead_pid
+
+    job = add_job("sam", jobs.RUNNING, pid=dead_pid())
+    assert main(["status", "sam"]) == 0
+    out = capsys.readouterr().out
+    assert "the training process is gone; it can be resumed" in out
+    assert out.splitlines()[-1] == "`gpt-is-you train sam --resume` continues it"
+    with open_model("sam") as db:
+        assert not any("`" in e.message for _, e in jobs.read_events(db, job))
+    with open_model("sam") as db:
+        jobs.set_state(db, add_job("sam", jobs.RUNNING), jobs.SUCCEEDED)
+    assert main(["status", "sam"]) == 0
+    assert "--resume" not in capsys.readouterr().out

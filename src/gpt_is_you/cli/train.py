@@ -355,6 +355,8 @@ def _status(args: argparse.Namespace) -> int:
         print(f"  {thing.kind.replace('_', ' ')}: {thing.remote_id}{gone}")
     for _, event in events[-5:]:
         print(f"  {event.time[11:]}  {event.message}")
+    if not job.active and providers.get(job.backend).resume_kind(job):
+        print(f"`{PROG} train {args.name} --resume` continues it")
     return 0
 
 

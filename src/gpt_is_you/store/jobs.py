@@ -129,7 +129,8 @@ def active_jobs(db: sqlite3.Connection) -> list[Job]:
 
 
 _GONE = "the training process stopped unexpectedly"
-_GONE_EVENT = "the training process is gone; `train --resume` continues it"
+# In words for the app and the CLI alike: each says how to resume in its own terms.
+_GONE_EVENT = "the training process is gone; it can be resumed"
 
 
 def _notice_gone(db: sqlite3.Connection) -> set[int]:

@@ -115,7 +115,7 @@ def run(model_folder: Path, job_id: int) -> int:
     finally:
         beating.set()
     if result.stopped:
-        jobs.add_event(db, job_id, f"cancelled at step {result.steps}; `train --resume` continues")
+        jobs.add_event(db, job_id, f"cancelled at step {result.steps}; it can be resumed")
         jobs.set_state(db, job_id, jobs.CANCELLED)
         return 0
     rate = result.tokens / result.seconds if result.seconds else 0.0
