@@ -100,6 +100,7 @@ learns, the examples built from it, and its training runs and conversations.
         super().__init__()
         self._models: list[ModelSummary] = []
         self._problem = ""  # the last reason the list could not be read, shown once
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -130,7 +131,12 @@ learns, the examples built from it, and its training runs and conversations.
             self.app.show_error(self._problem, title="Models")
 
     def on_screen_resume(self) -> None:
-        self._reload()
+        # The first resume is the screen's first showing: compose has just read the list,
+        # and reading it again in a thread at once held up the first frame (a second
+        # read of every store). Coming back from another screen, the list may be stale.
+        if self._resumed:
+            self._reload()
+        self._resumed = True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="models-list")
     def _reload(self) -> None:
