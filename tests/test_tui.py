@@ -95,7 +95,7 @@ def test_lists_the_models(home: Path) -> None:
             assert (name, persona, source) == ("Bruno", "Bruno Keller", EXPORT.name)
             assert size == "64 ex · 649 msg"
             assert (backend, state, activity) == ("–", "ready", "2026-01-02 03:04")
-            assert not app.screen.query_one("#empty").display
+            assert not app.screen.query("#empty")  # made only when there is no model
 
     run(scenario)
 
@@ -161,14 +161,15 @@ def test_delete_asks_first_and_cancel_keeps_the_model(home: Path) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
-            empty = app.screen.query_one("#empty")
             await pilot.press("delete")
             assert isinstance(app.screen, ConfirmDialog)
             await pilot.press("enter")  # the focus is on Cancel
             await app.workers.wait_for_complete()
             assert list_models()
             await pilot.press("x", "tab", "enter")
-            await until(pilot, lambda: empty.display, what="the list is not empty")
+            await until(pilot, lambda: app.screen.query("#empty"), what="the list is not empty")
+            assert app.screen.query_one("#empty").display
+            assert app.screen.query_one("#try-sample").has_focus
 
     run(scenario)
     assert not list_models()

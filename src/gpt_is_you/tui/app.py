@@ -20,7 +20,6 @@ from textual.worker import Worker, WorkerState
 
 from gpt_is_you.paths import APP_NAME, config_dir
 from gpt_is_you.tui.screens.models import ModelsScreen
-from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from gpt_is_you.user_errors import USER_ERRORS
 
 if TYPE_CHECKING:
@@ -110,6 +109,8 @@ class GptIsYouApp(App[None]):
 
     def show_error(self, error: BaseException | str, title: str = "Something went wrong") -> None:
         """One dialog that says what is wrong and what to do; never a traceback."""
+        from gpt_is_you.tui.widgets.dialogs import ErrorDialog  # not needed to start
+
         if isinstance(error, (*USER_ERRORS, str)):
             self.push_screen(ErrorDialog(title, str(error)))
         else:
