@@ -12,7 +12,8 @@ Both sides load bytecode cached by the first run (under the run's temporary fold
 installed package does: with ``PYTHONDONTWRITEBYTECODE`` set, our source alone was compiled
 again at every start (~20 ms) while Textual's came compiled.
 
-The app's own share is ours − bare (best of each, same run); its target is at most 100 ms.
+The app's own share is ours − bare (best of each, same run), in wall and in CPU time
+(user + system, which the machine's load hardly moves); its target is at most 100 ms.
 """
 
 from __future__ import annotations
@@ -176,12 +177,14 @@ def main() -> None:
         f"median {statistics.median(floor) * 1000:.0f} ms"
     )
     share = min(times) - min(floor)
-    verdict = "met" if share <= SHARE_TARGET_S else "NOT met"
+    cpu_share = min(cpu) - min(floor_cpu)
+    # On a loaded machine the wall times' best runs fall at random (the share can even
+    # come out below zero); the CPU times hardly move. Met only when both are.
+    verdict = "met" if max(share, cpu_share) <= SHARE_TARGET_S else "NOT met"
     print(
-        f"the app's own share (best - best, same run): {share * 1000:.0f} ms "
-        f"(target <= {SHARE_TARGET_S * 1000:.0f} ms: {verdict}); in CPU time "
-        f"{(min(cpu) - min(floor_cpu)) * 1000:.0f} ms ({min(cpu) * 1000:.0f} - "
-        f"{min(floor_cpu) * 1000:.0f})"
+        f"the app's own share (best - best, same run): {share * 1000:.0f} ms wall, "
+        f"{cpu_share * 1000:.0f} ms CPU ({min(cpu) * 1000:.0f} - {min(floor_cpu) * 1000:.0f}) "
+        f"(target <= {SHARE_TARGET_S * 1000:.0f} ms: {verdict})"
     )
     heavy = heavy_imports()
     print(f"python -X importtime, import gpt_is_you.tui.app: heavy modules {heavy or 'none'}")
