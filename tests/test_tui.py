@@ -169,7 +169,8 @@ def test_delete_asks_first_and_cancel_keeps_the_model(home: Path) -> None:
             await pilot.press("x", "tab", "enter")
             await until(pilot, lambda: app.screen.query("#empty"), what="the list is not empty")
             assert app.screen.query_one("#empty").display
-            assert app.screen.query_one("#try-sample").has_focus
+            sample = app.screen.query_one("#try-sample")
+            await until(pilot, lambda: sample.has_focus, what="the sample button has no focus")
 
     run(scenario)
     assert not list_models()
