@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -47,3 +48,40 @@ def test_the_dataset_package_imports_no_store() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert set(result.stdout.split()) <= {"chats", "dataset", "limits", "user_errors", "words"}
+
+
+# What the app loads of its own before the first frame: the models screen, nothing else.
+FIRST_SCREEN = {
+    "gpt_is_you.tui",
+    "gpt_is_you.tui.app",
+    "gpt_is_you.tui.screens",
+    "gpt_is_you.tui.screens.base",
+    "gpt_is_you.tui.screens.models",
+    "gpt_is_you.tui.widgets",
+    "gpt_is_you.tui.widgets.row_table",  # the models table
+}
+
+
+def test_the_first_frame_loads_only_the_first_screen(tmp_path) -> None:
+    """Every import waits in front of the first frame (bench/bench_start.py): the other
+    screens, the dialogs and the widgets load when first shown, and Markdown (help) and
+    pygments with them. Checked once the first frame is drawn, with one model listed (a
+    damaged one: listed all the same, and quicker to make than a real one)."""
+    (tmp_path / "models" / "broken").mkdir(parents=True)
+    (tmp_path / "models" / "broken" / "model.db").write_bytes(b"not a database" * 100)
+    code = (
+        "import json, sys\n"
+        "from gpt_is_you.tui.app import GptIsYouApp\n"
+        "class FirstFrame(GptIsYouApp):\n"
+        "    def on_ready(self):\n"
+        "        self.exit()\n"
+        "FirstFrame().run(headless=True, size=(80, 24))\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    env = {**os.environ, "GPT_IS_YOU_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {m for m in loaded if m.startswith("gpt_is_you.tui")} == FIRST_SCREEN
+    assert not {m.split(".")[0] for m in loaded} & {"pygments", "markdown_it", *HEAVY}

@@ -15,14 +15,16 @@ from pathlib import Path
 import pytest
 from textual.app import App
 from textual.command import CommandList, CommandPalette
+from textual.screen import Screen
 from textual.widgets import DataTable, Input
 
 from conftest import add_job
 from gpt_is_you.cli import main
 from gpt_is_you.store.models import list_models, model_folder, open_model
 from gpt_is_you.tui.app import GptIsYouApp
+from gpt_is_you.tui.screens import models as models_screen
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog, TextPrompt
-from pilot_helpers import dialog_text, until
+from pilot_helpers import calls, dialog_text, until
 
 SIZE = (100, 30)
 EXPORT = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
@@ -93,7 +95,7 @@ def test_lists_the_models(home: Path) -> None:
             assert (name, persona, source) == ("Bruno", "Bruno Keller", EXPORT.name)
             assert size == "64 ex · 649 msg"
             assert (backend, state, activity) == ("–", "ready", "2026-01-02 03:04")
-            assert not app.screen.query_one("#empty").display
+            assert not app.screen.query("#empty")  # made only when there is no model
 
     run(scenario)
 
@@ -166,14 +168,16 @@ def test_delete_asks_first_and_cancel_keeps_the_model(home: Path) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
-            empty = app.screen.query_one("#empty")
             await pilot.press("delete")
             assert isinstance(app.screen, ConfirmDialog)
             await pilot.press("enter")  # the focus is on Cancel
             await app.workers.wait_for_complete()
             assert list_models()
             await pilot.press("x", "tab", "enter")
-            await until(pilot, lambda: empty.display, what="the list is not empty")
+            await until(pilot, lambda: app.screen.query("#empty"), what="the list is not empty")
+            assert app.screen.query_one("#empty").display
+            sample = app.screen.query_one("#try-sample")
+            await until(pilot, lambda: sample.has_focus, what="the sample button has no focus")
 
     run(scenario)
     assert not list_models()
@@ -388,3 +392,23 @@ def test_duplicate_builds_a_copy_with_other_settings(home: Path) -> None:
     with open_model("Bruno 2") as db:
         settings = json.loads(db.execute("SELECT settings FROM builds").fetchone()[0])
     assert settings["session_gap"] == 3600
+
+
+def test_the_first_frame_reads_the_stores_once(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list read for the first frame is not read again at once by a worker (a second
+    pass over every store, beside the first frame); coming back to the screen reads it."""
+    make_model("Bruno")
+    monkeypatch.setattr(models_screen, "REFRESH_SECONDS", 3600)  # no timer in the count
+    reads = calls(monkeypatch, models_screen, "list_models")
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            assert reads() == 1
+            await app.push_screen(Screen())
+            app.pop_screen()
+            await until(pilot, lambda: reads() == 2, what="coming back did not read the list")
+
+    run(scenario)

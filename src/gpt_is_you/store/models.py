@@ -745,7 +745,10 @@ def _summary(db: sqlite3.Connection, folder: Path) -> ModelSummary:
         persona=str(read_setting(db, "persona")),
         source=source[0] if source else "",
         format=source[1] if source else "",
-        messages=db.execute("SELECT count(*) FROM messages").fetchone()[0],
+        # Messages are numbered from 0 in the export's order and never deleted: the last
+        # number gives the count from the primary key, where count(*) read the whole
+        # table (the listing's largest query; the app's first frame waits for it).
+        messages=db.execute("SELECT coalesce(max(id) + 1, 0) FROM messages").fetchone()[0],
         train=splits.get("train", 0),
         valid=splits.get("valid", 0),
         created_at=created,

@@ -20,7 +20,6 @@ from textual.worker import Worker, WorkerState
 
 from gpt_is_you.paths import APP_NAME, config_dir
 from gpt_is_you.tui.screens.models import ModelsScreen
-from gpt_is_you.tui.widgets.dialogs import ErrorDialog
 from gpt_is_you.user_errors import USER_ERRORS, app_text
 
 if TYPE_CHECKING:
@@ -111,6 +110,8 @@ class GptIsYouApp(App[None]):
     def show_error(self, error: BaseException | str, title: str = "Cannot do that") -> None:
         """One dialog that says what is wrong and what to do, in the app's words; never a
         traceback. "Something went wrong" is kept for faults of ours (unexpected errors)."""
+        from gpt_is_you.tui.widgets.dialogs import ErrorDialog  # not needed to start
+
         if isinstance(error, (*USER_ERRORS, str)):
             self.push_screen(
                 ErrorDialog(title, error if isinstance(error, str) else app_text(error))

@@ -16,7 +16,6 @@ from gpt_is_you import providers
 from gpt_is_you.paths import sample_chat
 from gpt_is_you.store.models import Model, ModelSummary, list_models
 from gpt_is_you.tui.screens.base import AppScreen
-from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 from gpt_is_you.tui.widgets.row_table import RowTable
 from gpt_is_you.user_errors import USER_ERRORS, app_text
 
@@ -44,6 +43,15 @@ def _row(m: ModelSummary) -> tuple[str, ...]:
         return (m.name, "–", "–", "–", "–", m.state_text, activity)
     size = f"{m.train + m.valid:,} ex · {m.messages:,} msg" if m.train else "no examples"
     return (m.name, m.persona, m.source, size, m.backend or "–", m.state_text, activity)
+
+
+def _empty_view() -> Vertical:
+    """How to make the first model, shown instead of the table when there is none. Made
+    only then: a list of models never shows it, and its widgets held up the first frame."""
+    view = [Static(EMPTY_TITLE, id="empty-title"), Static(EMPTY_HELP, id="empty-help")]
+    if sample_chat() is not None:
+        view.append(Center(Button("Try the sample chat", id="try-sample", variant="primary")))
+    return Vertical(*view, id="empty")
 
 
 class ModelsScreen(AppScreen):
@@ -102,6 +110,7 @@ learns, the examples built from it, and its training runs and conversations.
         super().__init__()
         self._models: list[ModelSummary] = []
         self._problem = ""  # the last reason the list could not be read, shown once
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,12 +126,8 @@ learns, the examples built from it, and its training runs and conversations.
             # A long file name is cut rather than pushing the state off a narrow terminal.
             table.add_column(column, width=18 if column == "source" else None)
         yield table
-        with Vertical(id="empty"):
-            yield Static(EMPTY_TITLE, id="empty-title")
-            yield Static(EMPTY_HELP, id="empty-help")
-            if sample_chat() is not None:
-                with Center():
-                    yield Button("Try the sample chat", id="try-sample", variant="primary")
+        if not self._models:
+            yield _empty_view()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -132,7 +137,12 @@ learns, the examples built from it, and its training runs and conversations.
             self.app.show_error(self._problem, title="Models")
 
     def on_screen_resume(self) -> None:
-        self._reload()
+        # The first resume is the screen's first showing: compose has just read the list,
+        # and reading it again in a thread at once held up the first frame (a second
+        # read of every store). Coming back from another screen, the list may be stale.
+        if self._resumed:
+            self._reload()
+        self._resumed = True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="models-list")
     def _reload(self) -> None:
@@ -167,12 +177,20 @@ learns, the examples built from it, and its training runs and conversations.
                 table.move_cursor(row=slugs.index(selected.slug))
         empty = not models
         table.display = not empty
-        self.query_one("#empty").display = empty
+        if empty and not self.query("#empty"):
+            self.mount(_empty_view(), after=table)
+            # A button mounted just now takes the focus only once mounted.
+            self.call_after_refresh(self._focus_sample)
+        for view in self.query("#empty"):
+            view.display = empty
         if empty:
-            for button in self.query("#try-sample"):
-                button.focus()
+            self._focus_sample()
         elif self.focused is None:
             table.focus()
+
+    def _focus_sample(self) -> None:
+        for button in self.query("#try-sample"):
+            button.focus()
 
     def _selected(self) -> ModelSummary | None:
         table = self.query_one("#models", DataTable)
@@ -230,8 +248,8 @@ learns, the examples built from it, and its training runs and conversations.
     def action_rename(self) -> None:
         if (model := self._readable()) is None:
             return
-
         from gpt_is_you.store.manage import check_rename
+        from gpt_is_you.tui.widgets.dialogs import TextPrompt  # loaded when first asked
 
         def renamed(new: str | None) -> None:
             if new and new != model.name:
@@ -282,6 +300,8 @@ learns, the examples built from it, and its training runs and conversations.
     def action_delete(self) -> None:
         if (model := self._selected()) is None:
             return
+        from gpt_is_you.tui.widgets.dialogs import ConfirmDialog  # loaded when first asked
+
         if model.active:
             self.app.show_error(
                 f"{model.name} is training. Stop it first: open it with t and press the "
