@@ -75,6 +75,8 @@ class ImportWizard(AppScreen):
 
     SUB_TITLE = "New model"
 
+    # show=False: in the palette (Ctrl+P) and F1's list, not in the footer, which keeps
+    # Quit, Help and the screen's main keys within 80 columns.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "next", "Next", id="wizard.next", tooltip="Go on to the next step."),
         Binding(
@@ -90,6 +92,7 @@ class ImportWizard(AppScreen):
             "Bases",
             id="wizard.bases",
             tooltip="Choose the base model to train: what fits this machine for this chat.",
+            show=False,
         ),
         Binding(
             "escape",
