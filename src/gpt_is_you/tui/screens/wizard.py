@@ -39,6 +39,7 @@ from gpt_is_you.chats.message import ChatChoiceNeeded
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dataset_options import DatasetOptions
 from gpt_is_you.tui.widgets.export_picker import ExportBrowser, ExportPathSuggester
+from gpt_is_you.tui.widgets.tick_box import TickBox
 
 if TYPE_CHECKING:
     from gpt_is_you.chats.summary import ChatSummary
@@ -205,7 +206,7 @@ Nothing is written until you press **Create** on the last step.
                     yield Static("", id="build-warnings")
             with Vertical(id="consent"):
                 yield Static("", id="consent-text")
-                yield Checkbox("", id="agreed")
+                yield TickBox("", id="agreed")
                 yield Static("Name of the model", classes="wizard-title")
                 yield Input(id="model-name")
                 yield Static("", id="consent-base", classes="wizard-hint")

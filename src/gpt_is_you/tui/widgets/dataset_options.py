@@ -21,6 +21,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.settings import TARGETS, BuildSettings
+from gpt_is_you.tui.widgets.tick_box import TickBox
 
 TARGET_CHOICES = (("this computer (local)", "local"), ("OpenAI", "openai"))
 MEDIA_CHOICES = (("dropped", "drop"), ("kept as [media]", "placeholder"))
@@ -188,7 +189,7 @@ How the chat becomes training examples. The defaults are those of `gpt-is-you ne
             for typed in _TYPED[2:]:
                 yield from self._typed(typed)
             for field, widget_id, label in _SWITCHES:
-                yield Checkbox(label, value=bool(getattr(s, field)), compact=True,
+                yield TickBox(label, value=bool(getattr(s, field)), compact=True,
                                id=widget_id, tooltip=_TOOLTIPS[widget_id])  # fmt: skip
 
     def _typed(self, typed: _Typed) -> ComposeResult:

@@ -21,6 +21,7 @@ from textual.widgets import Button, Checkbox, Input, Static
 
 from gpt_is_you.limits import Limit
 from gpt_is_you.tui.screens.base import AppModal
+from gpt_is_you.tui.widgets.tick_box import TickBox
 
 T = TypeVar("T")
 
@@ -64,7 +65,7 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Static(self._title, classes="dialog-title")
             yield Static(self._body, classes="dialog-body")
             if self._check is not None:
-                yield Checkbox(self._check, True, id="confirm-check", classes="dialog-check")
+                yield TickBox(self._check, True, id="confirm-check", classes="dialog-check")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(

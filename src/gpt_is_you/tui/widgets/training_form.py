@@ -21,6 +21,7 @@ from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.limits import Limit
 from gpt_is_you.providers.settings import PRECISIONS, REMOTE_BASES, RemoteSettings, TrainSettings
 from gpt_is_you.store.jobs import Job
+from gpt_is_you.tui.widgets.tick_box import TickBox
 
 DEVICES = [(name, name) for name in ("auto", "cpu", "cuda", "mps")]
 DEFAULT_BASE_HINT = (
@@ -194,7 +195,7 @@ class TrainingForm(VerticalScroll):
         yield from _compose_fields(REMOTE_FIELDS, defaults)
         with Horizontal(classes="field"):
             yield Label("", classes="field-label")
-            yield Checkbox(
+            yield TickBox(
                 "delete the uploaded files when the job ends",
                 defaults.delete_files,
                 id="delete-files",
