@@ -308,6 +308,21 @@ def test_models_snapshot(home: Path, snap_compare) -> None:
     assert snap_compare(GptIsYouApp(), terminal_size=SIZE, press=["down"])
 
 
+def test_empty_state_snapshot_80x24(home: Path, snap_compare) -> None:
+    assert snap_compare(GptIsYouApp(), terminal_size=(80, 24))
+
+
+def test_models_snapshot_80x24(home: Path, snap_compare) -> None:
+    make_model("Anna")
+    make_model("Bruno")
+    assert snap_compare(GptIsYouApp(), terminal_size=(80, 24), press=["down"])
+
+
+def test_duplicate_dialog_snapshot_80x24(home: Path, snap_compare) -> None:
+    make_model("Bruno")
+    assert snap_compare(GptIsYouApp(), terminal_size=(80, 24), press=["d"])
+
+
 def test_duplicate_builds_a_copy_with_other_settings(home: Path) -> None:
     make_model("Bruno")
 
