@@ -141,7 +141,7 @@ def drive(shots: Captures, steps: int | None) -> None:
     keys("t")
     wait_for("Train Sam", "^s Start")  # the Start button itself is below the fold
     if steps:
-        keys("Tab", "Tab", "Tab")  # from the base model, past Choose… and the epochs
+        keys("Tab", "Tab")  # from the base model to the number of steps
         type_text(str(steps))
     keys("C-s")
     wait_for("step 1 of", timeout=300)

@@ -16,7 +16,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, RadioSet
 from textual.widgets._footer import FooterKey
 
 import test_tui_chat as chat
@@ -31,7 +31,7 @@ from gpt_is_you.store.models import find_model
 from gpt_is_you.tui.app import GptIsYouApp
 from gpt_is_you.tui.screens.duplicate import DuplicateDialog
 from gpt_is_you.tui.widgets.dialogs import TextPrompt
-from gpt_is_you.tui.widgets.tick_box import TickBox
+from gpt_is_you.tui.widgets.tick_box import RadioChoice, TickBox
 from pilot_helpers import until
 
 SMALL = (80, 24)
@@ -282,17 +282,24 @@ class Boxes(App[None]):
     def compose(self) -> ComposeResult:
         yield TickBox("ticked", True, id="ticked")
         yield TickBox("not ticked", False, id="unticked")
+        with RadioSet():
+            yield RadioChoice("chosen", True, id="chosen")
+            yield RadioChoice("not chosen", id="other")
 
 
-def test_a_checkbox_reads_ticked_or_not_in_its_characters() -> None:
+def test_checkboxes_and_radio_buttons_read_on_or_off_in_their_characters() -> None:
     async def scenario() -> None:
         app = Boxes()
         async with app.run_test(size=SMALL) as pilot:
-            ticked, unticked = app.query_one("#ticked"), app.query_one("#unticked")
-            assert str(ticked.render()).startswith("▐X▌")
-            assert str(unticked.render()).startswith("▐ ▌")
+
+            def drawn(selector: str) -> str:
+                return str(app.query_one(selector).render())[:3]
+
+            assert (drawn("#ticked"), drawn("#unticked")) == ("▐X▌", "▐ ▌")
+            assert (drawn("#chosen"), drawn("#other")) == ("▐●▌", "▐ ▌")
             await pilot.click("#unticked")
-            assert str(unticked.render()).startswith("▐X▌")
+            await pilot.click("#other")
+            assert (drawn("#unticked"), drawn("#chosen"), drawn("#other")) == ("▐X▌", "▐ ▌", "▐●▌")
 
     asyncio.run(scenario())
 
