@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SESSION = "gpt-is-you-capture"
 WIDTH, HEIGHT = 120, 40
 SMALL = (80, 24)
+MODEL = "Sam"  # the name the wizard proposes for the sample chat's model
 # Held-out prompts of the evaluation captured: enough for a report, quick on a CPU.
 EVAL_PROMPTS = 4
 
@@ -110,6 +111,10 @@ def main() -> None:
             drive(shots, args.steps)
         finally:
             subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+            # A training job outlives the app: one still running when a capture failed
+            # would go on in a folder about to be deleted.
+            cancel = [sys.executable, "-m", "gpt_is_you", "train", MODEL, "--cancel"]
+            subprocess.run(cancel, env={**os.environ, "GPT_IS_YOU_HOME": home}, capture_output=True)
 
 
 def drive(shots: Captures, steps: int | None) -> None:
@@ -144,7 +149,9 @@ def drive(shots: Captures, steps: int | None) -> None:
         keys("Tab", "Tab")  # from the base model to the number of steps
         type_text(str(steps))
     keys("C-s")
-    wait_for("step 1 of", timeout=300)
+    # The worker loads the base and scores it on the validation split first: minutes on a
+    # busy CPU.
+    wait_for("step 1 of", timeout=1200)
     shots.save("training-running")
     shots.save("training-done", wait_for("trained", "n New run", timeout=1200))
 
