@@ -4,8 +4,10 @@
 
 It starts the app with an empty data directory (the base model's converted weights
 stay in the usual cache), imports the bundled sample chat through the wizard, opens the
-examples preview, trains a few steps on this machine, chats, and goes back to the models
-list, saving each screen as plain text. Keys only: nothing is called inside the app.
+examples preview, trains a few steps on this machine, chats, evaluates on a few prompts,
+and goes back to the models list, saving each screen as plain text at 120x40, and again
+at 80x24 (most terminals' default) in docs/screens/80x24/: the terminal is resized, the
+screen captured, and resized back. Keys only: nothing is called inside the app.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SESSION = "gpt-is-you-capture"
 WIDTH, HEIGHT = 120, 40
+SMALL = (80, 24)
+MODEL = "Sam"  # the name the wizard proposes for the sample chat's model
+# Held-out prompts of the evaluation captured: enough for a report, quick on a CPU.
+EVAL_PROMPTS = 4
 
 
 def tmux(*args: str) -> str:
@@ -30,6 +36,10 @@ def tmux(*args: str) -> str:
 
 def screen() -> str:
     return tmux("capture-pane", "-p", "-t", SESSION)
+
+
+def resize(width: int, height: int) -> None:
+    tmux("resize-window", "-t", SESSION, "-x", str(width), "-y", str(height))
 
 
 def keys(*names: str) -> None:
@@ -63,11 +73,19 @@ class Captures:
         self.count = 0
 
     def save(self, name: str, text: str | None = None) -> None:
+        """The screen at 120x40 (``text`` when the caller has it), then at 80x24."""
         self.count += 1
-        path = self.out / f"{self.count:02d}-{name}.txt"
-        lines = (text or screen()).rstrip("\n").splitlines()
+        self._write(self.out / f"{self.count:02d}-{name}.txt", text or screen())
+        resize(*SMALL)
+        time.sleep(1.0)  # the app lays itself out again
+        self._write(self.out / "80x24" / f"{self.count:02d}-{name}.txt", screen())
+        resize(WIDTH, HEIGHT)
+        time.sleep(1.0)
+
+    def _write(self, path: Path, text: str) -> None:
+        lines = text.rstrip("\n").splitlines()
         path.write_text("\n".join(line.rstrip() for line in lines) + "\n", encoding="utf-8")
-        print(f"  {path.relative_to(ROOT)}")
+        print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
 def main() -> None:
@@ -77,13 +95,15 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screens")
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    for old in args.out.glob("*.txt"):
+    (args.out / "80x24").mkdir(parents=True, exist_ok=True)
+    for old in [*args.out.glob("*.txt"), *args.out.glob("80x24/*.txt")]:
         old.unlink()
     shots = Captures(args.out)
     with tempfile.TemporaryDirectory() as home:
         app = shlex.join([sys.executable, "-m", "gpt_is_you"])
         env = f"GPT_IS_YOU_HOME={shlex.quote(home)} GPT_IS_YOU_CONFIG={shlex.quote(home)}"
+        if "PYTHONPATH" in os.environ:  # a tmux server started earlier would not pass it on
+            env += f" PYTHONPATH={shlex.quote(os.environ['PYTHONPATH'])}"
         subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
         tmux("new-session", "-d", "-s", SESSION, "-x", str(WIDTH), "-y", str(HEIGHT),
              f"cd {shlex.quote(str(ROOT))} && {env} {app}")  # fmt: skip
@@ -91,6 +111,10 @@ def main() -> None:
             drive(shots, args.steps)
         finally:
             subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+            # A training job outlives the app: one still running when a capture failed
+            # would go on in a folder about to be deleted.
+            cancel = [sys.executable, "-m", "gpt_is_you", "train", MODEL, "--cancel"]
+            subprocess.run(cancel, env={**os.environ, "GPT_IS_YOU_HOME": home}, capture_output=True)
 
 
 def drive(shots: Captures, steps: int | None) -> None:
@@ -120,12 +144,14 @@ def drive(shots: Captures, steps: int | None) -> None:
     keys("Escape")
 
     keys("t")
-    wait_for("Start training")
+    wait_for("Train Sam", "^s Start")  # the Start button itself is below the fold
     if steps:
         keys("Tab", "Tab")  # from the base model to the number of steps
         type_text(str(steps))
     keys("C-s")
-    wait_for("step 1 of", timeout=300)
+    # The worker loads the base and scores it on the validation split first: minutes on a
+    # busy CPU.
+    wait_for("step 1 of", timeout=1200)
     shots.save("training-running")
     shots.save("training-done", wait_for("trained", "n New run", timeout=1200))
 
@@ -138,7 +164,18 @@ def drive(shots: Captures, steps: int | None) -> None:
 
     keys("Escape", "Escape", "Escape")
     shots.save("models", wait_for("trained", "last activity"))
-    keys("q")
+
+    keys("e")
+    wait_for("held-out")
+    keys("F2")
+    wait_for("Evaluation settings")
+    keys("BSpace", "BSpace")  # the number of prompts, focused first
+    type_text(str(EVAL_PROMPTS))
+    keys("Enter")
+    wait_for(f"r runs {EVAL_PROMPTS} held-out prompts")
+    keys("r")
+    shots.save("evaluation", wait_for("style of the replies", timeout=900))
+    keys("Escape", "q")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, ErrorDialog, TextPromp
 from pilot_helpers import calls, dialog_text, until
 
 SIZE = (100, 30)
+WIDE = (120, 40)  # wide enough for every column of the models table
 EXPORT = Path(__file__).parent / "fixtures" / "whatsapp" / "android_large_dmy.txt"
 
 
@@ -88,7 +89,7 @@ def test_lists_the_models(home: Path) -> None:
 
     async def scenario() -> None:
         app = GptIsYouApp()
-        async with app.run_test(size=SIZE):
+        async with app.run_test(size=WIDE):
             table = app.screen.query_one("#models", DataTable)
             assert table.row_count == 1
             name, persona, source, size, backend, state, activity = table.get_row_at(0)
@@ -193,7 +194,7 @@ def test_a_training_model_shows_its_progress_and_is_not_deleted(home: Path) -> N
 
     async def scenario() -> None:
         app = GptIsYouApp()
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=WIDE) as pilot:
             table = app.screen.query_one("#models", DataTable)
             await until(pilot, lambda: table.row_count == 1)
             assert table.get_row_at(0)[5] == "training 45%"
@@ -369,6 +370,21 @@ def test_models_snapshot(home: Path, snap_compare) -> None:
     make_model("Bruno")
     assert model_folder("Bruno").is_dir()
     assert snap_compare(GptIsYouApp(), terminal_size=SIZE, press=["down"])
+
+
+def test_empty_state_snapshot_80x24(home: Path, snap_compare) -> None:
+    assert snap_compare(GptIsYouApp(), terminal_size=(80, 24))
+
+
+def test_models_snapshot_80x24(home: Path, snap_compare) -> None:
+    make_model("Anna")
+    make_model("Bruno")
+    assert snap_compare(GptIsYouApp(), terminal_size=(80, 24), press=["down"])
+
+
+def test_duplicate_dialog_snapshot_80x24(home: Path, snap_compare) -> None:
+    make_model("Bruno")
+    assert snap_compare(GptIsYouApp(), terminal_size=(80, 24), press=["d"])
 
 
 def test_duplicate_builds_a_copy_with_other_settings(home: Path) -> None:

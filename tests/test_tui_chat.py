@@ -478,6 +478,20 @@ def test_conversation_snapshot(trained, snap_compare):
     assert snap_compare(ChatApp(ScriptedChat(replies)), terminal_size=SIZE, run_before=talk)
 
 
+def test_empty_chat_snapshot_80x24(trained, snap_compare):
+    assert snap_compare(ChatApp(ScriptedChat()), terminal_size=(80, 24))
+
+
+def test_conversation_snapshot_80x24(trained, snap_compare):
+    async def talk(pilot):
+        await until(pilot, lambda: isinstance(pilot.app.screen, ChatScreen))
+        await send(pilot, "hey")
+        await replied(pilot)
+
+    replies = ScriptedChat(["yo\nsure, what's up"])
+    assert snap_compare(ChatApp(replies), terminal_size=(80, 24), run_before=talk)
+
+
 def test_chatting_while_a_local_model_trains_warns_of_the_shared_processor(trained):
     assert main(["duplicate", MODEL, "Sam busy", "--yes"]) == 0
     add_job("Sam busy", jobs.RUNNING, pid=os.getpid())

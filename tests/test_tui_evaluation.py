@@ -366,6 +366,15 @@ def test_evaluation_snapshot(clock: FakeClock, snap_compare) -> None:
     assert snap_compare(GptIsYouApp(), terminal_size=SIZE, run_before=opened)
 
 
+def test_evaluation_snapshot_80x24(clock: FakeClock, snap_compare) -> None:
+    store(crafted(trained(), prompts=4, seed=0))
+
+    async def opened(pilot: Pilot) -> None:
+        await open_evaluation(pilot)
+
+    assert snap_compare(GptIsYouApp(), terminal_size=(80, 24), run_before=opened)
+
+
 STORED = Path(__file__).parent / "fixtures" / "evaluation" / "report_v6.json"
 
 

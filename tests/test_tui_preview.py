@@ -357,6 +357,15 @@ def test_snapshot_opened(home, snap_compare):
     assert snap_compare(GptIsYouApp(), terminal_size=SIZE, run_before=run_before)
 
 
+def test_snapshot_opened_80x24(home, snap_compare):
+    async def run_before(pilot: Pilot) -> None:
+        await open_preview(pilot)
+        await pilot.press("down", "down")
+        await settle(pilot)
+
+    assert snap_compare(GptIsYouApp(), terminal_size=(80, 24), run_before=run_before)
+
+
 def test_snapshot_search(home, snap_compare):
     async def run_before(pilot: Pilot) -> None:
         await open_preview(pilot)

@@ -366,6 +366,22 @@ def test_failed_snapshot(trainer: FakeTrainer, snap_compare) -> None:
     assert snap_compare(app_with(trainer), terminal_size=SIZE, run_before=opened)
 
 
+@pytest.mark.parametrize("state", ["setup", "running", "failed"])
+def test_snapshot_80x24(state: str, trainer: FakeTrainer, snap_compare) -> None:
+    if state != "setup":
+        trainer.start(find_model(MODEL), SETTINGS)
+        run_steps(trainer, range(1, 46))
+    if state == "failed":
+        trainer.fail(MODEL, "the training process ran out of memory at step 45")
+
+    async def opened(pilot: Pilot) -> None:
+        await open_training(pilot)
+        if state == "running":
+            await until(pilot, shows_step(pilot, 45))
+
+    assert snap_compare(app_with(trainer), terminal_size=(80, 24), run_before=opened)
+
+
 def test_a_screenshot_does_not_depend_on_the_cursors_blink(trainer: FakeTrainer) -> None:
     """What the snapshots rely on (conftest's snap_compare steadies every cursor): the
     setup form looks the same whichever half of a blink its focused input was in."""

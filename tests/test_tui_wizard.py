@@ -455,6 +455,20 @@ def test_snapshot_consent_step(home: Path, snap_compare) -> None:
     assert snap_compare(GptIsYouApp(), terminal_size=SIZE, run_before=run_before)
 
 
+@pytest.mark.parametrize("step", ["found", "options", "consent"])
+def test_snapshot_80x24(step: str, home: Path, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        if step == "found":
+            await open_and_read(pilot, AMBIGUOUS)
+            return
+        await to_options(pilot)
+        if step == "consent":
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+
+    assert snap_compare(GptIsYouApp(), terminal_size=(80, 24), run_before=run_before)
+
+
 def test_f3_chooses_the_base_and_the_first_run_starts_from_it(
     home: Path, preview: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

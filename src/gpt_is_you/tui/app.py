@@ -32,9 +32,20 @@ class GptIsYouApp(App[None]):
     # Absolute, so that subclasses (tests, the start benchmark) find it wherever they live.
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = APP_NAME
+    # Classes every screen gets by the terminal's size, for app.tcss: at 80x24 (most
+    # terminals' default) side panels narrow or give way before the main list does.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (34, "-tall")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit gpt-is-you (training goes on)."),
+        # Ctrl+Q too: where a text field takes q, the footer still shows a way out.
+        Binding(
+            "q,ctrl+q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            tooltip="Quit gpt-is-you (training goes on).",
+        ),
         Binding(
             "f1",
             "toggle_help",

@@ -149,6 +149,8 @@ You are talking to a **model** trained on one person's messages, not to the pers
 - **F2** sets how replies are written (temperature, top-p, length).
 """
 
+    # show=False: in the palette (Ctrl+P) and F1's list, not in the footer, which keeps
+    # Quit, Help and the screen's main keys within 80 columns.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape",
@@ -171,6 +173,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
             "Copy",
             id="chat.copy",
             tooltip="Copy the picked message, or the last reply, to the clipboard.",
+            show=False,
         ),
         Binding("ctrl+n", "new", "New chat", id="chat.new", tooltip="Start a new conversation."),
         Binding(
@@ -179,6 +182,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
             "Prompts",
             id="chat.prompts",
             tooltip="Go to the ready prompts; Enter puts one in your message.",
+            show=False,
         ),
         Binding(
             "f2",
@@ -186,6 +190,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
             "Sampling",
             id="chat.sampling",
             tooltip="Temperature, top-p and the length of replies.",
+            show=False,
         ),
         Binding(
             "ctrl+s",
@@ -193,8 +198,16 @@ You are talking to a **model** trained on one person's messages, not to the pers
             "Export",
             id="chat.export",
             tooltip="Save the conversation as a Markdown file.",
+            show=False,
         ),
-        Binding("t", "train", "Train", id="chat.train", tooltip="Open the training of this model."),
+        Binding(
+            "t",
+            "train",
+            "Train",
+            id="chat.train",
+            tooltip="Open the training of this model.",
+            show=False,
+        ),
     ]
 
     def __init__(self, model: str, *, clock: Clock = datetime.now) -> None:

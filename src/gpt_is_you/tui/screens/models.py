@@ -32,16 +32,27 @@ Press [b]n[/] to import an export, or try it on a sample chat between two invent
 The command line does the same: [$text-accent]gpt-is-you new NAME --from EXPORT --persona WHO[/]"""
 
 COLUMNS = ("name", "persona", "source", "size", "backend", "state", "last activity")
+# Below this many columns the table is compact: no source file, the size in examples, the
+# last activity as a date, long names cut; so that at 80 columns every column that
+# matters (the state above all) shows. None: as wide as the values.
+WIDE_TABLE = 120
+WIDTHS = {"source": 18}
+COMPACT_WIDTHS = {"name": 16, "persona": 12, "source": 0}
 
 # How often the list is read again while shown: training progress moves.
 REFRESH_SECONDS = 2.0
 
 
-def _row(m: ModelSummary) -> tuple[str, ...]:
-    activity = m.last_activity.replace("T", " ")[:16]
+def _row(m: ModelSummary, compact: bool) -> tuple[str, ...]:
+    activity = m.last_activity.replace("T", " ")[: 10 if compact else 16]
     if not m.readable:
         return (m.name, "–", "–", "–", "–", m.state_text, activity)
-    size = f"{m.train + m.valid:,} ex · {m.messages:,} msg" if m.train else "no examples"
+    if not m.train:
+        size = "no examples"
+    elif compact:
+        size = f"{m.train + m.valid:,} ex"
+    else:
+        size = f"{m.train + m.valid:,} ex · {m.messages:,} msg"
     return (m.name, m.persona, m.source, size, m.backend or "–", m.state_text, activity)
 
 
@@ -71,6 +82,8 @@ learns, the examples built from it, and its training runs and conversations.
 - Training goes on when you leave the app; the **state** column follows it.
 """
 
+    # show=False: in the palette (Ctrl+P) and F1's list, not in the footer, which keeps
+    # Quit, Help and the screen's main keys within 80 columns.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New", id="models.new", tooltip="Import a chat export as a new model."),
         Binding(
@@ -89,13 +102,21 @@ learns, the examples built from it, and its training runs and conversations.
             id="models.evaluate",
             tooltip="Whether the trained model writes like the person: its evaluations.",
         ),
-        Binding("r", "rename", "Rename", id="models.rename", tooltip="Give the model a new name."),
+        Binding(
+            "r",
+            "rename",
+            "Rename",
+            id="models.rename",
+            tooltip="Give the model a new name.",
+            show=False,
+        ),
         Binding(
             "d",
             "duplicate",
             "Duplicate",
             id="models.duplicate",
             tooltip="A new model from the same chat, with other dataset settings.",
+            show=False,
         ),
         Binding(
             "delete,x",
@@ -103,6 +124,7 @@ learns, the examples built from it, and its training runs and conversations.
             "Delete",
             id="models.delete",
             tooltip="Delete the model and everything stored with it (asks first).",
+            show=False,
         ),
     ]
 
@@ -111,6 +133,7 @@ learns, the examples built from it, and its training runs and conversations.
         self._models: list[ModelSummary] = []
         self._problem = ""  # the last reason the list could not be read, shown once
         self._resumed = False
+        self._compact = False  # the table's narrow layout (WIDE_TABLE)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -121,14 +144,30 @@ learns, the examples built from it, and its training runs and conversations.
             self._models = list_models()
         except USER_ERRORS as e:
             self._problem = app_text(e)
+        self._compact = self.app.size.width < WIDE_TABLE
         table: DataTable[str] = RowTable(id="models", cursor_type="row", zebra_stripes=True)
-        for column in COLUMNS:
-            # A long file name is cut rather than pushing the state off a narrow terminal.
-            table.add_column(column, width=18 if column == "source" else None)
+        self._add_columns(table)
         yield table
         if not self._models:
             yield _empty_view()
         yield Footer()
+
+    def _add_columns(self, table: DataTable[str]) -> None:
+        # A long value is cut rather than pushing the state off a narrow terminal; a
+        # column of width 0 is left out.
+        widths = COMPACT_WIDTHS if self._compact else WIDTHS
+        for column in COLUMNS:
+            if widths.get(column) != 0:
+                table.add_column(column, key=column, width=widths.get(column))
+
+    def on_resize(self) -> None:
+        compact = self.size.width < WIDE_TABLE
+        if compact != self._compact:
+            self._compact = compact
+            table = self.query_one("#models", DataTable)
+            table.clear(columns=True)
+            self._add_columns(table)
+            self._show(self._models)
 
     def on_mount(self) -> None:
         self._show(self._models)
@@ -169,8 +208,10 @@ learns, the examples built from it, and its training runs and conversations.
         table = self.query_one("#models", DataTable)
         selected = self._selected()
         table.clear()
+        shown = [str(column.key.value) for column in table.ordered_columns]
         for m in models:
-            table.add_row(*_row(m), key=m.slug)
+            row = dict(zip(COLUMNS, _row(m, self._compact), strict=True))
+            table.add_row(*(row[column] for column in shown), key=m.slug)
         if selected is not None:
             slugs = [m.slug for m in models]
             if selected.slug in slugs:

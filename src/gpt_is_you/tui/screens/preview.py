@@ -77,6 +77,8 @@ from, and what they add up to. Look before you train.
 - **Esc**: back
 """
 
+    # show=False: in the palette (Ctrl+P) and F1's list, not in the footer, which keeps
+    # Quit, Help and the screen's main keys within 80 columns.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "slash",
@@ -98,6 +100,7 @@ from, and what they add up to. Look before you train.
             "Split",
             id="preview.split",
             tooltip="Show both splits, the training examples only, or the validation ones.",
+            show=False,
         ),
         Binding(
             "e",
@@ -105,9 +108,12 @@ from, and what they add up to. Look before you train.
             "Export",
             id="preview.export",
             tooltip="Write the examples as JSONL for OpenAI or other tools.",
+            show=False,
         ),
         Binding("t", "train", "Train", id="preview.train", tooltip="Train this model."),
-        Binding("c", "chat", "Chat", id="preview.chat", tooltip="Chat with this model."),
+        Binding(
+            "c", "chat", "Chat", id="preview.chat", tooltip="Chat with this model.", show=False
+        ),
         Binding(
             "escape,backspace",
             "back",

@@ -127,6 +127,8 @@ accuracy on the training and validation examples, and its log.
   screen or quit the app; open the screen again to follow it.
 """
 
+    # show=False: in the palette (Ctrl+P) and F1's list, not in the footer, which keeps
+    # Quit, Help and the screen's main keys within 80 columns.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+s",
@@ -141,6 +143,7 @@ accuracy on the training and validation examples, and its log.
             "Bases",
             id="training.bases",
             tooltip="Choose a base model: what fits this machine and how long each would take.",
+            show=False,
         ),
         Binding(
             "x",

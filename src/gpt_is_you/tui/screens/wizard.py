@@ -40,6 +40,7 @@ from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.dataset_options import DatasetOptions, build_counts
 from gpt_is_you.tui.widgets.dialogs import FieldProblem, clear_problem, tell_problem
 from gpt_is_you.tui.widgets.export_picker import ExportBrowser, ExportPathSuggester
+from gpt_is_you.tui.widgets.tick_box import TickBox
 from gpt_is_you.user_errors import USER_ERRORS, app_text
 
 if TYPE_CHECKING:
@@ -78,6 +79,8 @@ class ImportWizard(AppScreen):
     PLACE = "the import wizard"
     SUB_TITLE = "New model"
 
+    # show=False: in the palette (Ctrl+P) and F1's list, not in the footer, which keeps
+    # Quit, Help and the screen's main keys within 80 columns.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "next", "Next", id="wizard.next", tooltip="Go on to the next step."),
         Binding(
@@ -93,6 +96,7 @@ class ImportWizard(AppScreen):
             "Bases",
             id="wizard.bases",
             tooltip="Choose the base model to train: what fits this machine for this chat.",
+            show=False,
         ),
         Binding(
             "escape",
@@ -206,7 +210,7 @@ Nothing is written until you press **Create** on the last step.
                     yield Static("", id="build-warnings")
             with Vertical(id="consent"):
                 yield Static("", id="consent-text")
-                yield Checkbox("", id="agreed")
+                yield TickBox("", id="agreed")
                 yield Static("Name of the model", classes="wizard-title")
                 yield Input(id="model-name")
                 yield FieldProblem("model-name")

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, RadioSet, Static
 
 from gpt_is_you import providers
 from gpt_is_you.tui.widgets.dialogs import FieldProblem, FormDialog, tell_problem
+from gpt_is_you.tui.widgets.tick_box import RadioChoice
 
 KEYRING = "keyring"
 FILE = "file"
@@ -104,18 +105,18 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
                     yield Input(DEFAULT_API_VERSION, id="api-version")
             yield Static("Keep it in", classes="api-key-where-title")
             with RadioSet(id="api-key-where"):
-                yield RadioButton(
+                yield RadioChoice(
                     "the system keyring" if self._keyring else "the system keyring (none here)",
                     value=self._keyring,
                     disabled=not self._keyring,
                     id=f"where-{KEYRING}",
                 )
-                yield RadioButton(
+                yield RadioChoice(
                     f"{self._config_file} (readable by you only)",
                     value=not self._keyring,
                     id=f"where-{FILE}",
                 )
-                yield RadioButton(
+                yield RadioChoice(
                     "this session only (forgotten when you quit)", id=f"where-{SESSION}"
                 )
             yield from self.buttons()

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, RadioButton, RadioSet, Static
+from textual.widgets import Input, RadioSet, Static
 
 from gpt_is_you.dataset.export import FORMATS
 from gpt_is_you.tui.widgets.dialogs import FormDialog
+from gpt_is_you.tui.widgets.tick_box import RadioChoice
 
 FORMAT_HELP = {
     "openai": "OpenAI's chat fine-tuning",
@@ -34,7 +35,7 @@ class DatasetExportDialog(FormDialog[ExportRequest | None]):
             yield Static("Export the examples", classes="dialog-title")
             with RadioSet(id="export-format"):
                 for i, fmt in enumerate(FORMATS):
-                    yield RadioButton(f"{fmt}: {FORMAT_HELP[fmt]}", value=i == 0, name=fmt)
+                    yield RadioChoice(f"{fmt}: {FORMAT_HELP[fmt]}", value=i == 0, name=fmt)
             yield Static(
                 "Training file (the validation file goes beside it as NAME.valid.jsonl); "
                 "leave it empty for the model's exports folder",

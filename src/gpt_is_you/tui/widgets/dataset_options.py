@@ -24,6 +24,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.settings import TARGETS, BuildSettings
+from gpt_is_you.tui.widgets.tick_box import TickBox
 
 if TYPE_CHECKING:
     from gpt_is_you.dataset.prepare import Prepared
@@ -194,7 +195,7 @@ How the chat becomes training examples. The defaults are those of the command li
             for typed in _TYPED[2:]:
                 yield from self._typed(typed)
             for field, widget_id, label in _SWITCHES:
-                yield Checkbox(label, value=bool(getattr(s, field)), compact=True,
+                yield TickBox(label, value=bool(getattr(s, field)), compact=True,
                                id=widget_id, tooltip=_TOOLTIPS[widget_id])  # fmt: skip
 
     def _typed(self, typed: _Typed) -> ComposeResult:

@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Static
 
 from gpt_is_you.limits import Limit
 from gpt_is_you.tui.screens.base import AppModal
+from gpt_is_you.tui.widgets.tick_box import TickBox
 from gpt_is_you.user_errors import USER_ERRORS, app_text
 
 T = TypeVar("T")
@@ -167,7 +168,7 @@ class ConfirmDialog(Dialog[bool]):
             yield Static(self._title, classes="dialog-title")
             yield Static(self._body, classes="dialog-body")
             if self._check is not None:
-                yield Checkbox(self._check, True, id="confirm-check", classes="dialog-check")
+                yield TickBox(self._check, True, id="confirm-check", classes="dialog-check")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(

@@ -23,6 +23,7 @@ from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.limits import Limit
 from gpt_is_you.providers.settings import PRECISIONS, REMOTE_BASES, RemoteSettings, TrainSettings
 from gpt_is_you.store.jobs import Job
+from gpt_is_you.tui.widgets.tick_box import TickBox
 
 if TYPE_CHECKING:
     from gpt_is_you.providers.local.estimate import Estimate
@@ -213,7 +214,7 @@ class TrainingForm(VerticalScroll):
         yield from _compose_fields(REMOTE_FIELDS, defaults)
         with Horizontal(classes="field"):
             yield Label("", classes="field-label")
-            yield Checkbox(
+            yield TickBox(
                 "delete the uploaded files when the job ends",
                 defaults.delete_files,
                 id="delete-files",
