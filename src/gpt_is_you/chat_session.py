@@ -21,6 +21,11 @@ from gpt_is_you.store.conversations import ASSISTANT, USER, ChatLine, Persona, b
 from gpt_is_you.store.jobs import now
 from gpt_is_you.store.models import Model
 
+# What a reply waits for, said the same by the app (under the reply) and the command line
+# (on stderr): the model loading, then the model writing until its first words.
+LOADING = "loading the model…"
+WRITING = "writing…"
+
 
 @dataclass(frozen=True)
 class Reply:
