@@ -4,7 +4,7 @@ folder that loads as a base does.
 
 Merging at every load made each chat (and every ``chat -m``) import peft (about 2.5 s)
 and merge (about 1 s) before its first token. Candidates, loading the sample chat's
-model (SmolLM2-135M) on two busy cores, best of three, files in the page cache:
+model (SmolLM2-135M) on two cores (load 0.6), best of three, files in the page cache:
 
     base + adapter, merged at load          1.13 s  (and peft's import)
     merged, bfloat16 safetensors            0.24 s  (widened to float32 at load)
@@ -12,7 +12,7 @@ model (SmolLM2-135M) on two busy cores, best of three, files in the page cache:
 
 Float32 safetensors: the fastest to load, and the precision chat reads prompts in, so
 its replies are exactly those of the base merged at load (bfloat16 weights would change
-them). It costs the base's size on disk once per job (517 MB for SmolLM2-135M); ``rm``
+them). It costs the base's size on disk once per job (542 MB for SmolLM2-135M); ``rm``
 removes it with the model's folder.
 
 The worker prepares it after training; a job trained before this existed gets it on its
