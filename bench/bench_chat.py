@@ -9,17 +9,29 @@ the weights for single tokens) and in plain float32 for comparison; and how ofte
 default's bfloat16 copies (the path of the tokens it writes) change the likeliest next
 token, over the sample chat's held-out persona turns.
 Targets (issue 4): first token under 300 ms, at least 30 tokens per second.
+
+First, how soon a trained model answers (issue 16): the sample chat's model in
+bench/.data/chat-home (made and trained once, with a few steps: its voice does not
+matter here), its model prepared for chat once (timed, with its size on disk), then, in
+fresh processes as a user meets them, the time from opening the app's chat screen
+(Pilot, headless) to the first reply's first words, and the wall time of
+`gpt-is-you chat NAME -m TEXT`. Targets: the first reply within 3 s of opening the chat,
+`chat -m` under 5 s, on an idle machine. `--start-only` measures only these.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import os
 import platform
+import shutil
 import statistics
+import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
-
-import torch
 
 from gpt_is_you.dataset.prepare import prepare
 from gpt_is_you.dataset.settings import BuildSettings
@@ -33,9 +45,110 @@ SAMPLE = (
 PERSONA = "Sam Okafor"
 PROMPTS = 5
 REPEATS = 3
+HOME = Path(__file__).resolve().parent / ".data" / "chat-home"
+NAME = "sample"
+QUESTION = "hey, what are you up to tonight?"
+FIRST_REPLY_TARGET = 3.0  # seconds from opening the chat screen
+ONE_REPLY_TARGET = 5.0  # seconds of `chat -m`
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--start-only", action="store_true", help="only the chat's start")
+    parser.add_argument("--probe-app", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ["GPT_IS_YOU_HOME"] = str(HOME)
+    if args.probe_app:
+        print(asyncio.run(_first_reply_in_app()))
+        return
+    _start()
+    if not args.start_only:
+        _speed()
+
+
+def _start() -> None:
+    """The trained model's start: prepared once, then opened by the app and `chat -m`."""
+    from gpt_is_you.providers.local import merged
+    from gpt_is_you.store.conversations import chat_job
+    from gpt_is_you.store.jobs import job_folder
+    from gpt_is_you.store.models import find_model, list_models
+
+    print(f"chat start benchmark, {date.today()}, {_cpu()}, {os.cpu_count()} cores")
+    if NAME not in {m.name for m in list_models()}:
+        _cli("new", NAME, "--from", str(SAMPLE), "--persona", PERSONA, "--yes")
+    model = find_model(NAME)
+    with model.db() as db:
+        job = chat_job(db)
+    if job is None:
+        started = time.perf_counter()
+        _cli("train", NAME, "--max-steps", "2")
+        print(f"trained 2 steps in {time.perf_counter() - started:.0f} s (made once)")
+        with model.db() as db:
+            job = chat_job(db)
+    folder = job_folder(model.folder, job.id)
+    shutil.rmtree(folder / merged.MERGED, ignore_errors=True)
+    started = time.perf_counter()
+    merged.prepare(folder, job.base_model)
+    size = sum(f.stat().st_size for f in (folder / merged.MERGED).iterdir())
+    print(
+        f"prepared for chat in {time.perf_counter() - started:.1f} s (once per job, by the "
+        f"worker after training): {size / 1e6:.0f} MB"
+    )
+    app = [float(_run(__file__, "--probe-app").stdout.split()[-1]) for _ in range(REPEATS)]
+    print(
+        f"opening the chat screen to the first reply's first words: {_s(app)}; target "
+        f"{FIRST_REPLY_TARGET:g} s: " + ("met" if min(app) <= FIRST_REPLY_TARGET else "NOT met")
+    )
+    one = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        _run("-m", "gpt_is_you", "chat", NAME, "-m", QUESTION, "--seed", "1")
+        one.append(time.perf_counter() - started)
+    print(
+        f"`chat {NAME} -m TEXT` wall time: {_s(one)}; target {ONE_REPLY_TARGET:g} s: "
+        + ("met" if min(one) < ONE_REPLY_TARGET else "NOT met")
+    )
+
+
+async def _first_reply_in_app() -> float:
+    """Seconds from opening the chat screen of NAME to its first reply's first words,
+    the question sent as soon as the screen takes keys (run in a fresh process: the
+    app imports torch only for its first reply, as a user's does)."""
+    from gpt_is_you.tui.app import GptIsYouApp
+    from gpt_is_you.tui.screens.chat import ChatInput, ChatScreen
+    from gpt_is_you.tui.widgets.bubbles import LiveReply
+
+    app = GptIsYouApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        started = time.perf_counter()
+        app.push_screen(ChatScreen(NAME))
+        while not isinstance(app.focused, ChatInput):
+            await pilot.pause(0.01)
+        await pilot.press(*QUESTION, "enter")
+        while not any(r.bubbles for r in app.screen.query(LiveReply)):
+            await pilot.pause(0.01)
+        seconds = time.perf_counter() - started
+        await app.workers.wait_for_complete()
+    return seconds
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], check=True, capture_output=True, text=True)
+
+
+def _cli(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "gpt_is_you", *args], check=True)
+
+
+def _s(seconds: list[float]) -> str:
+    return (
+        f"{statistics.median(seconds):.2f} s median (best {min(seconds):.2f}, {len(seconds)} runs)"
+    )
+
+
+def _speed() -> None:
+    import torch
+
     threads = torch.get_num_threads()
     print(f"chat benchmark, {date.today()}, {_cpu()}, {threads} threads, torch {torch.__version__}")
     prepared = prepare(SAMPLE, BuildSettings.for_target("local", persona=PERSONA))
@@ -101,6 +214,8 @@ def _ms(seconds: list[float]) -> str:
 
 
 def _agreement(exact: LocalChat, quantized: LocalChat, conversations) -> tuple[int, int]:
+    import torch
+
     agree = total = 0
     with torch.inference_mode():
         for conversation in conversations:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 
 import pytest
@@ -12,9 +13,10 @@ from conftest import add_job, new_model
 from gpt_is_you.cli import main
 from gpt_is_you.cli import train as cli_train
 from gpt_is_you.providers.local.generate import bubbles
+from gpt_is_you.providers.local.merged import MERGED, PREPARING
 from gpt_is_you.providers.settings import TrainSettings
 from gpt_is_you.store import conversations, jobs
-from gpt_is_you.store.models import open_model
+from gpt_is_you.store.models import model_folder, open_model
 
 
 @pytest.fixture
@@ -213,9 +215,18 @@ def test_train_then_status_then_chat(sam, capsys, tiny_base, monkeypatch):
     reply = lines[1].content
     assert captured.out == "\n".join(bubbles(reply)) + "\n", repr(reply)
 
-    # The same seed gives the same reply.
-    assert main(["chat", "sam", "-m", "hey", "--max-tokens", "5", "--seed", "1"]) == 0
-    assert capsys.readouterr().out == captured.out
+    # The worker prepared the model for chat: without a terminal, stderr says no more.
+    assert (jobs.job_folder(model_folder("sam"), 1) / MERGED / "config.json").is_file()
+    assert "preparing the model for chat" in status["events"][-2]["message"]
+    assert captured.err in ("", "(the model wrote nothing; ask again)\n")
+
+    # The same seed gives the same reply; from the adapter of a job trained before the
+    # merged copies, prepared once on its first chat, too.
+    shutil.rmtree(jobs.job_folder(model_folder("sam"), 1) / MERGED)
+    for said in (PREPARING + "\n", ""):
+        assert main(["chat", "sam", "-m", "hey", "--max-tokens", "5", "--seed", "1"]) == 0
+        again = capsys.readouterr()
+        assert (again.out, again.err) == (captured.out, said + captured.err)
 
     # The terminal chat: two messages make one conversation, /new starts another, /quit leaves.
     with open_model("sam") as db:
@@ -274,3 +285,18 @@ def test_a_job_that_can_go_on_is_told_how_in_each_ones_words(sam, capsys):
         jobs.set_state(db, add_job("sam", jobs.RUNNING), jobs.SUCCEEDED)
     assert main(["status", "sam"]) == 0
     assert "--resume" not in capsys.readouterr().out
+
+
+def test_on_a_terminal_chat_says_what_it_waits_for_on_one_line_then_erases_it(capsys, monkeypatch):
+    from gpt_is_you.cli.chat import _Waiting
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    erase = "\r\033[K"
+    with _Waiting() as waiting:
+        waiting.say("loading the model…")
+        waiting.notice(PREPARING)  # a line that stays, the waiting line below it
+        waiting.say("writing…")
+    assert capsys.readouterr().err == (
+        f"{erase}loading the model…{erase}{PREPARING}\n{erase}loading the model…"
+        f"{erase}writing…{erase}"
+    )

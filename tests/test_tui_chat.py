@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from fake_chat import ScriptedChat
 from gpt_is_you.chat_session import SAMPLING, kept_sampling
 from gpt_is_you.cli import main
 from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.local.merged import PREPARING
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store import conversations, jobs
 from gpt_is_you.store.conversations import READY_PROMPTS, ChatLine
@@ -172,16 +174,54 @@ def test_a_long_conversation_opens_at_its_end_and_shows_earlier_messages_at_the_
     run(app, scenario)
 
 
-def test_the_reply_says_it_is_typing_until_its_first_words(trained):
+def waiting_line(app) -> str:
+    return str(app.screen.query_one(".typing").render())
+
+
+def test_the_reply_says_it_is_being_written_until_its_first_words(trained):
     provider = ScriptedChat(["yo"], hold_after=0)
     app = ChatApp(provider)
 
     async def scenario(pilot):
         await send(pilot, "hi")
         await until(pilot, lambda: app.screen.query(".typing"))
-        assert str(app.screen.query_one(".typing").render()) == "typing…"
+        await until(pilot, lambda: waiting_line(app) == "writing…")
         assert turns(app) == [(True, ["hi"]), (False, [])]
         provider.release.set()
+        await replied(pilot)
+        assert not app.screen.query(".typing")
+        assert turns(app)[-1] == (False, ["yo"])
+
+    run(app, scenario)
+
+
+class Loading(ScriptedChat):
+    """A local backend that loads its model (preparing it for chat first, once) until the
+    test sets ``loaded``."""
+
+    def __init__(self, *, prepare: bool) -> None:
+        super().__init__(["yo"])
+        self.prepare = prepare
+        self.loaded = threading.Event()
+
+    def chat(self, model, messages, sampling, *, notice=None, remote_model=None):
+        if self.prepare:
+            notice(PREPARING)
+        self.loaded.wait(10)
+        return super().chat(model, messages, sampling)
+
+
+@pytest.mark.parametrize(
+    ("prepare", "said"), [(False, "loading the model…"), (True, PREPARING)], ids=["load", "prepare"]
+)
+def test_the_reply_says_the_model_is_loading_or_prepared_once_then_written(trained, prepare, said):
+    provider = Loading(prepare=prepare)
+    app = ChatApp(provider)
+
+    async def scenario(pilot):
+        await send(pilot, "hi")
+        await until(pilot, lambda: app.screen.query(".typing") and waiting_line(app) == said)
+        provider.loaded.set()
         await replied(pilot)
         assert not app.screen.query(".typing")
         assert turns(app)[-1] == (False, ["yo"])

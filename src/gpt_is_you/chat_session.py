@@ -27,6 +27,11 @@ from gpt_is_you.store.models import Model, read_setting, write_setting
 # The model's settings row that keeps the chat's sampling as last set.
 SAMPLING = "sampling"
 
+# What a reply waits for, said the same by the app (under the reply) and the command line
+# (on stderr): the model loading, then the model writing until its first words.
+LOADING = "loading the model…"
+WRITING = "writing…"
+
 
 @dataclass(frozen=True)
 class Reply:

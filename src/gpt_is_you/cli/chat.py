@@ -58,7 +58,7 @@ def add_commands(commands) -> None:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from gpt_is_you.chat_session import ChatSession, kept_sampling
+    from gpt_is_you.chat_session import LOADING, ChatSession, kept_sampling
     from gpt_is_you.store import conversations
     from gpt_is_you.store.models import find_model
 
@@ -74,7 +74,7 @@ def _chat(args: argparse.Namespace) -> int:
     }
     sampling = replace(kept, **given)  # this run's flags over the model's settings
     if kept != Sampling():
-        _notice(f"the settings kept for {args.name}: {sampling.describe()}")
+        print(f"the settings kept for {args.name}: {sampling.describe()}", file=sys.stderr)
     if args.remote_model:
         provider, job_id = providers.get(args.backend), None
     elif job is None:
@@ -85,21 +85,57 @@ def _chat(args: argparse.Namespace) -> int:
     else:
         provider, job_id = providers.get(job.backend), job.id
     session = ChatSession(model, provider, persona, job_id, remote_model=args.remote_model)
-    session.load(_notice)
-    if args.message is not None:
-        return _one_reply(session, args.message, sampling)
-    return _chat_loop(session, sampling)
+    with _Waiting() as waiting:
+        if not providers.is_remote(provider.name):
+            waiting.say(LOADING)
+        session.load(waiting.notice)
+        if args.message is not None:
+            return _one_reply(session, args.message, sampling, waiting)
+    return _chat_loop(session, sampling, waiting)
 
 
-def _notice(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+class _Waiting:
+    """What the command waits for, on stderr, as the app says it under a reply: on a
+    terminal one line written over and erased once the reply comes; the backend's
+    notices (the model prepared for chat once, a remote model not served yet) as lines,
+    terminal or not."""
+
+    def __init__(self) -> None:
+        self.terminal = sys.stderr.isatty()
+        self.shown = ""  # the line on the terminal now
+
+    def __enter__(self) -> _Waiting:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.clear()  # before the reply, or the line of an error
+
+    def say(self, text: str) -> None:
+        if self.terminal:
+            print(f"\r\033[K{text}", end="", file=sys.stderr, flush=True)
+            self.shown = text
+
+    def notice(self, message: str) -> None:
+        shown = self.shown
+        self.clear()
+        print(message, file=sys.stderr, flush=True)
+        if shown:
+            self.say(shown)  # still waiting, below the notice
+
+    def clear(self) -> None:
+        if self.shown:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+            self.shown = ""
 
 
-def _one_reply(session, text: str, sampling: Sampling) -> int:
+def _one_reply(session, text: str, sampling: Sampling, waiting: _Waiting) -> int:
+    from gpt_is_you.chat_session import WRITING
     from gpt_is_you.store.conversations import bubbles
 
     session.say(text, with_reply=True)  # a reply that fails leaves nothing stored
-    reply = session.reply(sampling, notice=_notice)
+    waiting.say(WRITING)
+    reply = session.reply(sampling, notice=waiting.notice)
+    waiting.clear()
     if not reply.text and not reply.stopped:  # a barely trained model can end its turn at once
         print("(the model wrote nothing; ask again)", file=sys.stderr)
     print("\n".join(bubbles(reply.text)))
@@ -109,7 +145,7 @@ def _one_reply(session, text: str, sampling: Sampling) -> int:
     return 0
 
 
-def _chat_loop(session, sampling: Sampling) -> int:
+def _chat_loop(session, sampling: Sampling, waiting: _Waiting) -> int:
     name = session.persona.name
     print(f"Chatting with a model of {name} ({session.model.name}). It is a model, not the person.")
     print("Ctrl-C stops a reply; /new starts over; Ctrl-D or /quit leaves.")
@@ -131,7 +167,7 @@ def _chat_loop(session, sampling: Sampling) -> int:
         reply = session.reply(
             sampling,
             echo=lambda piece: print(piece.replace("\n", "\n  "), end="", flush=True),
-            notice=_notice,
+            notice=waiting.notice,
         )
         print(" [stopped]" if reply.stopped and reply.cut is None else "")
         if reply.cut is not None:

@@ -82,10 +82,11 @@ class LocalProvider(Provider):
             job = trained_job(db, model.name)
         key = (str(model.folder), job.id)
         if key not in self._chats:
-            self._chats[key] = LocalChat(
+            self._chats[key] = LocalChat.of_job(
+                jobs.job_folder(model.folder, job.id),
                 job.base_model,
-                adapter_folder(model.folder, job.id),
                 context=_context(job),
+                notice=notice,
             )
         return self._chats[key]
 
@@ -93,8 +94,8 @@ class LocalProvider(Provider):
         from gpt_is_you.providers.local.generate import LocalChat
 
         base = LocalChat(job.base_model, None, context=_context(job))
-        tuned = LocalChat(
-            job.base_model, adapter_folder(model.folder, job.id), context=_context(job)
+        tuned = LocalChat.of_job(
+            jobs.job_folder(model.folder, job.id), job.base_model, context=_context(job)
         )
         return base, tuned
 

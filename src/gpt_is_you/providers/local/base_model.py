@@ -10,18 +10,23 @@ cache directory, so that every later load takes about a second.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import importlib.util
 import os
 import re
 import shutil
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gpt_is_you.paths import cache_dir
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.local import download as hub
+from gpt_is_you.store.jobs import pid_alive
 
 if TYPE_CHECKING:
     from gpt_is_you.providers.base import Progress
@@ -188,24 +193,47 @@ def _converted(gguf: Path) -> Path:
     # The format's version is part of the key: a better conversion replaces old caches.
     source = f"{CONVERSION}:{gguf}:{stat.st_size}:{stat.st_mtime_ns}"
     key = hashlib.sha256(source.encode()).hexdigest()
-    folder = cache_dir() / "base" / f"{gguf.stem}-{key[:12]}"
-    if (folder / "config.json").is_file():
-        return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    temp = folder.with_name(f".{folder.name}-{os.getpid()}")
-    shutil.rmtree(temp, ignore_errors=True)
-    try:
-        _convert(gguf, temp)
-        temp.rename(folder)
-    except OSError:
-        shutil.rmtree(temp, ignore_errors=True)
-        if (folder / "config.json").is_file():  # another process converted it meanwhile
+    return made_once(cache_dir() / "base" / f"{gguf.stem}-{key[:12]}", partial(_convert, gguf))
+
+
+_making = threading.RLock()  # two threads of one process would share a temporary folder
+
+
+def made_once(folder: Path, make: Callable[[Path], None]) -> Path:
+    """The model folder ``folder``, made by ``make(temp)`` unless it is there already.
+
+    ``make`` writes a hidden temporary folder beside it, renamed into place once whole,
+    so that the folder is whole or absent: a process killed midway leaves only its
+    temporary folder (hundreds of megabytes), removed by the next one to make the folder.
+    Two processes making it at once each write their own; the second keeps the first's.
+    """
+    with _making:
+        if (folder / "config.json").is_file():
             return folder
-        raise
-    except BaseException:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(folder)
+        temp = folder.with_name(f".{folder.name}-{os.getpid()}")
         shutil.rmtree(temp, ignore_errors=True)
-        raise
-    return folder
+        try:
+            make(temp)
+            temp.rename(folder)
+        except OSError:
+            shutil.rmtree(temp, ignore_errors=True)
+            if (folder / "config.json").is_file():  # another process made it meanwhile
+                return folder
+            raise
+        except BaseException:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
+        return folder
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """The temporary folders of ``folder`` whose process is gone (killed midway)."""
+    for temp in folder.parent.glob(f".{glob.escape(folder.name)}-*"):
+        pid = temp.name.rsplit("-", 1)[1]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(temp, ignore_errors=True)
 
 
 def _convert(gguf: Path, out: Path) -> None:

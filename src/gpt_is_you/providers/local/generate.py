@@ -1,9 +1,11 @@
 """Writing replies with the base model plus a trained adapter, streamed as they come.
 
-The adapter is merged into the weights once at load (a merged model runs as fast as the
-base). Generation is a plain loop over the model with its key/value cache, so that each
-token can be handed out the moment it exists and the loop stops at the end of the
-persona's turn (the template's end-of-turn token) or when the caller stops reading.
+A trained job's model is loaded from its merged copy (``merged.py``: the adapter merged
+into the weights once per job, so that a chat starts without peft); the adapter of a job
+without one is merged at load (a merged model runs as fast as the base). Generation is a
+plain loop over the model with its key/value cache, so that each token can be handed out
+the moment it exists and the loop stops at the end of the persona's turn (the
+template's end-of-turn token) or when the caller stops reading.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import functools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from gpt_is_you.providers.base import Notice
 from gpt_is_you.providers.local import base_model
 from gpt_is_you.providers.local.device import pick_device
 from gpt_is_you.providers.local.encode import prompt_ids, reply_ids
@@ -57,6 +60,18 @@ class LocalChat:
         self.stop_ids = {i for i in ends if isinstance(i, int) and i >= 0}
         # The last prompt's ids, the cache that read them, and its next token's logits.
         self._held = None
+
+    @classmethod
+    def of_job(
+        cls, job_folder: Path, base: str, *, context: int = 1024, notice: Notice | None = None
+    ) -> LocalChat:
+        """The trained model of the job in ``job_folder`` (trained from ``base``): its
+        merged copy, prepared first (``notice`` told) for a job trained before there was
+        one."""
+        from gpt_is_you.providers.local import merged
+
+        source, adapter = merged.chat_source(job_folder, base, notice)
+        return cls(source, adapter, context=context)
 
     def prompt(self, messages: Sequence[dict[str, object]], room: int) -> list[int]:
         """The prompt's ids: the system message and as many of the latest turns as fit."""

@@ -107,6 +107,8 @@ def run(model_folder: Path, job_id: int) -> int:
                 StoreReporter(db, job_id, stop),
                 ranks=group,
             )
+        if not result.stopped:  # while the heartbeat still beats
+            _prepare_chat(db, job_id, model_folder, settings.base)
     except (ProviderError, SettingsError) as e:
         return _fail(db, job_id, str(e))
     except Exception as e:  # recorded for the user; the traceback goes to the worker's log
@@ -155,6 +157,22 @@ def _conversations(db) -> tuple[list, list]:
         [e.chat_messages() for e in examples if e.split == "train"],
         [e.chat_messages() for e in examples if e.split == "valid"],
     )
+
+
+def _prepare_chat(db, job_id: int, model_folder: Path, base: str) -> None:
+    """The trained model merged and saved once (``merged.py``), so that a chat loads it
+    in a fraction of a second. A failure costs only the time of the first chat, which
+    prepares it again: the job has succeeded."""
+    from gpt_is_you.providers.local import merged
+
+    jobs.add_event(db, job_id, "preparing the model for chat")
+    try:
+        merged.prepare(jobs.job_folder(model_folder, job_id), base)
+    except Exception as e:  # the traceback goes to the worker's log
+        traceback.print_exc()
+        jobs.add_event(
+            db, job_id, f"not prepared for chat ({e}); the first chat prepares it", level="warning"
+        )
 
 
 def _give_up(model_folder: Path, job_id: int, message: str) -> None:

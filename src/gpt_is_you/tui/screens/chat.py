@@ -33,7 +33,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from gpt_is_you import providers
-from gpt_is_you.chat_session import ChatSession, keep_sampling, kept_sampling
+from gpt_is_you.chat_session import LOADING, WRITING, ChatSession, keep_sampling, kept_sampling
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store import conversations
 from gpt_is_you.store.conversations import (
@@ -113,9 +113,9 @@ class _Piece(Message):
 
 
 @dataclass
-class _Progress(Message):
+class _Waiting(Message):
     reply: int
-    loading: bool  # True while the backend loads the model, then False: typing
+    text: str  # what the reply waits for: the model loading, being prepared, writing
 
 
 @dataclass
@@ -414,7 +414,7 @@ You are talking to a **model** trained on one person's messages, not to the pers
                     time=time,
                     echo=lambda piece: self.post_message(_Piece(reply.number, piece)),
                     stop=lambda: reply.stop.is_set() or worker.is_cancelled,
-                    loading=lambda loading: self.post_message(_Progress(reply.number, loading)),
+                    loading=lambda loading: self._waiting(reply, LOADING if loading else WRITING),
                     notice=partial(self._notice, reply),
                 )
                 stopped = written.stopped
@@ -424,8 +424,11 @@ You are talking to a **model** trained on one person's messages, not to the pers
                 self.post_message(_Ended(reply.number, stopped))
 
     def _notice(self, reply: LiveReply, message: str) -> None:
-        """Told by a remote backend, from the reply's worker, while the model loads: said
-        once per reply (the backend asks again every few seconds)."""
+        """Told by the backend, from the reply's worker, while the reply waits for the
+        model (prepared for chat once, or not served yet by a remote service): said under
+        the reply, and once per reply as a notification (a remote backend asks again
+        every few seconds)."""
+        self._waiting(reply, message)
         if reply.noticed:
             return
         reply.noticed = True
@@ -437,11 +440,15 @@ You are talking to a **model** trained on one person's messages, not to the pers
     def _started(self) -> None:
         self._refresh_conversations()
 
-    @on(_Progress)
-    def _progress(self, message: _Progress) -> None:
+    def _waiting(self, reply: LiveReply, text: str) -> None:
+        # A message, not a call: it keeps its place among the reply's other messages.
+        self.post_message(_Waiting(reply.number, text))
+
+    @on(_Waiting)
+    def _show_waiting(self, message: _Waiting) -> None:
         reply = self._reply
         if reply is not None and reply.number == message.reply:
-            reply.loading(message.loading)
+            reply.waiting(message.text)
 
     @on(_Piece)
     def _grow(self, message: _Piece) -> None:

@@ -19,12 +19,12 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
+from gpt_is_you.chat_session import WRITING
+
 STOPPED = " (stopped)"
 # A reply is drawn at most this often, whatever the backend's pace: each drawing is a layout
 # of the whole conversation (bench/bench_tui_keys.py), and keys wait for it.
 SHOW_EVERY_S = 1 / 15
-TYPING = "typing…"
-LOADING = "loading the model; the first reply takes a few seconds…"
 
 
 class Bubble(Static):
@@ -118,7 +118,8 @@ class LiveReply(Turn):
     """A reply being written, growing in place from the start (so that replies and
     messages show in the order they are stored). It owns the text that came and is not
     drawn yet (pieces come faster than they are worth drawing: see ``SHOW_EVERY_S``), its
-    "typing…" line and its stopped mark; ``stop`` tells the worker writing it to stop."""
+    waiting line ("loading the model…", "writing…", or what the backend says it waits
+    for) and its stopped mark; ``stop`` tells the worker writing it to stop."""
 
     def __init__(self, number: int, name: str, time: str) -> None:
         super().__init__(name, time, [], mine=False)
@@ -129,12 +130,12 @@ class LiveReply(Turn):
         self._pending = ""
         self._bubble: Bubble | None = None  # the one growing; a newline starts the next
         self._timer: Timer | None = None
-        self.typing(TYPING)
+        self.typing(WRITING)
 
-    def loading(self, loading: bool) -> None:
-        """The backend loads the model (True), then writes (False)."""
+    def waiting(self, text: str) -> None:
+        """Say what the reply waits for, until its first words."""
         if not self.bubbles:
-            self.typing(LOADING if loading else TYPING)
+            self.typing(text)
 
     def grow(self, piece: str) -> None:
         if self.discarded:
