@@ -543,3 +543,89 @@ def test_chatting_while_a_local_model_trains_warns_of_the_shared_processor(train
         assert "Sam busy is training on this machine" in note.message
 
     run(app, scenario)
+
+
+class Preloading(ScriptedChat):
+    """A local backend whose model loads until the test sets ``loaded``, in whichever
+    thread asks first; the others wait for it, as ``LocalProvider.chat_model`` does."""
+
+    def __init__(self) -> None:
+        super().__init__(["yo"])
+        self.loaded = threading.Event()
+        self.asked: list[str] = []  # the threads that asked for the model, in order
+
+    def chat_model(self, model, remote_model=None, notice=None):
+        self.asked.append(threading.current_thread().name)
+        self.loaded.wait(10)
+        return self
+
+    def chat(self, model, messages, sampling, *, notice=None, remote_model=None):
+        self.chat_model(model, remote_model, notice)
+        return super().chat(model, messages, sampling)
+
+    def stream(self, messages, sampling):
+        raise AssertionError("not used: chat streams")
+
+
+def test_the_model_loads_as_the_chat_opens_not_after_the_first_message(trained):
+    """Issue 16: the first reply waited for the whole load (35 s on a busy machine) after
+    it was sent; now the load starts with the chat, while the message is written."""
+    provider = Preloading()
+    app = ChatApp(provider)
+
+    async def scenario(pilot):
+        await until(pilot, lambda: provider.asked)  # nothing sent yet
+        await send(pilot, "hi")
+        await until(pilot, lambda: waiting_line(app) == "loading the model…")
+        provider.loaded.set()
+        await replied(pilot)
+        assert turns(app)[-1] == (False, ["yo"])
+        assert len(provider.asked) == 2  # the chat's load, then the reply's (found loaded)
+
+    run(app, scenario)
+
+
+def test_a_model_trained_here_has_its_chat_imports_warmed_up_after_the_first_frame(
+    trained,
+) -> None:
+    warmed = threading.Event()
+
+    class Warming(ScriptedChat):
+        def warm_up(self) -> None:
+            warmed.set()
+
+    async def scenario() -> None:
+        app = GptIsYouApp(providers={"local": Warming([])})
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, warmed.is_set)
+
+    asyncio.run(scenario())
+
+
+def test_the_local_backend_loads_a_chats_model_once_for_threads_asking_together(
+    trained, monkeypatch
+) -> None:
+    from gpt_is_you.providers.local import LocalProvider
+    from gpt_is_you.providers.local.generate import LocalChat
+    from gpt_is_you.store.models import find_model
+
+    loads: list[Path] = []
+    release = threading.Event()
+
+    def slow_load(cls, folder, base, *, context, notice=None):
+        loads.append(folder)
+        release.wait(10)
+        return object()
+
+    monkeypatch.setattr(LocalChat, "of_job", classmethod(slow_load))
+    provider, model = LocalProvider(), find_model(MODEL)
+    got: list[object] = []
+    askers = [
+        threading.Thread(target=lambda: got.append(provider.chat_model(model))) for _ in range(3)
+    ]
+    for asker in askers:
+        asker.start()
+    release.set()
+    for asker in askers:
+        asker.join(10)
+    assert len(loads) == 1 and len(got) == 3 and got[0] is got[1] is got[2]

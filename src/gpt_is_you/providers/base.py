@@ -179,6 +179,10 @@ class Provider:
         ``remote_model``, any model the service has."""
         raise ProviderError(f"{self.name} has no models to talk to")
 
+    def warm_up(self) -> None:
+        """Import what chatting with a trained model needs, ahead of the first chat (the
+        app calls it from a thread once its first screen shows); nothing by default."""
+
     def chat(
         self,
         model: Model,

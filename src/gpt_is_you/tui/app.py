@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -59,6 +59,7 @@ class GptIsYouApp(App[None]):
         super().__init__()
         # Backends by name; tests give fakes, the real ones are made when first needed.
         self._providers: dict[str, Provider] = dict(providers or {})
+        self._warmed: set[str] = set()  # backends whose chat imports are done or under way
 
     def get_default_screen(self) -> Screen:
         return ModelsScreen()
@@ -82,6 +83,21 @@ class GptIsYouApp(App[None]):
 
             self._providers[backend] = providers.get(backend)
         return self._providers[backend]
+
+    def warm_up(self, backends: set[str]) -> None:
+        """Import, in a thread, what chatting with the models of ``backends`` needs (torch
+        and transformers for a local one: seconds), once per backend, so that the first
+        chat opened loads its model in a fraction of that."""
+        for backend in backends - self._warmed:
+            self._warmed.add(backend)
+            self._warm(backend)
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _warm(self, backend: str) -> None:
+        try:
+            self.provider(backend).warm_up()
+        except Exception as e:
+            self.log.warning(f"warming up {backend}: {e!r}")
 
     # Screens, imported when opened ----------------------------------------------------
 

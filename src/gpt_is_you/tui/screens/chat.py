@@ -279,6 +279,18 @@ You are talking to a **model** trained on one person's messages, not to the pers
         self.query_one(ChatInput).focus()
         if not providers.is_remote(self._job.backend):
             self._warn_if_training()
+            self._load(self._session)
+
+    @work(thread=True, exit_on_error=False, group="chat-load")
+    def _load(self, session: ChatSession) -> None:
+        """Load the model while the first message is written, not after it is sent: the
+        reply then finds it loaded, or waits for this load (its "loading the model…"
+        line) rather than starting another."""
+        notice = partial(self.app.call_from_thread, self.notify, title="The model is loading")
+        try:
+            session.load(notice)
+        except Exception as e:  # the first reply loads it again, and tells what is wrong
+            self.log.warning(f"loading the chat's model: {e!r}")
 
     def _conversation(self, conversation: int | None) -> ChatSession:
         """The session of a conversation (None: a new one, from its first message)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual import on, work
@@ -14,6 +15,7 @@ from textual.worker import get_current_worker
 
 from gpt_is_you import providers
 from gpt_is_you.paths import sample_chat
+from gpt_is_you.store.jobs import SUCCEEDED
 from gpt_is_you.store.models import Model, ModelSummary, list_models
 from gpt_is_you.tui.screens.base import AppScreen
 from gpt_is_you.tui.widgets.row_table import RowTable
@@ -41,6 +43,7 @@ COMPACT_WIDTHS = {"name": 16, "persona": 12, "source": 0}
 
 # How often the list is read again while shown: training progress moves.
 REFRESH_SECONDS = 2.0
+WARM_UP_AFTER = 0.5  # seconds after the first frame: torch's imports wait for it
 
 
 def _row(m: ModelSummary, compact: bool) -> tuple[str, ...]:
@@ -172,6 +175,14 @@ learns, the examples built from it, and its training runs and conversations.
     def on_mount(self) -> None:
         self._show(self._models)
         self.set_interval(REFRESH_SECONDS, self._reload)
+        # Once the first frame is up: a model trained here may be chatted with next.
+        trained = {
+            m.backend
+            for m in self._models
+            if m.state == SUCCEEDED and not providers.is_remote(m.backend)
+        }
+        if trained:
+            self.set_timer(WARM_UP_AFTER, partial(self.app.warm_up, trained))
         if self._problem:
             self.app.show_error(self._problem, title="Models")
 
