@@ -316,3 +316,30 @@ def test_the_consent_box_reads_unticked_until_ticked(home: Path) -> None:
             assert str(box.render()).startswith("▐X▌")
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("size", "wanted"),
+    [
+        ((80, 24), {"-narrow", "-short"}),
+        ((120, 40), {"-wide", "-tall"}),
+        ((99, 34), {"-narrow", "-tall"}),
+    ],
+)
+def test_a_screen_has_its_size_classes_before_it_is_styled(home, size, wanted) -> None:
+    """Textual sets them at a screen's first resize, which restyled the whole screen once
+    more before the first frame (40–70 ms of the cold start); a screen made in the app
+    has them from the start, the same ones Textual's breakpoints give it."""
+    from gpt_is_you.tui.app import GptIsYouApp
+    from gpt_is_you.tui.screens.base import AppScreen
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=size) as pilot:
+            made = AppScreen()
+            sizes = {"-narrow", "-wide", "-short", "-tall"}
+            assert made.classes & sizes == wanted
+            await pilot.pause()
+            assert app.screen.classes & sizes == wanted  # what Textual's resize set
+
+    asyncio.run(scenario())

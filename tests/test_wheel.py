@@ -84,3 +84,13 @@ def test_an_install_of_the_wheel_alone_finds_the_sample_chat(wheel: Path, tmp_pa
     assert Path(found["sample"]) == target / "gpt_is_you" / "sample" / "sample_chat.txt"
     assert found["format"] == "whatsapp-ios"
     assert found["messages"] == 3861
+
+
+def test_the_wheel_carries_every_stylesheet(wheel: Path) -> None:
+    """Each screen's styles are read from the package when it first shows: one left out
+    of the wheel would leave that screen unstyled, or fail to open."""
+    tui = Path(__file__).parent.parent / "src" / "gpt_is_you" / "tui"
+    wanted = {f"gpt_is_you/tui/{p.relative_to(tui)}" for p in tui.rglob("*.tcss")}
+    with zipfile.ZipFile(wheel) as archive:
+        assert wanted <= set(archive.namelist()), wanted - set(archive.namelist())
+    assert len(wanted) == 7

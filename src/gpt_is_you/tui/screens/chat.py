@@ -48,7 +48,7 @@ from gpt_is_you.store.errors import StorageError
 from gpt_is_you.store.files import write_private
 from gpt_is_you.store.jobs import Job, read_job
 from gpt_is_you.store.models import Model, find_model, list_models, slugify
-from gpt_is_you.tui.screens.base import AppScreen
+from gpt_is_you.tui.screens.base import AppScreen, styles
 from gpt_is_you.tui.widgets.bubbles import LiveReply, MessageList, Turn
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 from gpt_is_you.tui.widgets.sampling import SamplingDialog, describe
@@ -131,6 +131,8 @@ class _Started(Message):
 
 class ChatScreen(AppScreen):
     """A conversation with the model of ``model``; ``clock`` gives the time of new lines."""
+
+    CSS_PATH = styles("chat")
 
     PLACE = "the chat"
     SUB_TITLE = "Chat"

@@ -39,7 +39,7 @@ from gpt_is_you.evaluation.runs import Run, read_runs
 from gpt_is_you.evaluation.settings import EvalSettings
 from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.models import Model, find_model
-from gpt_is_you.tui.screens.base import AppScreen
+from gpt_is_you.tui.screens.base import AppScreen, styles
 from gpt_is_you.tui.widgets.dialogs import SettingsDialog
 from gpt_is_you.tui.widgets.row_table import RowTable
 
@@ -73,6 +73,7 @@ def estimate(prompts: int, seconds_per_prompt: float = SECONDS_PER_PROMPT) -> st
 
 
 class EvaluationScreen(AppScreen):
+    CSS_PATH = styles("evaluation")
     PLACE = "the evaluation"
     AUTO_FOCUS = "#eval-runs"
     HELP = """\

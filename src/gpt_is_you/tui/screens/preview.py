@@ -27,7 +27,7 @@ from gpt_is_you.dataset.examples import TRAIN, VALID, Example
 from gpt_is_you.store import browse
 from gpt_is_you.store.browse import ExampleRow, Findings, Selection, Stats
 from gpt_is_you.store.models import Model, find_model
-from gpt_is_you.tui.screens.base import AppScreen
+from gpt_is_you.tui.screens.base import AppScreen, styles
 from gpt_is_you.tui.widgets.dataset_export import DatasetExportDialog, ExportRequest
 from gpt_is_you.tui.widgets.example_stats import ExampleStats
 from gpt_is_you.tui.widgets.example_table import ExampleTable
@@ -58,6 +58,7 @@ class SearchBox(Input):
 
 
 class PreviewScreen(AppScreen):
+    CSS_PATH = styles("preview")
     PLACE = "the examples"
     SUB_TITLE = "Examples"
     AUTO_FOCUS = "#preview-table"

@@ -49,7 +49,7 @@ from gpt_is_you.store.errors import ModelError
 from gpt_is_you.store.jobs import Event, Job
 from gpt_is_you.store.models import Model, chosen_base, find_model
 from gpt_is_you.store.pace import Pace, clock, doing, elapsed
-from gpt_is_you.tui.screens.base import AppScreen
+from gpt_is_you.tui.screens.base import AppScreen, styles
 from gpt_is_you.tui.widgets.api_key import ApiKeyDialog, key_places
 from gpt_is_you.tui.widgets.chart import LineChart, Series, percent
 from gpt_is_you.tui.widgets.dialogs import ConfirmDialog
@@ -99,6 +99,7 @@ def read_training(model: Model, after_event: int) -> Reading:
 
 
 class TrainingScreen(AppScreen):
+    CSS_PATH = styles("training")
     PLACE = "the training screen"
     HELP = """\
 ## Training

@@ -36,7 +36,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from gpt_is_you.chats.message import ChatChoiceNeeded
 from gpt_is_you.store.errors import ModelError, StorageError
-from gpt_is_you.tui.screens.base import AppScreen
+from gpt_is_you.tui.screens.base import AppScreen, styles
 from gpt_is_you.tui.widgets.dataset_options import DatasetOptions, build_counts
 from gpt_is_you.tui.widgets.dialogs import FieldProblem, clear_problem, tell_problem
 from gpt_is_you.tui.widgets.export_picker import ExportBrowser, ExportPathSuggester
@@ -75,6 +75,8 @@ BUILD_DELAY = 0.3  # seconds after the last change of an option before building
 
 class ImportWizard(AppScreen):
     """Export → reading → what was found → who → dataset options → consent → create."""
+
+    CSS_PATH = styles("wizard")
 
     PLACE = "the import wizard"
     SUB_TITLE = "New model"

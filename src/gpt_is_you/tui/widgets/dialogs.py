@@ -21,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Static
 
 from gpt_is_you.limits import Limit
-from gpt_is_you.tui.screens.base import AppModal
+from gpt_is_you.tui.screens.base import AppModal, styles
 from gpt_is_you.tui.widgets.tick_box import TickBox
 from gpt_is_you.user_errors import USER_ERRORS, app_text
 
@@ -37,6 +37,8 @@ class Dialog(AppModal[T]):
     A subclass yields its box from ``compose_dialog`` and names its answer ``SUBMIT``
     (the confirming button's label, and the footer's word for Ctrl+N).
     """
+
+    CSS_PATH = styles("dialogs")
 
     SUBMIT = "OK"
     BINDINGS: ClassVar[list[BindingType]] = [
