@@ -34,6 +34,19 @@ def run(scenario) -> None:
     asyncio.run(scenario())
 
 
+@pytest.fixture
+def anna_and_bruno(home: Path) -> None:  # noqa: F811
+    make_model("Anna")
+    make_model("Bruno")
+
+
+async def opened(pilot, key: str, kind: type):
+    """The dialog ``key`` opens on the models screen, once it shows."""
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(pilot.app.screen, kind))
+    return pilot.app.screen
+
+
 def footer_keys(app: App) -> dict[str, str]:
     """The keys the current screen's own footer shows, with their descriptions."""
     screen = app.screen
@@ -66,6 +79,12 @@ def _answer(answer: object) -> object:
     return answer
 
 
+async def shown(pilot, dialog, answers: list[object]) -> None:
+    """``dialog`` pushed over a bare app, its answer kept in ``answers``, once it shows."""
+    pilot.app.push_screen(dialog, answers.append)
+    await until(pilot, lambda: dialog.is_current and pilot.app.focused is not None)
+
+
 @pytest.mark.parametrize("key", ["enter", "ctrl+n"])
 @pytest.mark.parametrize("kind", sorted(FIELD_DIALOGS))
 def test_a_dialog_goes_on_with_enter_in_a_field_and_with_ctrl_n(kind: str, key: str) -> None:
@@ -75,8 +94,7 @@ def test_a_dialog_goes_on_with_enter_in_a_field_and_with_ctrl_n(kind: str, key: 
     async def scenario() -> None:
         async with App().run_test(size=SIZE) as pilot:
             dialog = make()
-            pilot.app.push_screen(dialog, answers.append)
-            await until(pilot, lambda: dialog.is_current and pilot.app.focused is not None)
+            await shown(pilot, dialog, answers)
             dialog.query(Input).first().focus()
             await pilot.pause()
             if kind == "api-key":
@@ -100,8 +118,7 @@ def test_esc_cancels_a_dialog_and_its_footer_shows_its_own_keys(kind: str) -> No
     async def scenario() -> None:
         async with App().run_test(size=SIZE) as pilot:
             dialog = make()
-            pilot.app.push_screen(dialog, answers.append)
-            await until(pilot, lambda: dialog.is_current and pilot.app.focused is not None)
+            await shown(pilot, dialog, answers)
             keys = footer_keys(pilot.app)
             assert keys["escape"] in ("Cancel", "Close")
             if kind != "error":
@@ -129,20 +146,15 @@ def test_ctrl_n_confirms_a_question_even_with_the_focus_on_cancel() -> None:
     assert answers == [True]
 
 
-def test_renaming_to_a_taken_name_says_so_beside_the_field_and_keeps_it(home: Path) -> None:  # noqa: F811
-    make_model("Anna")
-    make_model("Bruno")
-
+def test_renaming_to_a_taken_name_says_so_beside_the_field_and_keeps_it(anna_and_bruno) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("r")
-            await until(pilot, lambda: isinstance(app.screen, TextPrompt))
+            prompt = await opened(pilot, "r", TextPrompt)
             assert footer_keys(app)["ctrl+n"] == "OK"  # its own footer, not the models'
             await pilot.press(*["backspace"] * 4, *"Bruno", "enter")
             await pilot.pause()
-            prompt = app.screen
-            assert isinstance(prompt, TextPrompt)  # still open, not an error dialog
+            assert app.screen is prompt  # still open, not an error dialog
             field = prompt.query_one("#answer", Input)
             assert field.value == "Bruno" and field.has_class("-invalid") and field.has_focus
             problem = str(prompt.query_one("#answer-problem").render())
@@ -197,15 +209,11 @@ def test_the_duplicate_dialog_shows_the_counts_and_goes_on_with_enter(home: Path
     assert sorted(m.name for m in list_models()) == ["Bruno", "Bruno 2"]
 
 
-def test_the_duplicate_dialog_tells_a_taken_name_beside_it(home: Path) -> None:  # noqa: F811
-    make_model("Anna")
-    make_model("Bruno")
-
+def test_the_duplicate_dialog_tells_a_taken_name_beside_it(anna_and_bruno) -> None:
     async def scenario() -> None:
         app = GptIsYouApp()
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("d")
-            await until(pilot, lambda: isinstance(app.screen, DuplicateDialog))
+            await opened(pilot, "d", DuplicateDialog)
             await pilot.press("ctrl+u", *"Bruno", "ctrl+n")
             await pilot.pause()
             assert isinstance(app.screen, DuplicateDialog)
