@@ -75,6 +75,9 @@ will have. **Enter** in a field or **Ctrl+N** duplicates, **Esc** cancels.
 
     def on_mount(self) -> None:
         self._count()
+        # Focusing the name scrolls a short terminal's box past the title above it.
+        box = self.query_one("#duplicate-box")
+        self.call_after_refresh(box.scroll_home, animate=False)
 
     # The counts the options give ------------------------------------------------------
 
