@@ -82,7 +82,9 @@ def text(app: GptIsYouApp, selector: str) -> str:
 
 async def typed(pilot: Pilot) -> None:
     """Wait for the build that follows a pause in typing an option."""
-    await pilot.pause(BUILD_DELAY + 0.1)
+    wizard = pilot.app.screen
+    assert isinstance(wizard, ImportWizard)
+    await until(pilot, lambda: wizard.built_as_shown, timeout=BUILD_DELAY + 30)
     await settle(pilot)
 
 

@@ -567,6 +567,15 @@ Nothing is written until you press **Create** on the last step.
             self._build_timer.stop()
         self._build_timer = self.set_timer(BUILD_DELAY, self._build)
 
+    @property
+    def built_as_shown(self) -> bool:
+        """The examples and counts shown are those of the options shown (nothing waits
+        for the pause after typing, nor for a build), or the options are not valid."""
+        dataset_options = self.query_one(DatasetOptions)
+        if not dataset_options.valid:
+            return True
+        return self._built_for == (self._persona(), self._me(), dataset_options.options())
+
     def _build(self) -> None:
         """Build again if the persona, "me" or the options differ from the last build."""
         dataset_options = self.query_one(DatasetOptions)
