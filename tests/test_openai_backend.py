@@ -380,7 +380,7 @@ def test_connect_saves_the_key_readable_by_the_user_only(server, capsys, monkeyp
     saved = tmp_path / "config" / "connections.toml"
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert OpenAIProvider("openai").name == "openai"
-    from gpt_is_you.providers.openai.connection import connection
+    from gpt_is_you.providers.connection import connection
 
     assert connection("openai").key == server.api_key
     assert main(["connect", "openai", "--forget"]) == 0

@@ -40,7 +40,7 @@ from pilot_helpers import until
 SIZE = (120, 40)
 MODEL = "Sam"
 OPENAI, AZURE = 1, 2  # places in the backend list
-CONNECTION = "gpt_is_you.providers.openai.connection"
+CONNECTION = "gpt_is_you.providers.connection"
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def add_commands(commands) -> None:
 
 
 def _connect(args: argparse.Namespace) -> int:
-    from gpt_is_you.providers.openai import connection as connections
+    from gpt_is_you.providers import connection as connections
 
     if args.backend == HUGGINGFACE:
         return _connect_huggingface(args)

@@ -2,7 +2,10 @@
 
 Each is registered with the path of its class, imported when the backend is first asked
 for, so that neither torch nor the openai SDK loads before something needs them. A new
-backend is its module (a ``Provider`` subclass) and one ``register`` line here.
+backend is its module (a ``Provider`` subclass) and one ``register`` line here. Besides
+those, each named connection the user saved (``connect NAME --base-url URL``: an
+OpenAI-compatible fine-tuning service) is a backend of the OpenAI kind, read from
+connections.toml whenever the backends are listed.
 """
 
 from __future__ import annotations
@@ -48,12 +51,13 @@ def unregister(name: str) -> None:
 
 
 def backends() -> tuple[Backend, ...]:
-    """Every backend, in the order pickers offer them."""
-    return tuple(_BACKENDS.values())
+    """Every backend, in the order pickers offer them: the registered ones, then the
+    named connections."""
+    return (*_BACKENDS.values(), *_named().values())
 
 
 def names(*, remote: bool | None = None) -> tuple[str, ...]:
-    return tuple(b.name for b in _BACKENDS.values() if remote is None or b.remote == remote)
+    return tuple(b.name for b in backends() if remote is None or b.remote == remote)
 
 
 def default() -> str:
@@ -64,20 +68,41 @@ def default() -> str:
 def backend(name: str) -> Backend:
     from gpt_is_you.providers.errors import ProviderError
 
-    try:
-        return _BACKENDS[name]
-    except KeyError:
-        raise ProviderError(f"unknown backend {name!r}: {', '.join(names())}") from None
+    found = _BACKENDS.get(name) or _named().get(name)
+    if found is None:
+        raise ProviderError(f"unknown backend {name!r}: {', '.join(names())}")
+    return found
 
 
 def service(name: str) -> str:
     """Where the backend named ``name`` trains, as messages say it (a backend this
     version does not know, of a job stored by another, goes by its name)."""
-    return _BACKENDS[name].service if name in _BACKENDS else name
+    found = _BACKENDS.get(name) or _named().get(name)
+    return found.service if found else name
 
 
 def is_remote(name: str) -> bool:
-    return name in _BACKENDS and _BACKENDS[name].remote
+    found = _BACKENDS.get(name) or _named().get(name)
+    return found is not None and found.remote
+
+
+def _named() -> dict[str, Backend]:
+    """The named connections, as backends of the OpenAI kind."""
+    from gpt_is_you.providers.connection import hide_credentials, named
+
+    return {
+        name: Backend(
+            name,
+            "gpt_is_you.providers.openai:OpenAIProvider",
+            label=f"{name}: OpenAI-compatible service at "
+            f"{hide_credentials(section.get('base_url', '?'))}",
+            service=name,
+            hint="uploads the examples (you confirm first); a connection you made",
+            remote=True,
+        )
+        for name, section in named().items()
+        if name not in _BACKENDS
+    }
 
 
 def get(name: str) -> Provider:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from gpt_is_you.dataset.cost import estimate
+from gpt_is_you.providers import connection as connections
 from gpt_is_you.providers.base import (
     SEND_AGAIN,
     WATCH,
@@ -21,9 +22,8 @@ from gpt_is_you.providers.base import (
     request_cancel,
     restart_job,
 )
+from gpt_is_you.providers.connection import connection as _connection
 from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.providers.openai import connection as connections
-from gpt_is_you.providers.openai.connection import connection as _connection
 from gpt_is_you.providers.process import spawn
 from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import jobs, remote

@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from gpt_is_you.dataset.checks import SEPARATOR
+from gpt_is_you.providers.connection import Connection
 from gpt_is_you.providers.errors import ProviderError, ReplyCut
-from gpt_is_you.providers.openai.connection import Connection
 from gpt_is_you.providers.openai.errors import error_code, explain
 from gpt_is_you.providers.openai.watch import poll_seconds
 from gpt_is_you.providers.settings import Sampling

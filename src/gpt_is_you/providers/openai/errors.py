@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import re
 
+from gpt_is_you.providers.connection import Connection, hide_credentials
 from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.providers.openai.connection import Connection, hide_credentials
 
 _KEYISH = re.compile(r"\b(sk|key)[-_][A-Za-z0-9*_\-]{3,}|\*{3,}[A-Za-z0-9]*")
 

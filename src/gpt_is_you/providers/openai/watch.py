@@ -24,8 +24,8 @@ from pathlib import Path
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.examples import TRAIN, VALID
 from gpt_is_you.dataset.export import jsonl, records
+from gpt_is_you.providers.connection import Connection, connection
 from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.providers.openai.connection import Connection, connection
 from gpt_is_you.providers.openai.errors import explain, scrub
 from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import jobs, remote

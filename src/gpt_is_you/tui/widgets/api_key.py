@@ -35,7 +35,7 @@ class ApiKey:
 
     def keep(self) -> str:
         """Save the key (and the endpoint) where the user chose; returns where it went."""
-        from gpt_is_you.providers.openai.connection import save, use_for_session
+        from gpt_is_you.providers.connection import save, use_for_session
 
         if self.where == SESSION:
             use_for_session(
@@ -73,7 +73,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
         self._config_file = config_file
 
     def compose_dialog(self) -> ComposeResult:
-        from gpt_is_you.providers.openai.connection import DEFAULT_API_VERSION, saved_endpoint
+        from gpt_is_you.providers.connection import DEFAULT_API_VERSION, saved_endpoint
 
         service = providers.service(self.backend)
         with Vertical(classes="dialog-box", id="api-key-box"):
@@ -122,7 +122,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
             yield from self.buttons()
 
     def _finish(self) -> None:
-        from gpt_is_you.providers.openai.connection import url_problem
+        from gpt_is_you.providers.connection import url_problem
 
         key = self.query_one("#api-key", Input).value.strip()
         endpoint = version = None
