@@ -111,6 +111,12 @@ class Provider:
         """The settings a new run of this backend takes."""
         return RemoteSettings if self.remote else TrainSettings
 
+    def bases(self) -> tuple[str, ...]:
+        """The bases this backend fine-tunes, its default first, as the training form and
+        ``train --base`` offer them; (): any name the user types (a local folder, a hub
+        id), the backend's settings saying the default."""
+        return ()
+
     # Jobs -----------------------------------------------------------------------------
 
     def start(self, model: Model, settings) -> Job:

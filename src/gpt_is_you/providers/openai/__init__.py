@@ -2,54 +2,33 @@
 them or on an OpenAI-compatible server, all through the openai SDK.
 
 A job runs at the service; a watcher process (``watch.py``) uploads, creates and polls
-it, writing to the store. The provider starts watchers, starts another when one died
-(reattaching to the job), cancels, chats, and deletes what the model left remotely.
+it, writing to the store. What every remote backend does (start, resume, watch again,
+cancel, delete) is ``RemoteProvider``'s; this one plans the upload, cancels and deletes
+with the openai SDK, chats, and gives the evaluation its pair.
 """
 
 from __future__ import annotations
 
-import uuid
-
 from gpt_is_you.dataset.cost import estimate
-from gpt_is_you.providers import connection as connections
-from gpt_is_you.providers.base import (
-    SEND_AGAIN,
-    WATCH,
-    Notice,
-    Provider,
-    UploadPlan,
-    begin_job,
-    request_cancel,
-    restart_job,
-)
+from gpt_is_you.providers.base import Notice, UploadPlan
+from gpt_is_you.providers.connection import Connection
 from gpt_is_you.providers.connection import connection as _connection
 from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.providers.process import spawn
-from gpt_is_you.providers.settings import RemoteSettings
-from gpt_is_you.store import jobs, remote
+from gpt_is_you.providers.remote import RemoteProvider
+from gpt_is_you.providers.settings import REMOTE_BASES, RemoteSettings
+from gpt_is_you.store import remote
 from gpt_is_you.store.jobs import Job
-from gpt_is_you.store.models import Model, read_setting
+from gpt_is_you.store.models import Model
 
 WATCHER = "gpt_is_you.providers.openai.watch"
 
 
-class OpenAIProvider(Provider):
+class OpenAIProvider(RemoteProvider):
     name = "openai"
+    WATCHER = WATCHER
 
-    def needs_key(self) -> bool:
-        return not connections.has_key(self.name)
-
-    def delete_files_by_default(self) -> bool:
-        return connections.delete_files_by_default(self.name)
-
-    def resume_kind(self, job: Job) -> str | None:
-        # No checkpoint here to go on from: a job the service ended is over, one whose
-        # watcher lost it is watched again, one the service never had is sent again.
-        if job.state == jobs.INTERRUPTED:
-            return WATCH
-        if job.state in jobs.RESUMABLE and not job.remote_id:
-            return SEND_AGAIN
-        return None
+    def bases(self) -> tuple[str, ...]:
+        return REMOTE_BASES
 
     def plan(self, model: Model, settings: RemoteSettings) -> UploadPlan:
         from gpt_is_you.dataset.examples import TRAIN
@@ -78,66 +57,22 @@ class OpenAIProvider(Provider):
             cost=cost,
         )
 
-    def start(self, model: Model, settings: RemoteSettings) -> Job:
-        """Start a job; the caller has had the user confirm ``plan()`` first."""
-        problems = settings.problems()
-        if problems:
-            field, message = problems[0]
-            raise ProviderError(f"{field.replace('_', ' ')} {message}")
-        _connection(self.name)  # no key: fail here, not in the watcher
-        with model.db() as db:
-            suffix = settings.suffix or _suffix(str(read_setting(db, "name") or model.name))
-            chosen = {**settings.to_json(), "suffix": suffix, "request": uuid.uuid4().hex}
-            return begin_job(
-                db,
-                model,
-                WATCHER,
-                backend=self.name,
-                base_model=settings.base,
-                settings=chosen,
-            )
-
-    def resume(self, model: Model) -> Job:
-        """Watch the model's job again: one interrupted (the watcher died, or lost the
-        service), or one that failed before the service had it (it is tried again)."""
-
-        def again(db, job: Job) -> str:
-            if job.state != jobs.INTERRUPTED and job.remote_id:
-                raise ProviderError(
-                    f"{model.name}'s job ended at {_connection(self.name).service} "
-                    f"({job.state}); `gpt-is-you train {model.name} --backend {self.name}` "
-                    "starts a new one",
-                    app=f"{model.name}'s job ended at {_connection(self.name).service} "
-                    f"({job.state}); n on the training screen starts a new one",
-                )
-            return jobs.RUNNING if job.remote_id else jobs.QUEUED
-
-        nothing = f"{model.name} has no interrupted {self.name} job to resume"
-        return restart_job(model, WATCHER, self.name, nothing, again)
-
-    def cancel(self, model: Model) -> Job:
+    def cancel_at_service(self, conn: Connection, remote_id: str) -> None:
         import openai
 
-        with model.db() as db:
-            active = request_cancel(db, model.name)
-        for job in active:
-            if job.remote_id:
-                conn = _connection(self.name)
-                try:
-                    conn.client().fine_tuning.jobs.cancel(job.remote_id)
-                except openai.BadRequestError:
-                    pass  # it ended meanwhile; the watcher records how
-                except openai.APIError as e:
-                    from gpt_is_you.providers.openai.errors import explain
+        try:
+            conn.client().fine_tuning.jobs.cancel(remote_id)
+        except openai.BadRequestError:
+            pass  # it ended meanwhile; the watcher records how
+        except openai.APIError as e:
+            from gpt_is_you.providers.service_errors import explain
 
-                    raise explain(e, conn) from None
-        return active[0]
+            raise explain(e, conn) from None
 
-    def watch(self, model: Model) -> bool:
-        """An active job whose watcher is gone gets a new watcher."""
-        with model.db() as db:
-            job = jobs.read_job(db)
-            return job is not None and job.backend == self.name and watch_again(db, model, job)
+    def delete_objects(self, db, conn: Connection, *, files_only: bool) -> list[str]:
+        from gpt_is_you.providers.openai.watch import delete_objects
+
+        return delete_objects(db, conn, None, files_only=files_only)
 
     def chat_model(
         self, model: Model, remote_model: str | None = None, notice: Notice | None = None
@@ -179,54 +114,15 @@ class OpenAIProvider(Provider):
     def eval_chats(self, model: Model, job: Job):
         return self.chat_model(model, job.base_model), self.chat_model(model)
 
-    def delete_remote(self, model: Model, *, files_only: bool = False) -> list[str]:
-        """Delete the model's uploaded files (and its fine-tuned models unless
-        ``files_only``) at the service; returns the ids deleted."""
-        from gpt_is_you.providers.openai.watch import delete_objects
-
-        with model.db() as db:
-            job = jobs.read_job(db)
-            if job is not None and job.active and job.backend == self.name:
-                raise ProviderError(
-                    f"{model.name} is training at {self.name}; cancel it first (its files are "
-                    "in use)"
-                )
-            deleted = delete_objects(db, _connection(self.name), None, files_only=files_only)
-            if deleted:
-                jobs.add_event(
-                    db, job.id if job else None, f"deleted at {self.name}: {', '.join(deleted)}"
-                )
-            return deleted
-
-
-def watch_again(db, model: Model, job: Job) -> bool:
-    """Start a watcher for an active remote job that has none (after a restart)."""
-    if not job.active:
-        return False
-    # Checked again and started in one transaction: two readers at once start one watcher.
-    with jobs.transaction(db):
-        current = jobs.read_job(db, job.id)
-        if not (current.active and jobs.watcher_gone(db, job.id)):
-            return False
-        spawn(db, model.folder, job.id, WATCHER)
-        jobs.add_event(db, job.id, "watching the job again")
-    return True
-
 
 def _check_access(conn) -> None:
     """Ask the service for one job: a bad key or no access to fine-tuning shows now,
     before the user confirms anything."""
     import openai
 
-    from gpt_is_you.providers.openai.errors import explain
+    from gpt_is_you.providers.service_errors import explain
 
     try:
         conn.client().fine_tuning.jobs.list(limit=1)
     except openai.APIError as e:
         raise explain(e, conn) from None
-
-
-def _suffix(name: str) -> str:
-    """A model name as OpenAI takes a suffix: letters, digits and dashes, at most 64."""
-    cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower())
-    return "-".join(part for part in cleaned.split("-") if part)[:64] or "gpt-is-you"

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator, Sequence
 from gpt_is_you.dataset.checks import SEPARATOR
 from gpt_is_you.providers.connection import Connection
 from gpt_is_you.providers.errors import ProviderError, ReplyCut
-from gpt_is_you.providers.openai.errors import error_code, explain
-from gpt_is_you.providers.openai.watch import poll_seconds
+from gpt_is_you.providers.remote_watch import poll_seconds
+from gpt_is_you.providers.service_errors import error_code, explain
 from gpt_is_you.providers.settings import Sampling
 
 # A model fine-tuned minutes ago may not answer yet: ask again for this long.

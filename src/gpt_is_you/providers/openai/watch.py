@@ -14,26 +14,22 @@ import binascii
 import contextlib
 import csv
 import io
-import os
-import sys
 import time
-import traceback
-from datetime import datetime
-from pathlib import Path
 
-from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.examples import TRAIN, VALID
 from gpt_is_you.dataset.export import jsonl, records
-from gpt_is_you.providers.connection import Connection, connection
-from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.providers.openai.errors import explain, scrub
-from gpt_is_you.providers.settings import RemoteSettings
+from gpt_is_you.providers.connection import Connection
+from gpt_is_you.providers.remote_watch import (
+    JobWatcher,
+    local_time,
+    main,
+    poll_seconds,
+    retry_after,
+)
+from gpt_is_you.providers.service_errors import explain, scrub
 from gpt_is_you.store import jobs, remote
-from gpt_is_you.store.jobs import Job
-from gpt_is_you.store.models import DB_NAME, connect, read_examples, read_setting
+from gpt_is_you.store.models import read_examples
 
-POLL_ENV = "GPT_IS_YOU_POLL_SECONDS"  # tests poll quickly
-HEARTBEAT_SECONDS = 5
 CREATE_ATTEMPTS = 3
 # The service's job states, as ours.
 STATES = {
@@ -54,10 +50,6 @@ RESULT_COLUMNS = {
 }
 METRICS = (jobs.TRAIN_LOSS, jobs.TRAIN_ACCURACY, jobs.VALID_LOSS, jobs.VALID_ACCURACY)
 METADATA_KEY = "gpt_is_you_request"
-
-
-def poll_seconds() -> float:
-    return float(os.environ.get(POLL_ENV, "10"))
 
 
 def upload_files(db, legacy: bool) -> tuple[bytes, bytes | None]:
@@ -98,14 +90,10 @@ def parse_results(raw: bytes) -> dict[int, dict[str, float]]:
     return out
 
 
-class Watcher:
-    def __init__(self, db, job: Job, conn: Connection, name: str) -> None:
-        self.db = db
-        self.job = job
-        self.conn = conn
-        self.name = name
-        self.client = conn.client()
-        self.settings = RemoteSettings.from_json(job.settings)
+class Watcher(JobWatcher):
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.client = self.conn.client()
         self.seen_events: set[str] = set()
         self.cancel_sent = False
 
@@ -187,7 +175,7 @@ class Watcher:
                 # Refused before anything was made: asking again is safe.
                 if attempt == CREATE_ATTEMPTS:
                     raise
-                time.sleep(_retry_after(e) or min(30.0, poll_seconds() * attempt))
+                time.sleep(retry_after(e) or min(30.0, poll_seconds() * attempt))
         raise AssertionError("unreachable")
 
     def find(self, token: str):
@@ -256,7 +244,7 @@ class Watcher:
                 self.db,
                 self.job.id,
                 event.id,
-                _local_time(event.created_at),
+                local_time(event.created_at),
                 scrub(event.message, self.conn),
                 {"warn": "warning"}.get(event.level, event.level),
             )
@@ -269,7 +257,7 @@ class Watcher:
                 self.db,
                 self.job.id,
                 checkpoint.id,
-                _local_time(checkpoint.created_at),
+                local_time(checkpoint.created_at),
                 f"checkpoint at step {checkpoint.step_number}: "
                 f"{checkpoint.fine_tuned_model_checkpoint}",
                 "info",
@@ -310,28 +298,6 @@ class Watcher:
         if deleted:
             self.event(f"deleted the uploaded files at {self.conn.service}: {', '.join(deleted)}")
 
-    # Helpers ------------------------------------------------------------------------
-
-    def set_state(self, state: str, error: str | None = None) -> None:
-        jobs.set_state(self.db, self.job.id, state, error=error)
-        self.job = jobs.read_job(self.db, self.job.id)
-
-    def remember(self, kind: str, remote_id: str) -> None:
-        remote.record(self.db, self.job.id, self.job.backend, kind, remote_id)
-
-    def event(self, message: str, level: str = "info") -> None:
-        jobs.add_event(self.db, self.job.id, message, level)
-
-    def sleep(self, seconds: float) -> None:
-        """Sleep, beating the heartbeat that tells others this watcher is alive."""
-        end = time.monotonic() + seconds
-        while True:
-            jobs.heartbeat(self.db, self.job.id)
-            left = end - time.monotonic()
-            if left <= 0:
-                return
-            time.sleep(min(HEARTBEAT_SECONDS, left))
-
 
 def delete_objects(db, conn: Connection, job_id: int | None, *, files_only: bool) -> list[str]:
     """Delete the job's (or the model's) remote files, and the fine-tuned model unless
@@ -357,44 +323,5 @@ def delete_objects(db, conn: Connection, job_id: int | None, *, files_only: bool
     return deleted
 
 
-def _local_time(created_at: int) -> str:
-    return datetime.fromtimestamp(created_at).isoformat(timespec="seconds")
-
-
-def _retry_after(error) -> float | None:
-    try:
-        return float(error.response.headers.get("retry-after", ""))
-    except (AttributeError, ValueError):
-        return None
-
-
-def run(folder: Path, job_id: int) -> int:
-    import openai
-
-    db = connect(folder / DB_NAME)
-    jobs.set_worker(db, job_id, os.getpid())
-    job = jobs.read_job(db, job_id)
-    try:
-        conn = connection(job.backend)
-        name = str(read_setting(db, "name") or folder.name)
-        Watcher(db, job, conn, name).run()
-    except Exception as e:  # the job records why it stopped, whatever it was
-        if isinstance(e, ProviderError | SettingsError):  # SettingsError: stored settings
-            message = str(e)
-        elif isinstance(e, openai.APIError):
-            message = str(explain(e, conn))
-        else:  # a bug of ours: its traceback goes to the log, the job says what happened
-            traceback.print_exc()
-            message = f"the watcher stopped: {type(e).__name__}: {scrub(str(e))}"
-        job = jobs.read_job(db, job_id)
-        # Without a job at the service, nothing goes on; with one, it does, and
-        # `train --resume` watches it again once the problem is fixed.
-        state = jobs.INTERRUPTED if job.remote_id else jobs.FAILED
-        jobs.set_state(db, job_id, state, error=message)
-        jobs.add_event(db, job_id, message, "error")
-        return 1
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(run(Path(sys.argv[1]), int(sys.argv[2])))
+    main(Watcher)
