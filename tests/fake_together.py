@@ -184,8 +184,8 @@ class FakeTogether:
         message: str | None = None,
         code: str | None = None,
     ) -> None:
-        """The next ``times`` requests for ``method`` (or "*") and ``path`` (a prefix,
-        with or without /v1) get ``status`` in Together's error shape; ``retry_after``
+        """The next ``times`` requests for ``method`` (or "*") and exactly ``path`` (with
+        or without /v1) get ``status`` in Together's error shape; ``retry_after``
         adds Retry-After (seconds)."""
         kind = "server_error" if status >= 500 else "invalid_request_error"
         error = together_error(status, message or f"Error {status}", code=code, type=kind)
@@ -194,8 +194,9 @@ class FakeTogether:
             self._faults.append(fault)
 
     def drop(self, method: str, path: str, *, times: int = 1) -> None:
-        """The next ``times`` matching requests are carried out, then the connection is
-        closed with no response: the client sees a network error after the server acted."""
+        """The next ``times`` requests for ``method`` and exactly ``path`` are carried out,
+        then the connection closes with no response: the client sees a network error
+        after the server acted."""
         with self.lock:
             self._faults.append(_Fault(method.upper(), _api_path(path), times, None))
 
@@ -260,7 +261,9 @@ class FakeTogether:
 
     def _take_fault(self, method: str, path: str) -> _Fault | None:
         for fault in self._faults:
-            if fault.times > 0 and fault.matches(method, path):
+            # The exact path, not a prefix as in the fake OpenAI server: Together's routes
+            # nest (create() posts /fine-tunes/estimate-price before /fine-tunes).
+            if fault.times > 0 and fault.method in ("*", method) and fault.path == path:
                 fault.times -= 1
                 if fault.times == 0:
                     self._faults.remove(fault)
@@ -654,7 +657,11 @@ class FakeTogether:
             data, status = data[start : end + 1], 206
             headers["content-range"] = f"bytes {start}-{end}/{total}"
         headers["content-disposition"] = f'attachment; filename="{_tail(job["model_output_name"])}"'
-        cut, self.cut_download_after = self.cut_download_after, None
+        cut = self.cut_download_after
+        if cut is not None and cut < len(data):
+            self.cut_download_after = None  # it breaks once, in a body long enough
+        else:
+            cut = None
         return _Download(status, data, ARCHIVE_TYPES[self.archive], headers, cut_body_after=cut)
 
     def _archive(self) -> bytes:
@@ -845,7 +852,7 @@ class _Handler(_OpenAIHandler):
         self.send_header("content-length", str(len(reply.body)))
         self.end_headers()
         cut = reply.cut_body_after if isinstance(reply, _Download) else None
-        if cut is not None and cut < len(reply.body):
+        if cut is not None:
             self.wfile.write(reply.body[:cut])
             self.wfile.flush()
             self.close_connection = True  # short of Content-Length: a broken download
