@@ -225,7 +225,8 @@ def _settings(args: argparse.Namespace, provider) -> TrainSettings | RemoteSetti
             gradient_checkpointing=args.gradient_checkpointing,
         )
     settings = RemoteSettings(
-        base=args.base or RemoteSettings.base,
+        # The backend's first base unless chosen (a Together run starts from Together's).
+        base=args.base or next(iter(provider.bases()), RemoteSettings.base),
         epochs=_remote_epochs(args.epochs),
         batch_size=args.batch_size,
         lr_multiplier=args.lr_multiplier,

@@ -138,3 +138,12 @@ register(
     hint="uploads the examples (you confirm first); needs an endpoint and a key",
     remote=True,
 )
+register(
+    "together",
+    "gpt_is_you.providers.together:TogetherProvider",
+    label="together: Together AI (LoRA on open bases; the adapter comes home)",
+    service="Together AI",
+    hint="uploads the examples (you confirm first); needs an API key; the trained adapter "
+    "is downloaded here",
+    remote=True,
+)

@@ -36,11 +36,12 @@ def poll_seconds() -> float:
 class JobWatcher:
     """The one writer of a remote job's rows while it runs."""
 
-    def __init__(self, db, job: Job, conn: Connection, name: str) -> None:
+    def __init__(self, db, job: Job, conn: Connection, name: str, folder: Path) -> None:
         self.db = db
         self.job = job
         self.conn = conn
         self.name = name  # the model's, as its store has it
+        self.folder = folder  # the model's
         self.settings = RemoteSettings.from_json(job.settings)
 
     def run(self) -> None:
@@ -96,7 +97,7 @@ def run(folder: Path, job_id: int, watcher: type[JobWatcher]) -> int:
     try:
         conn = connection(job.backend)
         name = str(read_setting(db, "name") or folder.name)
-        watcher(db, job, conn, name).run()
+        watcher(db, job, conn, name, folder).run()
     except Exception as e:  # the job records why it stopped, whatever it was
         if isinstance(e, ProviderError | SettingsError):  # SettingsError: stored settings
             message = str(e)

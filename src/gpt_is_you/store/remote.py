@@ -1,5 +1,6 @@
 """What a model has on a remote service: the files uploaded for its jobs, the fine-tuned
-model, and when each was deleted there. The store keeps ids only, never a key."""
+model, the fine-tune job where the service keeps the model with it (Together), and when
+each was deleted there. The store keeps ids only, never a key."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ TRAINING_FILE = "training_file"
 VALIDATION_FILE = "validation_file"
 RESULTS_FILE = "results_file"
 MODEL = "model"
+# A fine-tune job kept at the service (Together): deleting it deletes its model.
+FINE_TUNE_JOB = "fine_tune_job"
 FILES = (TRAINING_FILE, VALIDATION_FILE, RESULTS_FILE)
 
 
@@ -78,9 +81,10 @@ class Leftovers:
 
     files: tuple[str, ...]
     models: tuple[str, ...]
+    jobs: tuple[str, ...] = ()  # fine-tune jobs kept at the service (Together's)
 
     def __bool__(self) -> bool:
-        return bool(self.files or self.models)
+        return bool(self.files or self.models or self.jobs)
 
     def __str__(self) -> str:
         parts = []
@@ -90,6 +94,8 @@ class Leftovers:
             parts.append(
                 f"{count(len(self.models), 'fine-tuned model')} ({', '.join(self.models)})"
             )
+        if self.jobs:
+            parts.append(f"{count(len(self.jobs), 'fine-tune job')} ({', '.join(self.jobs)})")
         return " and ".join(parts)
 
 
@@ -102,6 +108,7 @@ def leftovers(db: sqlite3.Connection) -> dict[str, Leftovers]:
         mine = [o for o in present if o.backend == backend]
         out[backend] = Leftovers(
             tuple(o.remote_id for o in mine if o.is_file),
-            tuple(o.remote_id for o in mine if not o.is_file),
+            tuple(o.remote_id for o in mine if o.kind == MODEL),
+            tuple(o.remote_id for o in mine if o.kind == FINE_TUNE_JOB),
         )
     return out

@@ -197,12 +197,13 @@ class TrainingForm(VerticalScroll):
             yield Static("auto: bfloat16 where it is faster here", classes="field-hint")
 
     def _compose_remote(self, defaults: RemoteSettings) -> ComposeResult:
-        listed = defaults.base in REMOTE_BASES
+        offered = self._remote_bases()
+        listed = defaults.base in offered
         with Horizontal(classes="field"):
             yield Label("Base model", classes="field-label")
             yield Select(
-                [(name, name) for name in REMOTE_BASES],
-                value=defaults.base if listed else REMOTE_BASES[0],
+                [(name, name) for name in offered],
+                value=defaults.base if listed else offered[0],
                 allow_blank=False,
                 id="remote-base",
             )
@@ -231,10 +232,26 @@ class TrainingForm(VerticalScroll):
         chosen = self._chosen
         self.query_one("#local-settings").display = not chosen.remote
         self.query_one("#remote-settings").display = chosen.remote
+        if chosen.remote:
+            self._offer_bases()
         self.query_one("#backend-hint", Static).update(chosen.hint)
         self.query_one("#start", Button).label = (
             f"Send to {chosen.service}…" if chosen.remote else "Start training"
         )
+
+    def _remote_bases(self) -> tuple[str, ...]:
+        """The bases the chosen remote backend fine-tunes, its default first (OpenAI's
+        where a backend names none)."""
+        chosen = self._chosen
+        return (chosen.remote and self.app.provider(self.backend).bases()) or REMOTE_BASES
+
+    def _offer_bases(self) -> None:
+        """The chosen backend's bases in the base field, the one picked kept if offered."""
+        offered = self._remote_bases()
+        select = self.query_one("#remote-base", Select)
+        picked = select.value
+        select.set_options([(name, name) for name in offered])
+        select.value = picked if picked in offered else offered[0]
 
     @property
     def _chosen(self) -> providers.Backend:

@@ -1,0 +1,210 @@
+"""The Together AI backend: LoRA fine-tuning of an open base through the ``together`` SDK,
+the adapter brought home, and chat here or at the service.
+
+A job runs at Together; its watcher process (``watch.py``) uploads, creates, follows it
+and downloads the adapter (``adapter.py``). What every remote backend does (start,
+resume, watch again, cancel, delete) is ``RemoteProvider``'s. Chat: on this machine with
+the downloaded adapter when the base's weights are here too (the hub's cache, see
+``bases.hub_repo``), else at Together's OpenAI-compatible endpoint; ``chat --remote-model
+NAME --backend together`` always asks the service.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from gpt_is_you.providers.base import Notice, UploadPlan
+from gpt_is_you.providers.connection import Connection, connection
+from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.remote import RemoteProvider, clean_suffix
+from gpt_is_you.providers.settings import RemoteSettings
+from gpt_is_you.providers.together import bases
+from gpt_is_you.store import jobs, remote
+from gpt_is_you.store.jobs import Job
+from gpt_is_you.store.models import Model
+
+SUFFIX_LIMIT = 40  # characters Together allows in a suffix
+
+
+class TogetherProvider(RemoteProvider):
+    name = "together"
+    WATCHER = "gpt_is_you.providers.together.watch"
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name)
+        # A model loaded here is kept, as the local backend keeps its own: each reply
+        # asks for it again.
+        self._chats: dict[tuple[str, int], object] = {}
+        self._loading = threading.Lock()
+
+    def bases(self) -> tuple[str, ...]:
+        return bases.names()
+
+    def suffix(self, chosen: str, request: str) -> str:
+        """The chosen suffix, cut to leave room for the request's token: the one mark a
+        job created by a request whose answer was lost is found by."""
+        from gpt_is_you.providers.together.watch import REQUEST_TAG, request_tag
+
+        room = SUFFIX_LIMIT - REQUEST_TAG - 1
+        return f"{clean_suffix(chosen, room).strip('-')}-{request_tag(request)}"
+
+    def plan(self, model: Model, settings: RemoteSettings) -> UploadPlan:
+        from gpt_is_you.dataset.examples import TRAIN
+        from gpt_is_you.store.browse import read_stats, split_tokens
+
+        with model.db() as db:
+            numbers = read_stats(db)
+            train_tokens = split_tokens(db, TRAIN)
+        if not numbers.train.examples:
+            raise ProviderError(f"{model.name} has no examples to train on")
+        conn = connection(self.name)
+        _check_access(conn)
+        return UploadPlan(
+            service=conn.service,
+            base=settings.base,
+            train_examples=numbers.train.examples,
+            valid_examples=numbers.valid.examples,
+            tokens=numbers.train.tokens + numbers.valid.tokens,
+            redacted=numbers.redact,
+            cost=bases.estimate(
+                train_tokens, settings.base, limit=numbers.limit, epochs=settings.epochs
+            ),
+        )
+
+    def resume(self, model: Model) -> Job:
+        """A succeeded job whose adapter did not come is fetched again here (in the
+        foreground); any other is resumed as every remote job is."""
+        with model.db() as db:
+            job = jobs.read_job(db)
+            if job is not None and job.backend == self.name and job.state == jobs.SUCCEEDED:
+                from gpt_is_you.providers.together import adapter
+
+                if adapter.is_home(model.folder, job.id):
+                    raise ProviderError(
+                        f"{model.name}'s job ended at Together AI (succeeded) and its adapter "
+                        f"is here; `gpt-is-you chat {model.name}` talks to it"
+                    )
+                if adapter.bring_home(db, connection(self.name), job, model.folder) is None:
+                    raise ProviderError(
+                        f"the adapter of {model.name}'s job did not come; `gpt-is-you status "
+                        f"{model.name}` says why"
+                    )
+                return job
+        return super().resume(model)
+
+    def cancel_at_service(self, conn: Connection, remote_id: str) -> None:
+        import together
+
+        try:
+            conn.together().fine_tuning.cancel(remote_id)
+        except together.BadRequestError:
+            pass  # it ended meanwhile; the watcher records how
+        except together.APIError as e:
+            from gpt_is_you.providers.service_errors import explain
+
+            raise explain(e, conn) from None
+
+    def delete_objects(self, db, conn: Connection, *, files_only: bool) -> list[str]:
+        from gpt_is_you.providers.together.watch import delete_objects
+
+        return delete_objects(db, conn, None, files_only=files_only)
+
+    # Chat -----------------------------------------------------------------------------
+
+    def chat_model(
+        self, model: Model, remote_model: str | None = None, notice: Notice | None = None
+    ):
+        """The fine-tuned model on this machine (the adapter on its base) when both are
+        here, else at Together; ``remote_model``: any model Together serves."""
+        if remote_model is not None:
+            return self._at_service(remote_model, notice)
+        job, output = self._trained(model)
+        local = self._here(model, job, notice)
+        if local is not None:
+            return local
+        if notice is not None:
+            notice(
+                f"talking to {output} at Together AI (the base "
+                f"{bases.hub_repo(job.base_model)} is not on this machine)"
+            )
+        return self._at_service(output, notice)
+
+    def eval_chats(self, model: Model, job: Job):
+        """The base and the tuned model, both where chat would talk to them."""
+        tuned = self.chat_model(model)
+        from gpt_is_you.providers.local.generate import LocalChat
+
+        if isinstance(tuned, LocalChat):
+            base = LocalChat(bases.hub_repo(job.base_model), None, context=tuned.context)
+            return base, tuned
+        return self._at_service(job.base_model, None), tuned
+
+    def _trained(self, model: Model) -> tuple[Job, str]:
+        """The model's latest succeeded job here and its fine-tuned model's name."""
+        from gpt_is_you.store.conversations import chat_job
+
+        with model.db() as db:
+            job = chat_job(db)
+            found = remote.find(db, job.id, remote.MODEL) if job else None
+        if found is None or job.backend != self.name:
+            raise ProviderError(
+                f"{model.name} has no model fine-tuned on {self.name}: run "
+                f"`gpt-is-you train {model.name} --backend {self.name}`",
+                app=f"{model.name} has no model fine-tuned on {self.name}: train it there "
+                "first (t on the models screen)",
+            )
+        if found.deleted_at:
+            from gpt_is_you.providers.together import adapter
+
+            if not adapter.is_home(model.folder, job.id):
+                raise ProviderError(
+                    f"{model.name}'s fine-tuned model was deleted at Together AI at "
+                    f"{found.deleted_at[:16]}, and its adapter is not here"
+                )
+        return job, found.remote_id
+
+    def _here(self, model: Model, job: Job, notice: Notice | None):
+        """The tuned model on this machine, when its base is here; the adapter is
+        fetched first when it did not come with the job."""
+        from gpt_is_you.providers.local import base_model
+        from gpt_is_you.providers.together import adapter
+
+        repo = bases.hub_repo(job.base_model)
+        try:
+            if base_model.resolve(repo, convert=False).missing:
+                return None
+        except ProviderError:  # not a hub id: only the service has it
+            return None
+        if not adapter.is_home(model.folder, job.id):
+            if notice is not None:
+                notice("downloading the adapter from Together AI…")
+            with model.db() as db:
+                if adapter.bring_home(db, connection(self.name), job, model.folder) is None:
+                    return None
+        from gpt_is_you.providers.local.generate import LocalChat
+
+        key = (str(model.folder), job.id)
+        with self._loading:
+            if key not in self._chats:
+                if notice is not None:
+                    notice(f"loading {repo} with the adapter trained at Together AI…")
+                self._chats[key] = LocalChat(repo, adapter.folder(model.folder, job.id))
+            return self._chats[key]
+
+    def _at_service(self, model_id: str, notice: Notice | None):
+        from gpt_is_you.providers.openai.chat import RemoteChat
+
+        return RemoteChat(connection(self.name), model_id, notice=notice)
+
+
+def _check_access(conn: Connection) -> None:
+    """Ask Together for its fine-tune jobs: a bad key shows now, before the user
+    confirms anything."""
+    import together
+
+    from gpt_is_you.providers.service_errors import explain
+
+    try:
+        conn.together().fine_tuning.list()
+    except together.APIError as e:
+        raise explain(e, conn) from None
