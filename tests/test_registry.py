@@ -85,8 +85,8 @@ EXPECTED = [
 
 
 def test_the_registry_names_the_backends_and_makes_a_new_one(registered):
-    assert providers.names() == ("local", "openai", "azure", NAME)
-    assert providers.names(remote=True) == ("openai", "azure")
+    assert providers.names() == ("local", "openai", "azure", "together", NAME)
+    assert providers.names(remote=True) == ("openai", "azure", "together")
     made = providers.get(NAME)
     assert isinstance(made, EchoBackend) and made.name == NAME and not made.remote
     with pytest.raises(ProviderError, match="unknown backend 'nowhere'"):
@@ -123,8 +123,8 @@ def test_the_app_trains_and_chats_with_a_registered_backend(sam):
             await pilot.press("t")
             await until(pilot, lambda: isinstance(app.screen, TrainingScreen))
             screen = app.screen
-            # The picker offers it, after the three of the app; its settings are local ones.
-            await pilot.press("shift+tab", "enter", "down", "down", "down", "enter")
+            # The picker offers it, after the four of the app; its settings are local ones.
+            await pilot.press("shift+tab", "enter", "down", "down", "down", "down", "enter")
             await until(pilot, lambda: screen.query_one("#backend").value == NAME)
             assert screen.query_one("#local-settings").display
             await pilot.press("ctrl+s")

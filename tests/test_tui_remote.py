@@ -22,11 +22,14 @@ from textual import events
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, Static
 
+from fake_hub import go_offline, point_hub_at
 from fake_openai import FakeOpenAI
+from fake_together import FakeTogether
 from gpt_is_you.cli import main
 from gpt_is_you.cli import train as cli_train
 from gpt_is_you.providers.openai import OpenAIProvider
 from gpt_is_you.providers.settings import RemoteSettings
+from gpt_is_you.providers.together import bases
 from gpt_is_you.store import conversations, jobs
 from gpt_is_you.store.models import find_model, list_models, open_model
 from gpt_is_you.tui.app import GptIsYouApp
@@ -39,7 +42,7 @@ from pilot_helpers import until
 
 SIZE = (120, 40)
 MODEL = "Sam"
-OPENAI, AZURE = 1, 2  # places in the backend list
+OPENAI, AZURE, TOGETHER = 1, 2, 3  # places in the backend list
 CONNECTION = "gpt_is_you.providers.connection"
 
 
@@ -190,6 +193,41 @@ def test_training_on_openai_asks_the_key_confirms_the_upload_and_cleans_up(serve
     for path in Path(os.environ["GPT_IS_YOU_HOME"]).rglob("*"):
         if path.is_file():
             assert server.api_key.encode() not in path.read_bytes(), path
+
+
+def test_the_form_offers_together_with_its_bases_and_starts_a_job_there(
+    sample_home, monkeypatch, tmp_path
+):
+    with FakeTogether(adapter_dir=tmp_path) as fake:
+        monkeypatch.setenv("TOGETHER_BASE_URL", fake.url)
+        monkeypatch.setenv("TOGETHER_API_KEY", fake.api_key)
+        monkeypatch.setenv("GPT_IS_YOU_POLL_SECONDS", "0.05")
+        monkeypatch.setattr(TrainingScreen, "POLL_SECONDS", 0.25)
+        point_hub_at(monkeypatch, "http://127.0.0.1:9", tmp_path / "hf")
+        go_offline(monkeypatch)
+
+        async def scenario(pilot) -> None:
+            screen = await open_training(pilot, OPENAI)
+            # OpenAI's bases, then Together's when it is chosen, its default first.
+            assert screen.query_one("#remote-base", Select).value == "gpt-4.1-mini-2025-04-14"
+            screen.query_one("#backend").focus()
+            await pilot.press("enter", "down", "down", "enter")
+            await until(pilot, lambda: screen.query_one("#backend").value == "together")
+            picked = screen.query_one("#remote-base", Select)
+            assert picked.value == bases.BASES[0].name
+            assert [value for _, value in picked._options if value] == list(bases.names())
+            assert "Send to Together AI" in str(screen.query_one("#start").label)
+            await pilot.press("ctrl+s")
+            await dialog_up(pilot, ConfirmDialog)
+            assert "to Together AI and fine-tune " + bases.BASES[0].name in body(pilot)
+            assert not fake.files  # nothing left before the user said so
+            await pilot.press("tab", "enter")  # Send (Cancel has the focus)
+            await until(pilot, lambda: latest_job() and latest_job().state == jobs.SUCCEEDED, 20)
+
+        run(GptIsYouApp(), scenario)
+        job = latest_job()
+        assert job.backend == "together" and job.base_model == bases.BASES[0].name
+        assert list(fake.jobs) == [job.remote_id]
 
 
 def test_azure_asks_the_endpoint_too_and_cancel_sends_nothing(server):
