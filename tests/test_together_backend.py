@@ -116,6 +116,7 @@ def test_the_whole_life_cycle_on_together(sam, server, capsys, home):
     captured = capsys.readouterr()
     assert "to Together AI and fine-tune" in captured.err
     assert bases.BASES[0].name in captured.err  # Together's first base by default
+    assert "cost unknown" in captured.err  # no stored page confirmed its price
     assert "sam is trained" in captured.out
 
     job = _job()
@@ -383,3 +384,14 @@ def test_the_adapter_comes_home_and_chats_on_this_machine(
 
         assert isinstance(chat, LocalChat)
         assert provider.chat_model(find_model("sam")) is chat  # loaded once, then kept
+
+
+def test_an_estimate_counts_the_epochs_and_the_evaluations(monkeypatch):
+    monkeypatch.setattr(bases, "BASES", (bases.TogetherBase("b/priced", "b/priced", 2.0),))
+    cost = bases.estimate([100, 5000], "b/priced", limit=1000, epochs=None, eval_tokens=50)
+    assert cost.epochs == bases.DEFAULT_EPOCHS == 1  # Together's default, not OpenAI's
+    assert cost.billed_tokens == 1100 + 50 * bases.N_EVALS
+    assert cost.cost_usd == pytest.approx(cost.billed_tokens * 2.0 / 1e6)
+    assert cost.prices_as_of == bases.PRICES_AS_OF
+    # No price known: no estimate, and the plan says the cost is unknown.
+    assert bases.estimate([100], "other/base", limit=1000, epochs=2) is None

@@ -67,7 +67,11 @@ class TogetherProvider(RemoteProvider):
             tokens=numbers.train.tokens + numbers.valid.tokens,
             redacted=numbers.redact,
             cost=bases.estimate(
-                train_tokens, settings.base, limit=numbers.limit, epochs=settings.epochs
+                train_tokens,
+                settings.base,
+                limit=numbers.limit,
+                epochs=settings.epochs,
+                eval_tokens=numbers.valid.tokens,
             ),
         )
 

@@ -21,6 +21,9 @@ PRICES_SOURCE = "https://docs.together.ai/docs/fine-tuning-pricing"
 # Together's defaults when a job does not say (its API reference, POST /fine-tunes).
 DEFAULT_EPOCHS = 1
 DEFAULT_LEARNING_RATE = 1e-5
+# Evaluations of the validation split a job asks for (when it has one): each is billed
+# as the split's tokens.
+N_EVALS = 4
 
 
 @dataclass(frozen=True)
@@ -63,15 +66,16 @@ def hub_repo(name: str) -> str:
 
 
 def estimate(
-    token_counts: list[int], base: str, *, limit: int, epochs: int | None
+    token_counts: list[int], base: str, *, limit: int, epochs: int | None, eval_tokens: int = 0
 ) -> CostEstimate | None:
-    """The training bill of ``token_counts`` on ``base``, or None when its price is
-    unknown. Epochs default as Together's API does (1)."""
+    """The bill of training on ``token_counts`` and evaluating ``eval_tokens`` (the
+    validation split) ``N_EVALS`` times on ``base``, or None when its price is unknown.
+    Epochs default as Together's API does (1)."""
     found = find(base)
     if found is None or found.price_per_1m is None or not token_counts:
         return None
     epochs = epochs or DEFAULT_EPOCHS
-    billed = sum(min(limit, n) for n in token_counts) * epochs
+    billed = sum(min(limit, n) for n in token_counts) * epochs + eval_tokens * N_EVALS
     return CostEstimate(
         model=base,
         examples=len(token_counts),

@@ -30,7 +30,7 @@ from gpt_is_you.providers.remote_watch import (
 )
 from gpt_is_you.providers.service_errors import explain, scrub
 from gpt_is_you.providers.together import adapter
-from gpt_is_you.providers.together.bases import DEFAULT_LEARNING_RATE
+from gpt_is_you.providers.together.bases import DEFAULT_LEARNING_RATE, N_EVALS
 from gpt_is_you.store import jobs, remote
 from gpt_is_you.store.models import read_examples
 
@@ -56,8 +56,6 @@ METRIC_NAMES = {
 }
 STEP_KEYS = ("global_step", "train/global_step", "step")
 LEVELS = {"warning": "warning", "legacy_iwarning": "warning", "error": "error"}
-# Evaluations of the validation split during a job: each is billed as its tokens.
-N_EVALS = 4
 N_CHECKPOINTS = 1  # the final adapter is what comes home
 REQUEST_TAG = 12  # the request token's characters written into the suffix
 
