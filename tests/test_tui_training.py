@@ -87,7 +87,7 @@ def test_setup_offers_the_settings_and_starts_what_was_typed(trainer: FakeTraine
             assert backend.value == "local"
             options = backend.query_one(OptionList)
             offered = [options.get_option_at_index(i) for i in range(options.option_count)]
-            assert [o.disabled for o in offered] == [False, False, False]  # local, openai, azure
+            assert [o.disabled for o in offered] == [False] * 4  # local, openai, azure, together
             assert isinstance(pilot.app.focused, Input) and pilot.app.focused.id == "base"
             await pilot.press("tab", "3")  # epochs: the whole value is selected on focus
             await pilot.press("tab", "4", "0")  # max steps

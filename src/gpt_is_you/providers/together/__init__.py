@@ -86,12 +86,16 @@ class TogetherProvider(RemoteProvider):
                 if adapter.is_home(model.folder, job.id):
                     raise ProviderError(
                         f"{model.name}'s job ended at Together AI (succeeded) and its adapter "
-                        f"is here; `gpt-is-you chat {model.name}` talks to it"
+                        f"is here; `gpt-is-you chat {model.name}` talks to it",
+                        app=f"{model.name}'s job ended at Together AI (succeeded) and its "
+                        "adapter is here; c on the models screen talks to it",
                     )
                 if adapter.bring_home(db, connection(self.name), job, model.folder) is None:
                     raise ProviderError(
                         f"the adapter of {model.name}'s job did not come; `gpt-is-you status "
-                        f"{model.name}` says why"
+                        f"{model.name}` says why",
+                        app=f"the adapter of {model.name}'s job did not come; the training "
+                        "screen's events say why",
                     )
                 return job
         return super().resume(model)
