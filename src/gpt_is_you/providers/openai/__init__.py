@@ -1,5 +1,7 @@
-"""The remote backends: fine-tuning on OpenAI or Azure OpenAI, and chat with any model on
-them or on an OpenAI-compatible server, all through the openai SDK.
+"""The remote backends: fine-tuning on OpenAI, Azure OpenAI or an OpenAI-compatible
+fine-tuning service (a named connection), and chat with any model on them or on an
+OpenAI-compatible server, all through the openai SDK. What differs between the services
+(bases, data format, prices, job metadata) is their profile's (``profiles.py``).
 
 A job runs at the service; a watcher process (``watch.py``) uploads, creates and polls
 it, writing to the store. The provider starts watchers, starts another when one died
@@ -24,6 +26,7 @@ from gpt_is_you.providers.base import (
 )
 from gpt_is_you.providers.connection import connection as _connection
 from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.openai.profiles import profile_for
 from gpt_is_you.providers.process import spawn
 from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import jobs, remote
@@ -38,6 +41,9 @@ class OpenAIProvider(Provider):
 
     def needs_key(self) -> bool:
         return not connections.has_key(self.name)
+
+    def bases(self) -> tuple[str, ...]:
+        return profile_for(self.name).bases
 
     def delete_files_by_default(self) -> bool:
         return connections.delete_files_by_default(self.name)
@@ -60,13 +66,18 @@ class OpenAIProvider(Provider):
             train_tokens = split_tokens(db, TRAIN)
         if not numbers.train.examples:
             raise ProviderError(f"{model.name} has no examples to train on")
+        conn = _connection(self.name)
+        prices = profile_for(self.name).prices  # the prices of the service it goes to
         try:
             cost = estimate(
-                train_tokens, settings.base, limit=numbers.limit, epochs=settings.epochs
+                train_tokens,
+                settings.base,
+                limit=numbers.limit,
+                epochs=settings.epochs,
+                prices=prices,
             )
-        except ValueError:
+        except ValueError:  # a base the service's table lacks
             cost = None
-        conn = _connection(self.name)
         _check_access(conn)
         return UploadPlan(
             service=conn.service,
@@ -218,10 +229,12 @@ def _check_access(conn) -> None:
     before the user confirms anything."""
     import openai
 
-    from gpt_is_you.providers.openai.errors import explain
+    from gpt_is_you.providers.openai.errors import explain, refused_job
 
     try:
         conn.client().fine_tuning.jobs.list(limit=1)
+    except openai.PermissionDeniedError as e:  # no fine-tuning for this key
+        raise refused_job(e, conn) from None
     except openai.APIError as e:
         raise explain(e, conn) from None
 
