@@ -14,6 +14,7 @@ import os
 import signal
 import stat
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,13 @@ from fake_openai import FakeOpenAI
 from gpt_is_you.cli import main
 from gpt_is_you.cli import train as cli_train
 from gpt_is_you.providers import connection as connections
+from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.openai import OpenAIProvider
+from gpt_is_you.providers.openai import errors as openai_errors
+from gpt_is_you.providers.openai.errors import refused_job
 from gpt_is_you.providers.openai.profiles import NEBIUS_BASES, profile_for
 from gpt_is_you.providers.openai.watch import parse_results
+from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import conversations, jobs, remote
 from gpt_is_you.store.models import find_model, open_model
 
@@ -609,3 +614,75 @@ def test_a_base_url_set_in_the_environment_that_is_not_one_is_named(
     line = _one_line(capsys.readouterr().err)
     assert line.startswith("gpt-is-you: the base URL in OPENAI_BASE_URL: 'http://***@' is not")
     assert "secret" not in line and "connect openai --base-url URL" in line
+
+
+# OpenAI's wind-down of self-serve fine-tuning: a refused job says why, and what instead.
+
+
+def _refused_create(server, conn):
+    """A job creation OpenAI (the fake) refuses with a 403, and the SDK's error for it."""
+    import openai
+
+    server.fail("POST", "/fine_tuning/jobs", 403, message="You have insufficient permissions.")
+    with pytest.raises(openai.PermissionDeniedError) as refused:
+        conn.client(max_retries=0).fine_tuning.jobs.create(model="gpt-4.1-mini", training_file="x")
+    return refused.value
+
+
+@pytest.fixture
+def at_openai(server, monkeypatch):
+    """The fake server taken for OpenAI itself (its official URL)."""
+    conn = connections.connection("openai")
+    monkeypatch.setattr(openai_errors, "OPENAI_URL", conn.url.rstrip("/"))
+    return conn
+
+
+def test_a_job_openai_refuses_says_why_and_what_to_do_instead(sam, server, at_openai):
+    from gpt_is_you.providers.openai.watch import Watcher
+
+    server.fail("POST", "/fine_tuning/jobs", 403, message="You have insufficient permissions.")
+    with server.lock:
+        file_id = server._store_file("train.jsonl", "fine-tune", b"{}\n")["id"]
+    model = find_model("sam")
+    with model.db() as db:
+        settings = {**RemoteSettings().to_json(), "suffix": "sam", "request": "token-1"}
+        job_id = jobs.create_job(db, backend="openai", base_model="x", settings=settings)
+        watcher = Watcher(db, jobs.read_job(db, job_id), at_openai, "sam")
+        with pytest.raises(ProviderError) as refused:
+            watcher.create({remote.TRAINING_FILE: file_id})
+    line = str(refused.value)
+    assert line.startswith("OpenAI refused to start a fine-tuning job for this key's organisation")
+    for said in ("no new organisations since 2026-05-07", "since 2026-07-02", "2027-01-06"):
+        assert said in line
+    assert "`--backend together`" in line and "`--backend local`" in line
+    assert "insufficient permissions" in line  # what OpenAI said, too
+    assert "--backend" not in refused.value.app and "Together AI" in refused.value.app
+    assert server.count("POST", "/fine_tuning/jobs") == 1 and not server.jobs  # not retried
+
+
+@pytest.mark.parametrize("today", [date(2027, 1, 6), date(2027, 3, 1)])
+def test_from_2027_01_06_no_one_can_start_a_job_at_openai(server, at_openai, today):
+    error = _refused_create(server, at_openai)
+    line = str(refused_job(error, at_openai, today=today))
+    assert line.startswith("OpenAI starts no fine-tuning job for anyone since 2027-01-06")
+    assert "retired on 2027-01-14" in line and "`--backend together`" in line
+    before = str(refused_job(error, at_openai, today=date(2027, 1, 5)))
+    assert "for this key's organisation" in before
+
+
+def test_elsewhere_a_refused_job_says_nothing_of_openais_rules(sam, server, capsys, backend):
+    # A server at OPENAI_BASE_URL (the fake, not taken for OpenAI here), or a named
+    # connection: what the service said, without OpenAI's dates.
+    server.fail("GET", "/fine_tuning/jobs", 403, message="Fine-tuning is not enabled.")
+    assert main(["train", "sam", "--backend", backend, "--yes"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "has no access to that on" in line and "Fine-tuning is not enabled." in line
+    assert "2026" not in line and "2027" not in line and "existing users" not in line
+
+
+def test_openai_refusing_before_anything_goes_says_why(sam, server, capsys, at_openai):
+    server.fail("GET", "/fine_tuning/jobs", 403, message="You have insufficient permissions.")
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "OpenAI refused to start a fine-tuning job" in line and "2026-05-07" in line
+    assert not [r for r in server.requests if r.method == "POST"]

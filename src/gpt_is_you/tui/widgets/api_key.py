@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, RadioSet, Static
 
-from gpt_is_you import providers
 from gpt_is_you.tui.widgets.dialogs import FieldProblem, FormDialog, tell_problem
 from gpt_is_you.tui.widgets.tick_box import RadioChoice
 
@@ -82,8 +81,8 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
             service_of,
         )
 
-        service = providers.service(self.backend)
-        where = service_of(self.backend)  # its key's variable, and what it speaks
+        where = service_of(self.backend)  # its name, its key's variable, what it speaks
+        service = where.shown
         with Vertical(classes="dialog-box", id="api-key-box"):
             yield Static(f"{service} API key", classes="dialog-title")
             yield Static(
