@@ -17,7 +17,7 @@ from gpt_is_you.providers import (
     OPENAI_NO_NEW,
     OPENAI_RETIRED,
 )
-from gpt_is_you.providers.connection import OPENAI, OPENAI_URL, Connection, hide_credentials
+from gpt_is_you.providers.connection import OPENAI_URL, Connection, hide_credentials
 from gpt_is_you.providers.errors import ProviderError
 
 _KEYISH = re.compile(r"\b(sk|key)[-_][A-Za-z0-9*_\-]{3,}|\*{3,}[A-Za-z0-9]*")
@@ -108,8 +108,8 @@ _INSTEAD_APP = "train with Together AI or on this machine (the backend field) in
 def refused_job(error: Exception, connection: Connection, today: date | None = None):
     """The ProviderError for a fine-tuning job the service refused to create (a 403): at
     OpenAI itself, why in the terms of its wind-down, and what to do instead; elsewhere
-    (Azure, a server at a base URL, a named connection) what ``explain`` says."""
-    if connection.kind != OPENAI or connection.url.rstrip("/") != OPENAI_URL:
+    (Azure, a server or service at any other URL) what ``explain`` says."""
+    if connection.url.rstrip("/") != OPENAI_URL:  # whatever the backend's name
         return explain(error, connection)
     said = scrub(service_message(error), connection)
     if (today or date.today()) >= NO_JOBS:
