@@ -36,7 +36,6 @@ class Profile:
     metadata: bool  # a job can carry metadata (a lost create is found by it)
     status: str  # KNOWN_TO_WORK or UNTESTED
     hosts: tuple[str, ...] = ()  # base URL hosts that name the service (their subdomains too)
-    docs: str = ""  # where its fine-tuning API is documented
 
     def owns(self, host: str) -> bool:
         return any(host == h or host.endswith("." + h) for h in self.hosts)
@@ -68,7 +67,6 @@ PROFILES: dict[str, Profile] = {
             metadata=True,
             status=UNTESTED,
             hosts=("api.openai.com",),
-            docs="https://platform.openai.com/docs/api-reference/fine-tuning",
         ),
         Profile(
             "azure",
@@ -83,7 +81,6 @@ PROFILES: dict[str, Profile] = {
             metadata=True,  # as before profiles: its API follows OpenAI's, not confirmed
             status=UNTESTED,
             hosts=("openai.azure.com",),
-            docs="https://learn.microsoft.com/azure/ai-foundry/openai/how-to/fine-tuning",
         ),
         Profile(
             "nebius",
@@ -94,7 +91,6 @@ PROFILES: dict[str, Profile] = {
             metadata=False,
             status=UNTESTED,
             hosts=("tokenfactory.nebius.com", "studio.nebius.com"),
-            docs="https://docs.tokenfactory.nebius.com/post-training/how-to-fine-tune",
         ),
         Profile(
             "generic",
