@@ -243,8 +243,13 @@ class FakeOpenAI:
         api_key: str = "sk-fake-test-key-0123456789",
         steps: int = 6,
         basic_auth: tuple[str, str] | None = None,
+        bases: Iterable[str] = (),
     ) -> None:
         self.api_key = api_key
+        # ``bases``: chat models it fine-tunes besides OpenAI's, as an OpenAI-compatible
+        # fine-tuning service offers open models (meta-llama/…).
+        self.fine_tunable = (*FINE_TUNABLE, *bases)
+        self.base_models = (*BASE_MODELS, *bases)
         # A server of one's own behind a proxy that asks for a user and a password (the
         # client writes them into the URL): they stand in for the key.
         self.basic_auth = basic_auth
@@ -479,7 +484,7 @@ class FakeOpenAI:
                 self._job(job_id)
                 return _json_reply(_page(list(reversed(self.checkpoints[job_id])), query, 10))
             case ("GET", "models"):
-                data = [self._model(m) for m in BASE_MODELS] + list(self.models.values())
+                data = [self._model(m) for m in self.base_models] + list(self.models.values())
                 return _json_reply({"object": "list", "data": data})
             case ("GET", "models", *name):
                 return _json_reply(self._model("/".join(name)))
@@ -580,7 +585,7 @@ class FakeOpenAI:
         base = ALIASES.get(requested, requested)
         if isinstance(base, str) and base in self.models:  # a fine-tune fine-tuned again
             base = base.split(":")[1] if base.startswith("ft:") else base
-        if base not in FINE_TUNABLE:
+        if base not in self.fine_tunable:
             raise _error(
                 400,
                 f"Model {requested} is not available for fine-tuning or does not exist.",
@@ -804,12 +809,12 @@ class FakeOpenAI:
     def _model(self, name: str) -> dict[str, Any]:
         if name in self.models:
             return self.models[name]
-        if name in BASE_MODELS:
+        if name in self.base_models:
             return {"id": name, "object": "model", "created": 1700000000, "owned_by": "system"}
         raise _model_not_found(name)
 
     def _delete_model(self, name: str) -> dict[str, Any]:
-        if name in BASE_MODELS:
+        if name in self.base_models:
             raise _error(403, f"You have insufficient permissions to delete the model {name}.")
         if name not in self.models:
             raise _model_not_found(name)
@@ -820,7 +825,7 @@ class FakeOpenAI:
 
     def _kind(self, model: str) -> str | None:
         """'chat' or 'completion' for a model that exists here, else None."""
-        if model in BASE_MODELS:
+        if model in self.base_models:
             base = model
         elif model in self.models:
             base = model.split(":")[1] if model.startswith("ft:") else model.split(".ft-")[0]

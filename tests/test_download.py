@@ -265,7 +265,7 @@ def test_the_token_comes_from_hf_token_then_the_login_then_connect(hub, monkeypa
 def test_connect_huggingface_refuses_the_remote_options(home, capsys):
     assert main(["connect", "huggingface", "--base-url", "http://127.0.0.1:1/v1"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "gpt-is-you: --base-url is for openai or azure; huggingface takes a token"
+        "gpt-is-you: --base-url is for a remote service; huggingface takes a token"
     )
 
 

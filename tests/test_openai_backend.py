@@ -1,5 +1,9 @@
 """The remote backends end to end: the CLI, the real openai SDK, the watcher process and a
-fake OpenAI server on 127.0.0.1 (tests/fake_openai.py), with faults it injects."""
+fake OpenAI server on 127.0.0.1 (tests/fake_openai.py), with faults it injects.
+
+The life-cycle tests run twice (the ``backend`` fixture): on ``openai``, and on a named
+connection with a profile (``nebius``: Nebius Token Factory's bases, no job metadata) whose
+base URL is the fake's, as `connect nebius --base-url URL --profile nebius` makes it."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import os
 import signal
 import stat
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,8 +23,14 @@ from conftest import new_model
 from fake_openai import FakeOpenAI
 from gpt_is_you.cli import main
 from gpt_is_you.cli import train as cli_train
+from gpt_is_you.providers import connection as connections
+from gpt_is_you.providers import service_errors as openai_errors
+from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.openai import OpenAIProvider
+from gpt_is_you.providers.openai.profiles import NEBIUS_BASES, profile_for
 from gpt_is_you.providers.openai.watch import parse_results
+from gpt_is_you.providers.service_errors import refused_job
+from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import conversations, jobs, remote
 from gpt_is_you.store.models import find_model, open_model
 
@@ -28,7 +39,7 @@ SHARED_METRICS = {jobs.TRAIN_LOSS, jobs.TRAIN_ACCURACY, jobs.VALID_LOSS, jobs.VA
 
 @pytest.fixture
 def server(home, tmp_path, monkeypatch):
-    with FakeOpenAI() as fake:
+    with FakeOpenAI(bases=NEBIUS_BASES) as fake:
         monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
         monkeypatch.setenv("OPENAI_API_KEY", fake.api_key)
         monkeypatch.setenv("GPT_IS_YOU_POLL_SECONDS", "0.05")
@@ -42,6 +53,19 @@ def server(home, tmp_path, monkeypatch):
 @pytest.fixture
 def sam(server):
     return new_model("sam")
+
+
+KEY_ENV = {"openai": "OPENAI_API_KEY", "nebius": "NEBIUS_API_KEY"}
+
+
+@pytest.fixture(params=["openai", "nebius"])
+def backend(request, server, monkeypatch):
+    """The backend a life-cycle test trains on: OpenAI, or a named connection to an
+    OpenAI-compatible service with its profile, at the fake's URL."""
+    if request.param == "nebius":
+        monkeypatch.setenv("NEBIUS_API_KEY", server.api_key)
+        connections.save("nebius", base_url=server.url, profile="nebius")
+    return request.param
 
 
 @pytest.fixture(autouse=True)
@@ -90,20 +114,26 @@ def _wait_until_ended(name: str = "sam", seconds: float = 30.0):
     raise AssertionError(f"the job did not end: {_job(name)}")
 
 
-def test_the_whole_life_cycle_on_openai(sam, server, capsys, home):
-    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
+def test_the_whole_life_cycle(sam, server, capsys, home, backend):
+    profile = profile_for(backend)
+    assert main(["train", "sam", "--backend", backend, "--yes"]) == 0
     captured = capsys.readouterr()
-    assert "Upload" in captured.err and "to " in captured.err and "$" in captured.err
+    assert "Upload" in captured.err and "to " in captured.err
+    # No stored page confirmed either service's price: the plan says so, with no figure.
+    assert f"price unknown (not confirmed since {profile.prices.as_of})" in captured.err
     assert "sam is trained" in captured.out
 
     job = _job()
-    assert job.state == jobs.SUCCEEDED and job.backend == "openai"
+    assert job.state == jobs.SUCCEEDED and job.backend == backend
     assert job.remote_id in server.jobs
     created = server.jobs[job.remote_id]
-    assert created["model"] == "gpt-4.1-mini-2025-04-14"
+    assert created["model"] == profile.bases[0]  # the service's default base
     assert created["method"]["type"] == "supervised"
     assert created["user_provided_suffix"] == "sam" or created["fine_tuned_model"].count("sam")
-    assert created["metadata"]["gpt_is_you_model"] == "sam"
+    if profile.metadata:
+        assert created["metadata"]["gpt_is_you_model"] == "sam"
+    else:  # Nebius's create takes none
+        assert created["metadata"] is None
     # What went up is the chat-format dataset.
     train_file = server.files[created["training_file"]]
     assert train_file["purpose"] == "fine-tune"
@@ -165,8 +195,8 @@ def _assert_key_absent(key: str, *folders: Path) -> None:
                 assert needle not in path.read_bytes(), f"the API key is in {path}"
 
 
-def test_the_key_stays_out_of_the_store_and_the_logs(sam, server, capsys, home):
-    assert main(["train", "sam", "--backend", "openai", "--yes", "--detach"]) == 0
+def test_the_key_stays_out_of_the_store_and_the_logs(sam, server, capsys, home, backend):
+    assert main(["train", "sam", "--backend", backend, "--yes", "--detach"]) == 0
     job = _wait_until_ended()
     assert job.state == jobs.SUCCEEDED
     assert main(["chat", "sam", "-m", "hi"]) == 0
@@ -214,10 +244,10 @@ def test_azure_routes_every_call_through_its_endpoint(sam, server, capsys, monke
     assert chats[-1].path == f"/openai/deployments/{fine_tuned}/chat/completions"
 
 
-def test_rate_limits_and_server_errors_are_waited_out(sam, server, capsys, monkeypatch):
+def test_rate_limits_and_server_errors_are_waited_out(sam, server, capsys, monkeypatch, backend):
     monkeypatch.setenv("GPT_IS_YOU_POLL_SECONDS", "0.3")
     server.fail("POST", "/files", 429, retry_after=0.1)
-    assert main(["train", "sam", "--backend", "openai", "--yes", "--detach"]) == 0
+    assert main(["train", "sam", "--backend", backend, "--yes", "--detach"]) == 0
     _wait_for_the_service()
     # More server errors than the SDK retries: the watcher notes them and asks again.
     server.fail("GET", "/fine_tuning/jobs", 500, times=4)
@@ -231,40 +261,47 @@ def test_rate_limits_and_server_errors_are_waited_out(sam, server, capsys, monke
     assert "server error (500)" in warning and "asking again" in warning
 
 
-def test_a_connection_dropped_while_creating_the_job_makes_no_second_job(sam, server, capsys):
+def test_a_connection_dropped_while_creating_the_job_makes_no_second_job(
+    sam, server, capsys, backend
+):
     server.drop("POST", "/fine_tuning/jobs")
-    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
+    assert main(["train", "sam", "--backend", backend, "--yes"]) == 0
     assert len(server.jobs) == 1
     assert _job().remote_id in server.jobs
     with open_model("sam") as db:
         events = [e.message for _, e in jobs.read_events(db, _job().id)]
     assert any("dropped while creating the job; it was created" in e for e in events)
+    if not profile_for(backend).metadata:  # found by its training file, not by metadata
+        listed = [r for r in server.requests if r.method == "GET" and r.path.endswith("/jobs")]
+        assert listed and not any("metadata" in k for r in listed for k in r.query)
 
 
-def test_a_refused_key_is_one_clear_line_and_not_retried(sam, server, capsys, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-key-9876543210")
-    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 2
+def test_a_refused_key_is_one_clear_line_and_not_retried(sam, server, capsys, monkeypatch, backend):
+    monkeypatch.setenv(KEY_ENV[backend], "sk-wrong-key-9876543210")
+    assert main(["train", "sam", "--backend", backend, "--yes"]) == 2
     err = capsys.readouterr().err
     line = _one_line(err)
-    assert "refused the API key" in line and "OPENAI_API_KEY" in line
+    assert "refused the API key" in line and KEY_ENV[backend] in line
     assert "9876543210" not in err and "sk-wro" not in err
     assert len(server.requests) == 1
     assert _job() is None
 
 
-def test_a_job_that_fails_validation_says_why(sam, server, capsys):
+def test_a_job_that_fails_validation_says_why(sam, server, capsys, backend):
     server.fail_validation = True
-    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 1
+    assert main(["train", "sam", "--backend", backend, "--yes"]) == 1
     err = capsys.readouterr().err
     job = _job()
     assert job.state == jobs.FAILED
-    assert job.error.startswith("OpenAI: ") or server.url in job.error
+    # The service as messages name it: the fake's URL set as OpenAI's base URL, or the
+    # named connection.
+    assert job.error.startswith(f"{connections.connection(backend).service}: ")
     assert "training file" in job.error.lower()
     assert job.error in err
 
 
-def test_a_stream_cut_mid_reply_keeps_the_part_that_came(sam, server, capsys):
-    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
+def test_a_stream_cut_mid_reply_keeps_the_part_that_came(sam, server, capsys, backend):
+    assert main(["train", "sam", "--backend", backend, "--yes"]) == 0
     capsys.readouterr()
     server.replies = ["this reply is long enough to be cut in the middle of it"]
     server.cut_stream_after = 3
@@ -292,10 +329,10 @@ def test_a_new_model_not_loaded_yet_is_asked_again(sam, server, capsys):
     assert captured.err.count("not ready") == 2
 
 
-def test_cancel_stops_the_remote_job(sam, server, capsys, monkeypatch):
+def test_cancel_stops_the_remote_job(sam, server, capsys, monkeypatch, backend):
     monkeypatch.setenv("GPT_IS_YOU_POLL_SECONDS", "0.5")  # a job long enough to cancel
     server.steps = 30
-    assert main(["train", "sam", "--backend", "openai", "--yes", "--detach"]) == 0
+    assert main(["train", "sam", "--backend", backend, "--yes", "--detach"]) == 0
     _wait_for_the_service()
     assert main(["train", "sam", "--cancel"]) == 0
     job = _wait_until_ended()
@@ -303,9 +340,9 @@ def test_cancel_stops_the_remote_job(sam, server, capsys, monkeypatch):
     assert server.jobs[job.remote_id]["status"] == "cancelled"
 
 
-def test_a_dead_watcher_is_replaced_and_the_job_found_again(sam, server, capsys):
+def test_a_dead_watcher_is_replaced_and_the_job_found_again(sam, server, capsys, backend):
     server.steps = 40
-    assert main(["train", "sam", "--backend", "openai", "--yes", "--detach"]) == 0
+    assert main(["train", "sam", "--backend", backend, "--yes", "--detach"]) == 0
     _wait_for_the_service()
     first = _job()
     os.kill(first.pid, signal.SIGKILL)  # as if the machine restarted
@@ -324,10 +361,10 @@ def test_a_dead_watcher_is_replaced_and_the_job_found_again(sam, server, capsys)
     )
 
 
-def test_delete_files_when_done(sam, server, capsys):
-    assert main(["train", "sam", "--backend", "openai", "--yes", "--delete-files"]) == 0
+def test_delete_files_when_done(sam, server, capsys, backend):
+    assert main(["train", "sam", "--backend", backend, "--yes", "--delete-files"]) == 0
     assert not [f for f in server.files.values() if f["purpose"].startswith("fine-tune")]
-    left = OpenAIProvider("openai").leftovers(find_model("sam"))
+    left = OpenAIProvider(backend).leftovers(find_model("sam"))
     assert left.files == () and len(left.models) == 1
     with open_model("sam") as db:
         deleted = [o for o in remote.objects(db) if o.deleted_at]
@@ -424,10 +461,10 @@ def test_results_file_plain_or_base64(encode):
     ],
 )
 def test_service_refusals_are_one_line_before_anything_goes(
-    sam, server, capsys, status, options, expected
+    sam, server, capsys, status, options, expected, backend
 ):
     server.fail("GET", "/fine_tuning/jobs", status, **options)
-    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 2
+    assert main(["train", "sam", "--backend", backend, "--yes"]) == 2
     line = _one_line(capsys.readouterr().err)
     assert expected in line
     assert not [r for r in server.requests if r.method == "POST"]
@@ -464,13 +501,13 @@ def test_connect_can_make_deleting_files_the_default(sam, server, capsys):
     assert OpenAIProvider("openai").leftovers(find_model("sam")).files == ()
 
 
-def test_eval_of_a_remote_model_uses_the_jobs_own_validation_scores(sam, server, capsys):
-    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 0
+def test_eval_of_a_remote_model_uses_the_jobs_own_validation_scores(sam, server, capsys, backend):
+    assert main(["train", "sam", "--backend", backend, "--yes"]) == 0
     capsys.readouterr()
     server.replies = ["omw", "Certainly! Here is a detailed answer to your question."]
     assert main(["eval", "sam", "--prompts", "3", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["backend"] == "openai" and report["scores"]["base"] is None
+    assert report["backend"] == backend and report["scores"]["base"] is None
     with open_model("sam") as db:
         last_valid = jobs.read_metrics(db, _job().id)[jobs.VALID_LOSS][-1][1]
     assert report["scores"]["tuned"]["loss"] == last_valid
@@ -483,7 +520,7 @@ def test_eval_of_a_remote_model_uses_the_jobs_own_validation_scores(sam, server,
         json.loads(r.body)["model"] for r in server.requests if r.path.endswith("/chat/completions")
     }
     fine_tuned = server.jobs[_job().remote_id]["fine_tuned_model"]
-    assert asked == {fine_tuned, "gpt-4.1-mini-2025-04-14"}  # the tuned model and its base
+    assert asked == {fine_tuned, profile_for(backend).bases[0]}  # the tuned model, its base
 
 
 @pytest.mark.parametrize("model", ["gpt-4o-mini-2024-07-18", "babbage-002"])
@@ -577,3 +614,82 @@ def test_a_base_url_set_in_the_environment_that_is_not_one_is_named(
     line = _one_line(capsys.readouterr().err)
     assert line.startswith("gpt-is-you: the base URL in OPENAI_BASE_URL: 'http://***@' is not")
     assert "secret" not in line and "connect openai --base-url URL" in line
+
+
+# OpenAI's wind-down of self-serve fine-tuning: a refused job says why, and what instead.
+
+
+def _refused_create(server, conn):
+    """A job creation OpenAI (the fake) refuses with a 403, and the SDK's error for it."""
+    import openai
+
+    server.fail("POST", "/fine_tuning/jobs", 403, message="You have insufficient permissions.")
+    with pytest.raises(openai.PermissionDeniedError) as refused:
+        conn.client(max_retries=0).fine_tuning.jobs.create(model="gpt-4.1-mini", training_file="x")
+    return refused.value
+
+
+@pytest.fixture
+def at_openai(server, monkeypatch):
+    """The fake server taken for OpenAI itself (its official URL)."""
+    conn = connections.connection("openai")
+    monkeypatch.setattr(openai_errors, "OPENAI_URL", conn.url.rstrip("/"))
+    return conn
+
+
+def test_a_job_openai_refuses_says_why_and_what_to_do_instead(sam, server, at_openai):
+    from gpt_is_you.providers.openai.watch import Watcher
+
+    server.fail("POST", "/fine_tuning/jobs", 403, message="You have insufficient permissions.")
+    with server.lock:
+        file_id = server._store_file("train.jsonl", "fine-tune", b"{}\n")["id"]
+    model = find_model("sam")
+    with model.db() as db:
+        settings = {**RemoteSettings().to_json(), "suffix": "sam", "request": "token-1"}
+        job_id = jobs.create_job(db, backend="openai", base_model="x", settings=settings)
+        watcher = Watcher(db, jobs.read_job(db, job_id), at_openai, "sam")
+        with pytest.raises(ProviderError) as refused:
+            watcher.create({remote.TRAINING_FILE: file_id})
+    line = str(refused.value)
+    # Which dates it names depends on today (the next test fixes the day).
+    assert line.startswith("OpenAI ") and "2027-01-06" in line
+    assert "`--backend together`" in line and "`--backend local`" in line
+    assert "insufficient permissions" in line  # what OpenAI said, too
+    assert "--backend" not in refused.value.app and "Together AI" in refused.value.app
+    assert server.count("POST", "/fine_tuning/jobs") == 1 and not server.jobs  # not retried
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 3), date(2027, 1, 5)])
+def test_until_2027_01_06_openai_refuses_new_and_lapsed_organisations(server, at_openai, today):
+    line = str(refused_job(_refused_create(server, at_openai), at_openai, today=today))
+    assert line.startswith("OpenAI refused to start a fine-tuning job for this key's organisation")
+    for said in ("no new organisations since 2026-05-07", "since 2026-07-02", "2027-01-06"):
+        assert said in line
+    assert "`--backend together`" in line and "`--backend local`" in line
+
+
+@pytest.mark.parametrize("today", [date(2027, 1, 6), date(2027, 3, 1)])
+def test_from_2027_01_06_no_one_can_start_a_job_at_openai(server, at_openai, today):
+    line = str(refused_job(_refused_create(server, at_openai), at_openai, today=today))
+    assert line.startswith("OpenAI starts no fine-tuning job for anyone since 2027-01-06")
+    assert "retired on 2027-01-14" in line and "`--backend together`" in line
+
+
+def test_elsewhere_a_refused_job_says_nothing_of_openais_rules(sam, server, capsys, backend):
+    # A server at OPENAI_BASE_URL (the fake, not taken for OpenAI here), or a named
+    # connection: what the service said, without OpenAI's dates.
+    server.fail("GET", "/fine_tuning/jobs", 403, message="Fine-tuning is not enabled.")
+    assert main(["train", "sam", "--backend", backend, "--yes"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "has no access to that on" in line and "Fine-tuning is not enabled." in line
+    line = line.replace(server.url, "URL")  # its port might hold "2026"
+    assert "2026" not in line and "2027" not in line and "existing users" not in line
+
+
+def test_openai_refusing_before_anything_goes_says_why(sam, server, capsys, at_openai):
+    server.fail("GET", "/fine_tuning/jobs", 403, message="You have insufficient permissions.")
+    assert main(["train", "sam", "--backend", "openai", "--yes"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("gpt-is-you: OpenAI ") and "2027-01-06" in line
+    assert "`--backend together`" in line
+    assert not [r for r in server.requests if r.method == "POST"]

@@ -164,7 +164,7 @@ def test_training_on_openai_asks_the_key_confirms_the_upload_and_cleans_up(serve
         )
         assert shown == expected_plan[0]
         assert re.search(r"Upload \d[\d,]* training and \d[\d,]* validation examples", shown)
-        assert re.search(r"about \$\d+\.\d\d for 3 epochs", shown)
+        assert re.search(r"price unknown \(not confirmed since [\d-]+\) for 3 epochs", shown)
         assert fine_tune_files(server) == []
         await pilot.press("tab", "enter")  # Send (Cancel has the focus)
 

@@ -238,16 +238,16 @@ def _report(name: str, prepared, folder) -> dict[str, object]:
 def _cost_json(cost) -> dict[str, object] | None:
     if cost is None:
         return None
-    from gpt_is_you.dataset.cost import PRICES_SOURCE, PRICES_VERIFIED
+    from gpt_is_you.dataset.cost import PRICES_SOURCE
 
     return {
         "model": cost.model,
         "epochs": cost.epochs,
         "billed_tokens": cost.billed_tokens,
-        "usd": round(cost.cost_usd, 2),
+        "usd": None if cost.cost_usd is None else round(cost.cost_usd, 2),  # None: unknown
+        "amount": cost.amount,
         "prices_as_of": cost.prices_as_of,
         "prices_source": PRICES_SOURCE,
-        "prices_verified": PRICES_VERIFIED,
     }
 
 
@@ -269,11 +269,10 @@ def _print_report(report: dict) -> None:
         console.print(f"redacted: {found}", highlight=False)
     cost = report["cost"]
     if cost is not None:
-        unverified = "" if cost["prices_verified"] else ", not yet checked against that page"
         console.print(
-            f"estimated cost on {cost['model']}: ${cost['usd']:,.2f} "
+            f"estimated cost on {cost['model']}: {cost['amount']} "
             f"({cost['billed_tokens']:,} billed tokens over {cost['epochs']} epochs; "
-            f"prices of {cost['prices_as_of']} from {cost['prices_source']}{unverified})",
+            f"prices checked on {cost['prices_as_of']} against {cost['prices_source']})",
             highlight=False,
         )
     for warning in report["warnings"]:

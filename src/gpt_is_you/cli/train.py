@@ -40,9 +40,11 @@ def add_commands(commands) -> None:
         "--backend",
         choices=providers.names(),
         default=providers.default(),
-        help="local (this machine, private), openai (OpenAI or an OpenAI-compatible server at "
-        "OPENAI_BASE_URL) or azure (Azure OpenAI); the remote ones upload the examples after "
-        "you confirm",
+        help="local (this machine, private); openai (OpenAI, for its existing fine-tuning "
+        f"customers only: no new organisations since {providers.OPENAI_NO_NEW}, no jobs for "
+        f"anyone from {providers.OPENAI_NO_JOBS}; or an OpenAI-compatible server at "
+        "OPENAI_BASE_URL); azure (Azure OpenAI); or a connection of your own (`connect NAME "
+        "--base-url URL`). The remote ones upload the examples after you confirm",
     )
     defaults, limits = TrainSettings(), TrainSettings.LIMITS
     remote = RemoteSettings.LIMITS
@@ -50,7 +52,8 @@ def add_commands(commands) -> None:
         "--base",
         metavar="MODEL",
         help="the model to start from. Local: default (SmolLM2-135M-Instruct), a model folder, "
-        f"a .gguf file, or a hub id. Remote: {', '.join(REMOTE_BASES)} (first by default)",
+        f"a .gguf file, or a hub id. OpenAI: {', '.join(REMOTE_BASES)} (first by default); "
+        "a connection of your own: the bases of its service (`connect NAME` shows them)",
     )
     train.add_argument(
         "--epochs",
@@ -225,8 +228,7 @@ def _settings(args: argparse.Namespace, provider) -> TrainSettings | RemoteSetti
             gradient_checkpointing=args.gradient_checkpointing,
         )
     settings = RemoteSettings(
-        # The backend's first base unless chosen (a Together run starts from Together's).
-        base=args.base or next(iter(provider.bases()), RemoteSettings.base),
+        base=args.base or _default_base(provider),
         epochs=_remote_epochs(args.epochs),
         batch_size=args.batch_size,
         lr_multiplier=args.lr_multiplier,
@@ -236,6 +238,16 @@ def _settings(args: argparse.Namespace, provider) -> TrainSettings | RemoteSetti
     )
     _check(settings)
     return settings
+
+
+def _default_base(provider) -> str:
+    """The first base the backend offers; a service that takes any model needs --base."""
+    offered = provider.bases()
+    if not offered:
+        raise ProviderError(
+            f"--base is needed: {provider.name} fine-tunes any model its service has; name one"
+        )
+    return offered[0]
 
 
 def _tell_estimate(estimate) -> None:

@@ -1,4 +1,5 @@
-"""What an OpenAI fine-tuning job would cost: a dated price table and the cookbook's estimate.
+"""What a fine-tuning job would cost: dated price tables (each price confirmed by a page, or
+unknown) and the cookbook's estimate.
 
 OpenAI bills training tokens: every example, cut at the model's per-example limit, once per
 epoch. The number of epochs, when not chosen, follows the heuristic of OpenAI's cookbook
@@ -14,35 +15,63 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# WARNING: these prices were written from memory of OpenAI's pricing page (fine-tuning
-# section) because the page could not be fetched while writing this table. They must be
-# checked against PRICES_SOURCE, and PRICES_AS_OF / PRICES_VERIFIED updated, before release.
-PRICES_AS_OF = "2026-11-25"
-PRICES_SOURCE = "https://openai.com/api/pricing/"
-PRICES_VERIFIED = False
-
 
 @dataclass(frozen=True)
 class Price:
-    """One fine-tunable model's prices, in US dollars per 1M tokens."""
+    """What training one base costs, in US dollars per 1M training tokens; None when no
+    stored copy of the service's pricing page confirmed a figure."""
 
     model: str
-    training: float
-    # Using the fine-tuned model afterwards.
-    input: float
-    output: float
+    training: float | None
 
 
-PRICES: tuple[Price, ...] = (
-    Price("gpt-4.1-2025-04-14", training=25.00, input=3.00, output=12.00),
-    Price("gpt-4.1-mini-2025-04-14", training=5.00, input=0.80, output=3.20),
-    Price("gpt-4.1-nano-2025-04-14", training=1.50, input=0.20, output=0.80),
-    Price("gpt-4o-2024-08-06", training=25.00, input=3.75, output=15.00),
-    Price("gpt-4o-mini-2024-07-18", training=3.00, input=0.30, output=1.20),
-    Price("gpt-3.5-turbo-0125", training=8.00, input=3.00, output=6.00),
-    Price("davinci-002", training=6.00, input=12.00, output=12.00),
-    Price("babbage-002", training=0.40, input=1.60, output=1.60),
+@dataclass(frozen=True)
+class PriceTable:
+    """A service's training prices, with the day they were checked and where."""
+
+    service: str
+    rows: tuple[Price, ...]
+    as_of: str  # the day the rows were checked against ``source``
+    source: str
+
+    def price_for(self, model: str) -> Price:
+        """The row for ``model``: a snapshot id, its undated alias, or a fine-tuned
+        ``ft:BASE:org::id``. Raises ValueError naming the known models otherwise."""
+        name = model.strip().lower()
+        if name.startswith("ft:"):
+            name = name[3:].split(":", 1)[0]
+        for row in self.rows:
+            if name in (row.model.lower(), _SNAPSHOT.sub("", row.model.lower())):
+                return row
+        known = ", ".join(row.model for row in self.rows) or "none"
+        raise ValueError(
+            f"no fine-tuning price known for {model!r} at {self.service}; known models: {known}"
+        )
+
+
+# Checked on 2026-12-03 against the stored copies of OpenAI's pages: its pricing page
+# (fine-tuning section) is not among them, and third-party pages quoting it disagree (e.g.
+# gpt-4o-mini training at $3, $1 or $25 per 1M tokens), so no training price is confirmed.
+# The figures this table was first written with, from memory, are gone: a price shown to
+# a user must be one a page said. Fill a row in once a copy of PRICES_SOURCE confirms it.
+PRICES_AS_OF = "2026-12-03"
+PRICES_SOURCE = "https://developers.openai.com/api/docs/pricing"
+# OpenAI's fine-tunable snapshots (providers/settings.py REMOTE_BASES), none confirmed.
+PRICES: tuple[Price, ...] = tuple(
+    Price(model, training=None)
+    for model in (
+        "gpt-4.1-2025-04-14",
+        "gpt-4.1-mini-2025-04-14",
+        "gpt-4.1-nano-2025-04-14",
+        "gpt-4o-2024-08-06",
+        "gpt-4o-mini-2024-07-18",
+        "gpt-3.5-turbo-0125",
+        "davinci-002",
+        "babbage-002",
+    )
 )
+OPENAI_PRICES = PriceTable("OpenAI", PRICES, PRICES_AS_OF, PRICES_SOURCE)
+
 # The model a remote estimate is priced for until the user picks one (issue 6 lets them).
 DEFAULT_REMOTE_MODEL = "gpt-4o-mini-2024-07-18"
 
@@ -57,17 +86,9 @@ MIN_DEFAULT_EPOCHS = 1
 MAX_DEFAULT_EPOCHS = 25
 
 
-def price_for(model: str) -> Price:
-    """The price row for ``model``: a snapshot id, its undated alias, or a fine-tuned
-    ``ft:BASE:org::id``. Raises ValueError naming the known models otherwise."""
-    name = model.strip().lower()
-    if name.startswith("ft:"):
-        name = name[3:].split(":", 1)[0]
-    for row in PRICES:
-        if name in (row.model, _SNAPSHOT.sub("", row.model)):
-            return row
-    known = ", ".join(row.model for row in PRICES)
-    raise ValueError(f"no fine-tuning price known for {model!r}; known models: {known}")
+def price_for(model: str, prices: PriceTable = OPENAI_PRICES) -> Price:
+    """The row of ``prices`` for ``model`` (see ``PriceTable.price_for``)."""
+    return prices.price_for(model)
 
 
 def epochs_for(n_examples: int, default: int = 3) -> int:
@@ -101,20 +122,33 @@ class CostEstimate:
     limit: int  # tokens per example; longer ones are billed (and trained) only up to it
     trimmed: int  # examples over the limit
     billed_tokens: int  # Σ min(limit, tokens) × epochs
-    price_per_1m: float  # training, US dollars per 1M tokens
-    cost_usd: float
+    price_per_1m: float | None  # training, US dollars per 1M tokens; None: not confirmed
+    cost_usd: float | None  # None when the price is
     prices_as_of: str = PRICES_AS_OF
+
+    @property
+    def amount(self) -> str:
+        """The cost as every face shows it: "about $0.56", or why there is no figure."""
+        if self.cost_usd is None:
+            return f"price unknown (not confirmed since {self.prices_as_of})"
+        return f"about ${self.cost_usd:,.2f}"
 
 
 def estimate(
-    token_counts: Sequence[int], model: str, *, limit: int, epochs: int | None = None
+    token_counts: Sequence[int],
+    model: str,
+    *,
+    limit: int,
+    epochs: int | None = None,
+    prices: PriceTable = OPENAI_PRICES,
 ) -> CostEstimate:
-    """Estimate training ``model`` on examples of ``token_counts`` tokens each.
+    """Estimate training ``model`` on examples of ``token_counts`` tokens each, at the
+    service whose ``prices`` these are (the billed tokens even where its price is unknown).
 
     ``limit`` is the model's per-example token limit; ``epochs`` defaults to
     :func:`epochs_for` the number of examples.
     """
-    price = price_for(model)
+    price = prices.price_for(model)
     if limit < 1:
         raise ValueError(f"the token limit must be positive, not {limit}")
     if not token_counts:
@@ -134,5 +168,6 @@ def estimate(
         trimmed=sum(n > limit for n in token_counts),
         billed_tokens=billed,
         price_per_1m=price.training,
-        cost_usd=billed * price.training / 1_000_000,
+        cost_usd=None if price.training is None else billed * price.training / 1_000_000,
+        prices_as_of=prices.as_of,
     )

@@ -18,6 +18,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from gpt_is_you.providers.base import Provider
 
+# OpenAI's self-serve fine-tuning winds down: no new organisations since OPENAI_NO_NEW, none
+# without fine-tuned-model use in the last 60 days since OPENAI_NO_LAPSED, no new job for
+# anyone from OPENAI_NO_JOBS, and fine-tuned gpt-4o and gpt-4.1 models retired with their
+# bases on OPENAI_RETIRED. Source: OpenAI's deprecations page,
+# https://developers.openai.com/api/docs/deprecations, "Update to OpenAI's self-serve
+# fine-tuning" (notice of 2026-05-07) and its GPT-4 entry of 2026-10-14 (shutdown on
+# 2027-01-14, "fine-tuned versions follow the base models' schedule"). Here, not with the
+# OpenAI backend: the labels and the command line's help show them without loading it.
+OPENAI_NO_NEW = "2026-05-07"
+OPENAI_NO_LAPSED = "2026-07-02"
+OPENAI_NO_JOBS = "2027-01-06"
+OPENAI_RETIRED = "2027-01-14"
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -125,9 +138,11 @@ register(
 register(
     "openai",
     "gpt_is_you.providers.openai:OpenAIProvider",
-    label="openai: OpenAI, or the server at OPENAI_BASE_URL",
+    label=f"openai: OpenAI, for existing fine-tuning customers (no jobs from {OPENAI_NO_JOBS})",
     service="OpenAI",
-    hint="uploads the examples (you confirm first); needs an API key",
+    hint=f"no new organisations since {OPENAI_NO_NEW}, none without recent fine-tuned-model "
+    f"use since {OPENAI_NO_LAPSED}; fine-tuned gpt-4o/4.1 retired on {OPENAI_RETIRED}. "
+    "Uploads the examples (you confirm first); needs an API key",
     remote=True,
 )
 register(

@@ -70,14 +70,14 @@ class UploadPlan:
     valid_examples: int
     tokens: int  # of the examples, train and validation
     redacted: bool
-    cost: CostEstimate | None  # None when no price is known for the base
+    cost: CostEstimate | None  # None when the service's price table lacks the base
 
     def describe(self) -> str:
         cost = (
-            f"about ${self.cost.cost_usd:,.2f} for {self.cost.epochs} epochs "
+            f"{self.cost.amount} for {self.cost.epochs} epochs "
             f"({self.cost.billed_tokens:,} billed tokens)"
             if self.cost
-            else "cost unknown for this model"
+            else f"price unknown for this model at {self.service}"
         )
         redaction = (
             "redacted" if self.redacted else "NOT redacted: names, numbers, emails as written"

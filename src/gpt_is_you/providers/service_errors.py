@@ -13,13 +13,18 @@ from __future__ import annotations
 import math
 import re
 import sys
+from datetime import date
 from types import ModuleType
 
-from gpt_is_you.providers.connection import Connection, hide_credentials
+from gpt_is_you.providers import (
+    OPENAI_NO_JOBS,
+    OPENAI_NO_LAPSED,
+    OPENAI_NO_NEW,
+    OPENAI_RETIRED,
+)
+from gpt_is_you.providers.connection import OPENAI_URL, Connection, hide_credentials
 from gpt_is_you.providers.errors import ProviderError
 
-# Why a key may be refused a fine-tuning call, by SDK.
-_WHY_NO_ACCESS = {"openai": " (OpenAI's fine-tuning is open only to existing users)"}
 # OpenAI's keys start sk-, Together's tgp_v1_.
 _KEYISH = re.compile(r"\b(sk|key|tgp)[-_][A-Za-z0-9*_\-]{3,}|\*{3,}[A-Za-z0-9]*")
 
@@ -74,9 +79,8 @@ def explain(error: Exception, connection: Connection) -> ProviderError:
             app=f"{service} refused the API key (from {connection.key_source}): check it",
         )
     if isinstance(error, sdk.PermissionDeniedError):
-        why = _WHY_NO_ACCESS.get(sdk.__name__, "")
         return ProviderError(
-            f"this API key has no access to that on {service}{why}: "
+            f"this API key has no access to that on {service}: "
             f"{scrub(service_message(error), connection)}"
         )
     if isinstance(error, sdk.RateLimitError):
@@ -106,6 +110,41 @@ def explain(error: Exception, connection: Connection) -> ProviderError:
             f"{service} rejected the request: {scrub(service_message(error), connection)}"
         )
     return ProviderError(f"{service}: {scrub(str(error), connection)}")
+
+
+# OpenAI's self-serve fine-tuning winds down (providers/__init__.py has the dates and
+# where they come from). Creating a job is then refused with a 403 (PermissionDeniedError);
+# no page stored here named the error code that comes with it.
+NO_NEW_ORGANISATIONS = date.fromisoformat(OPENAI_NO_NEW)
+NO_LAPSED_USERS = date.fromisoformat(OPENAI_NO_LAPSED)
+NO_JOBS = date.fromisoformat(OPENAI_NO_JOBS)
+RETIRED = date.fromisoformat(OPENAI_RETIRED)
+_INSTEAD = (
+    "train with Together AI (`--backend together`) or on this machine (`--backend local`) instead"
+)
+_INSTEAD_APP = "train with Together AI or on this machine (the backend field) instead"
+
+
+def refused_job(error: Exception, connection: Connection, today: date | None = None):
+    """The ProviderError for a fine-tuning job the service refused to create (a 403): at
+    OpenAI itself, why in the terms of its wind-down, and what to do instead; elsewhere
+    (Azure, a server or service at any other URL) what ``explain`` says."""
+    if connection.url.rstrip("/") != OPENAI_URL:  # whatever the backend's name
+        return explain(error, connection)
+    said = scrub(service_message(error), connection)
+    if (today or date.today()) >= NO_JOBS:
+        why = (
+            f"OpenAI starts no fine-tuning job for anyone since {NO_JOBS} (fine-tuned gpt-4o "
+            f"and gpt-4.1 models are retired on {RETIRED})"
+        )
+    else:
+        why = (
+            "OpenAI refused to start a fine-tuning job for this key's organisation: its "
+            f"fine-tuning takes no new organisations since {NO_NEW_ORGANISATIONS}, none "
+            f"without fine-tuned-model use in the last 60 days since {NO_LAPSED_USERS}, and "
+            f"no one from {NO_JOBS}"
+        )
+    return ProviderError(f"{why}; {_INSTEAD} (OpenAI said: {said})", app=f"{why}; {_INSTEAD_APP}")
 
 
 def _retry_after(error: Exception) -> str | None:

@@ -1,5 +1,7 @@
-"""The remote backends: fine-tuning on OpenAI or Azure OpenAI, and chat with any model on
-them or on an OpenAI-compatible server, all through the openai SDK.
+"""The remote backends: fine-tuning on OpenAI, Azure OpenAI or an OpenAI-compatible
+fine-tuning service (a named connection), and chat with any model on them or on an
+OpenAI-compatible server, all through the openai SDK. What differs between the services
+(bases, data format, prices, job metadata) is their profile's (``profiles.py``).
 
 A job runs at the service; a watcher process (``watch.py``) uploads, creates and polls
 it, writing to the store. What every remote backend does (start, resume, watch again,
@@ -14,8 +16,9 @@ from gpt_is_you.providers.base import Notice, UploadPlan
 from gpt_is_you.providers.connection import Connection
 from gpt_is_you.providers.connection import connection as _connection
 from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.providers.openai.profiles import profile_for
 from gpt_is_you.providers.remote import RemoteProvider
-from gpt_is_you.providers.settings import REMOTE_BASES, RemoteSettings
+from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import remote
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import Model
@@ -28,7 +31,7 @@ class OpenAIProvider(RemoteProvider):
     WATCHER = WATCHER
 
     def bases(self) -> tuple[str, ...]:
-        return REMOTE_BASES
+        return profile_for(self.name).bases
 
     def plan(self, model: Model, settings: RemoteSettings) -> UploadPlan:
         from gpt_is_you.dataset.examples import TRAIN
@@ -39,13 +42,18 @@ class OpenAIProvider(RemoteProvider):
             train_tokens = split_tokens(db, TRAIN)
         if not numbers.train.examples:
             raise ProviderError(f"{model.name} has no examples to train on")
+        conn = _connection(self.name)
+        prices = profile_for(self.name).prices  # the prices of the service it goes to
         try:
             cost = estimate(
-                train_tokens, settings.base, limit=numbers.limit, epochs=settings.epochs
+                train_tokens,
+                settings.base,
+                limit=numbers.limit,
+                epochs=settings.epochs,
+                prices=prices,
             )
-        except ValueError:
+        except ValueError:  # a base the service's table lacks
             cost = None
-        conn = _connection(self.name)
         _check_access(conn)
         return UploadPlan(
             service=conn.service,
@@ -120,9 +128,11 @@ def _check_access(conn) -> None:
     before the user confirms anything."""
     import openai
 
-    from gpt_is_you.providers.service_errors import explain
+    from gpt_is_you.providers.service_errors import explain, refused_job
 
     try:
         conn.client().fine_tuning.jobs.list(limit=1)
+    except openai.PermissionDeniedError as e:  # no fine-tuning for this key
+        raise refused_job(e, conn) from None
     except openai.APIError as e:
         raise explain(e, conn) from None

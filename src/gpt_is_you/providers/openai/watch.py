@@ -19,6 +19,7 @@ import time
 from gpt_is_you.dataset.examples import TRAIN, VALID
 from gpt_is_you.dataset.export import jsonl, records
 from gpt_is_you.providers.connection import Connection
+from gpt_is_you.providers.openai.profiles import profile_for
 from gpt_is_you.providers.remote_watch import (
     JobWatcher,
     local_time,
@@ -26,7 +27,7 @@ from gpt_is_you.providers.remote_watch import (
     poll_seconds,
     retry_after,
 )
-from gpt_is_you.providers.service_errors import explain, scrub
+from gpt_is_you.providers.service_errors import explain, refused_job, scrub
 from gpt_is_you.store import jobs, remote
 from gpt_is_you.store.models import read_examples
 
@@ -52,9 +53,9 @@ METRICS = (jobs.TRAIN_LOSS, jobs.TRAIN_ACCURACY, jobs.VALID_LOSS, jobs.VALID_ACC
 METADATA_KEY = "gpt_is_you_request"
 
 
-def upload_files(db, legacy: bool) -> tuple[bytes, bytes | None]:
-    """The JSONL that goes up: chat format, or prompt/completion pairs for legacy models."""
-    fmt = "prompt-completion" if legacy else "openai"
+def upload_files(db, fmt: str) -> tuple[bytes, bytes | None]:
+    """The JSONL that goes up, in ``fmt`` (dataset/export.py): the service's chat format,
+    or prompt/completion pairs for legacy models."""
     examples = [example for _, example, _ in read_examples(db)]
     train, valid = (
         "".join(jsonl(records((e for e in examples if e.split == split), fmt))).encode()
@@ -94,6 +95,7 @@ class Watcher(JobWatcher):
     def __init__(self, *args) -> None:
         super().__init__(*args)
         self.client = self.conn.client()
+        self.profile = profile_for(self.job.backend)
         self.seen_events: set[str] = set()
         self.cancel_sent = False
 
@@ -105,7 +107,8 @@ class Watcher(JobWatcher):
     # Before the job exists --------------------------------------------------------------
 
     def launch(self) -> str | None:
-        train, valid = upload_files(self.db, self.settings.legacy)
+        fmt = "prompt-completion" if self.settings.legacy else self.profile.data_format
+        train, valid = upload_files(self.db, fmt)
         files = {remote.TRAINING_FILE: train, remote.VALIDATION_FILE: valid}
         ids = {kind: self.upload(kind, data) for kind, data in files.items() if data}
         if jobs.cancel_requested(self.db, self.job.id):
@@ -133,11 +136,13 @@ class Watcher(JobWatcher):
 
     def create(self, ids: dict[str, str]):
         """Create the job once. A connection lost while creating it may have created it
-        all the same: the request's token in its metadata finds it before trying again."""
+        all the same: the request's token in its metadata (or, at a service without job
+        metadata, its training file, uploaded for this job alone) finds it before trying
+        again."""
         import openai
 
         token = str(self.job.settings["request"])
-        found = self.find(token)
+        found = self.find(token, ids[remote.TRAINING_FILE])
         if found is not None:
             return found
         s = self.settings
@@ -145,8 +150,9 @@ class Watcher(JobWatcher):
             "model": s.base,
             "training_file": ids[remote.TRAINING_FILE],
             "suffix": s.suffix,
-            "metadata": {METADATA_KEY: token, "gpt_is_you_model": self.name[:512]},
         }
+        if self.profile.metadata:
+            options["metadata"] = {METADATA_KEY: token, "gpt_is_you_model": self.name[:512]}
         if remote.VALIDATION_FILE in ids:
             options["validation_file"] = ids[remote.VALIDATION_FILE]
         if s.seed is not None:
@@ -162,8 +168,10 @@ class Watcher(JobWatcher):
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 return client.fine_tuning.jobs.create(**options)
+            except openai.PermissionDeniedError as e:
+                raise refused_job(e, self.conn) from None
             except openai.APIConnectionError:
-                found = self.find(token)
+                found = self.find(token, ids[remote.TRAINING_FILE])
                 if found is not None:
                     self.event("the connection dropped while creating the job; it was created")
                     return found
@@ -178,9 +186,16 @@ class Watcher(JobWatcher):
                 time.sleep(retry_after(e) or min(30.0, poll_seconds() * attempt))
         raise AssertionError("unreachable")
 
-    def find(self, token: str):
-        for job in self.client.fine_tuning.jobs.list(metadata={METADATA_KEY: token}, limit=20):
-            if (job.metadata or {}).get(METADATA_KEY) == token:
+    def find(self, token: str, training_file: str):
+        """The job this watcher's create made, when one came through: by the token in its
+        metadata, or by its training file and suffix (among the latest jobs)."""
+        if self.profile.metadata:
+            listed = self.client.fine_tuning.jobs.list(metadata={METADATA_KEY: token}, limit=20)
+            return next((j for j in listed if (j.metadata or {}).get(METADATA_KEY) == token), None)
+        for job in self.client.fine_tuning.jobs.list(limit=20).data:  # the latest only
+            # OpenAI names the suffix user_provided_suffix; Nebius's reference says suffix.
+            suffix = getattr(job, "user_provided_suffix", None) or getattr(job, "suffix", None)
+            if job.training_file == training_file and suffix in (None, self.settings.suffix):
                 return job
         return None
 

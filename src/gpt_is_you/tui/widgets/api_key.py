@@ -1,5 +1,6 @@
-"""The dialog that asks for a remote backend's API key (and Azure's endpoint), and where
-to keep it: the system keyring, the config file (readable by the user only), or only this
+"""The dialog that asks for a remote backend's API key (and Azure's endpoint), for any
+service that needs one (OpenAI, Azure OpenAI, Together AI, a connection of the user's own),
+and where to keep it: the system keyring, the config file (readable by the user only), or only this
 session's environment, which the job's watcher process inherits.
 
 The key goes from the password field to ``connection.save`` or ``os.environ``; it is never
@@ -14,7 +15,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, RadioSet, Static
 
-from gpt_is_you import providers
 from gpt_is_you.tui.widgets.dialogs import FieldProblem, FormDialog, tell_problem
 from gpt_is_you.tui.widgets.tick_box import RadioChoice
 
@@ -73,25 +73,34 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
         self._config_file = config_file
 
     def compose_dialog(self) -> ComposeResult:
-        from gpt_is_you.providers.connection import DEFAULT_API_VERSION, saved_endpoint
+        from gpt_is_you.providers.connection import (
+            AZURE,
+            DEFAULT_API_VERSION,
+            OPENAI,
+            saved_endpoint,
+            service_of,
+        )
 
-        service = providers.service(self.backend)
+        where = service_of(self.backend)  # its name, its key's variable, what it speaks
+        service = where.shown
         with Vertical(classes="dialog-box", id="api-key-box"):
             yield Static(f"{service} API key", classes="dialog-title")
             yield Static(
                 f"Training on {service} needs an API key. It is sent to {service} only, and "
-                "never shown, logged or stored with your models.",
+                f"never shown, logged or stored with your models. ({where.key_env} in the "
+                "environment works too.)",
                 classes="dialog-body",
             )
             with Horizontal(classes="api-key-row"):
                 yield Label("API key", classes="api-key-label")
                 yield Input(
                     password=True,
-                    placeholder="sk-…" if self.backend == "openai" else "",
+                    # OpenAI's keys start so; the others' have no form worth showing.
+                    placeholder="sk-…" if where.kind == OPENAI else f"{service}'s key",
                     id="api-key",
                 )
             yield FieldProblem("api-key")
-            if self.backend == "azure":
+            if where.kind == AZURE:
                 with Horizontal(classes="api-key-row"):
                     yield Label("Endpoint", classes="api-key-label")
                     yield Input(
@@ -127,7 +136,7 @@ class ApiKeyDialog(FormDialog[ApiKey | None]):
         key = self.query_one("#api-key", Input).value.strip()
         endpoint = version = None
         problem = None
-        if self.backend == "azure":
+        if self.query("#api-endpoint"):  # Azure's
             endpoint = self.query_one("#api-endpoint", Input).value.strip()
             version = self.query_one("#api-version", Input).value.strip() or None
             if url_problem(endpoint) is not None:

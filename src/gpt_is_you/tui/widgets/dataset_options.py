@@ -302,7 +302,9 @@ def build_counts(prepared: Prepared) -> Group:
     cost = prepared.cost()
     if cost is not None:
         lines.append(
-            f"Training on OpenAI: about ${cost.cost_usd:,.2f} ({cost.epochs} epochs, "
-            f"{cost.billed_tokens:,} tokens, {cost.model}, prices of {cost.prices_as_of})"
+            f"Training on OpenAI: {cost.amount} ({cost.epochs} epochs, "
+            f"{cost.billed_tokens:,} tokens, {cost.model}"
+            + ("" if cost.cost_usd is None else f", prices of {cost.prices_as_of}")
+            + ")"
         )
     return Group(table, Text(""), *(Text(line) for line in lines))

@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
-from gpt_is_you.dataset.cost import PRICES_VERIFIED
 from gpt_is_you.store.browse import Findings, Stats
 
 LABEL_WIDTH = len("Redaction")
@@ -107,10 +106,9 @@ OpenAI's format checks, which run in the background.
             cost = Text("none: trains on this machine")
         else:
             c = stats.cost
-            checked = "" if PRICES_VERIFIED else ", not yet checked"
             cost = Text(
-                f"${c.cost_usd:,.2f}, {c.epochs} epoch(s) of {c.billed_tokens:,} tokens "
-                f"on {c.model} (prices of {c.prices_as_of}{checked})"
+                f"{c.amount}, {c.epochs} epoch(s) of {c.billed_tokens:,} tokens on {c.model}"
+                + ("" if c.cost_usd is None else f" (prices of {c.prices_as_of})")
             )
         rows: list[tuple[str, Text]] = [("Redaction", redaction), ("Cost", cost)]
         warning = self.get_component_rich_style("stats--warning")
