@@ -647,7 +647,7 @@ def test_a_job_openai_refuses_says_why_and_what_to_do_instead(sam, server, at_op
     with model.db() as db:
         settings = {**RemoteSettings().to_json(), "suffix": "sam", "request": "token-1"}
         job_id = jobs.create_job(db, backend="openai", base_model="x", settings=settings)
-        watcher = Watcher(db, jobs.read_job(db, job_id), at_openai, "sam")
+        watcher = Watcher(db, jobs.read_job(db, job_id), at_openai, "sam", model.folder)
         with pytest.raises(ProviderError) as refused:
             watcher.create({remote.TRAINING_FILE: file_id})
     line = str(refused.value)

@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import signal
 import tarfile
 import time
@@ -116,7 +117,8 @@ def test_the_whole_life_cycle_on_together(sam, server, capsys, home):
     captured = capsys.readouterr()
     assert "to Together AI and fine-tune" in captured.err
     assert bases.BASES[0].name in captured.err  # Together's first base by default
-    assert "cost unknown" in captured.err  # no stored page confirmed its price
+    # No stored page confirmed its price: the billed tokens are told, the price is not.
+    assert "price unknown (not confirmed since 2026-12-01) for 1 epoch (" in captured.err
     assert "sam is trained" in captured.out
 
     job = _job()
@@ -146,6 +148,11 @@ def test_the_whole_life_cycle_on_together(sam, server, capsys, home):
     assert kinds[remote.FINE_TUNE_JOB].remote_id == job.remote_id
     messages = [e.message for e in _events()]
     assert any(m.startswith("checkpoint at step") for m in messages)
+    # The price no stored page gave: Together's own estimate, asked once it has the files.
+    assert any(
+        re.match(r"Together AI estimates this job at \$[\d.,]+ \([\d,]+ tokens\)$", m)
+        for m in messages
+    )
     assert f"trained: {output}" in messages
 
     # The adapter came home, in peft's place, privately.
@@ -393,5 +400,9 @@ def test_an_estimate_counts_the_epochs_and_the_evaluations(monkeypatch):
     assert cost.billed_tokens == 1100 + 50 * bases.N_EVALS
     assert cost.cost_usd == pytest.approx(cost.billed_tokens * 2.0 / 1e6)
     assert cost.prices_as_of == bases.PRICES_AS_OF
-    # No price known: no estimate, and the plan says the cost is unknown.
+    # A base not listed: no estimate at all; a listed one without a price: its tokens.
     assert bases.estimate([100], "other/base", limit=1000, epochs=2) is None
+    monkeypatch.setattr(bases, "BASES", (bases.TogetherBase("b/unpriced", "b/unpriced", None),))
+    unpriced = bases.estimate([100], "b/unpriced", limit=1000, epochs=2)
+    assert unpriced.billed_tokens == 200 and unpriced.cost_usd is None
+    assert unpriced.amount.startswith("price unknown")

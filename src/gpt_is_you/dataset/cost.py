@@ -121,7 +121,7 @@ class CostEstimate:
     epochs: int
     limit: int  # tokens per example; longer ones are billed (and trained) only up to it
     trimmed: int  # examples over the limit
-    billed_tokens: int  # Σ min(limit, tokens) × epochs
+    billed_tokens: int  # Σ min(limit, tokens) × epochs (+ the evaluations, where billed)
     price_per_1m: float | None  # training, US dollars per 1M tokens; None: not confirmed
     cost_usd: float | None  # None when the price is
     prices_as_of: str = PRICES_AS_OF
@@ -141,9 +141,11 @@ def estimate(
     limit: int,
     epochs: int | None = None,
     prices: PriceTable = OPENAI_PRICES,
+    evaluated_tokens: int = 0,
 ) -> CostEstimate:
     """Estimate training ``model`` on examples of ``token_counts`` tokens each, at the
-    service whose ``prices`` these are (the billed tokens even where its price is unknown).
+    service whose ``prices`` these are (the billed tokens even where its price is unknown),
+    plus ``evaluated_tokens`` where the service bills evaluations too (Together AI).
 
     ``limit`` is the model's per-example token limit; ``epochs`` defaults to
     :func:`epochs_for` the number of examples.
@@ -159,7 +161,7 @@ def estimate(
         epochs = epochs_for(len(token_counts))
     elif epochs < 1:
         raise ValueError(f"epochs must be at least 1, not {epochs}")
-    billed = sum(min(limit, n) for n in token_counts) * epochs
+    billed = sum(min(limit, n) for n in token_counts) * epochs + evaluated_tokens
     return CostEstimate(
         model=price.model,
         examples=len(token_counts),

@@ -23,6 +23,7 @@ from gpt_is_you.store import jobs, remote
 from gpt_is_you.store.browse import has_examples
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import Model
+from gpt_is_you.words import count
 
 if TYPE_CHECKING:
     from gpt_is_you.dataset.cost import CostEstimate
@@ -74,7 +75,7 @@ class UploadPlan:
 
     def describe(self) -> str:
         cost = (
-            f"{self.cost.amount} for {self.cost.epochs} epochs "
+            f"{self.cost.amount} for {count(self.cost.epochs, 'epoch')} "
             f"({self.cost.billed_tokens:,} billed tokens)"
             if self.cost
             else f"price unknown for this model at {self.service}"

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gpt_is_you.dataset.cost import CostEstimate
+from gpt_is_you.dataset import cost
+from gpt_is_you.dataset.cost import CostEstimate, Price, PriceTable
 
 # When the prices below were read, and where. The formula is confirmed there; the rates
 # themselves are on together.ai/pricing, which no stored page showed: None until then.
@@ -49,6 +50,12 @@ BASES: tuple[TogetherBase, ...] = (
 )
 
 
+def prices() -> PriceTable:
+    """The bases' prices as the cost estimate reads a service's table."""
+    rows = tuple(Price(base.name, base.price_per_1m) for base in BASES)
+    return PriceTable("Together AI", rows, PRICES_AS_OF, PRICES_SOURCE)
+
+
 def names() -> tuple[str, ...]:
     """The bases' names, the default first."""
     return tuple(base.name for base in BASES)
@@ -69,21 +76,16 @@ def estimate(
     token_counts: list[int], base: str, *, limit: int, epochs: int | None, eval_tokens: int = 0
 ) -> CostEstimate | None:
     """The bill of training on ``token_counts`` and evaluating ``eval_tokens`` (the
-    validation split) ``N_EVALS`` times on ``base``, or None when its price is unknown.
-    Epochs default as Together's API does (1)."""
-    found = find(base)
-    if found is None or found.price_per_1m is None or not token_counts:
+    validation split) ``N_EVALS`` times on ``base`` (its price unknown where no page
+    confirmed it), or None for a base not listed or no examples. Epochs default as
+    Together's API does (1)."""
+    if find(base) is None or not token_counts:
         return None
-    epochs = epochs or DEFAULT_EPOCHS
-    billed = sum(min(limit, n) for n in token_counts) * epochs + eval_tokens * N_EVALS
-    return CostEstimate(
-        model=base,
-        examples=len(token_counts),
-        epochs=epochs,
+    return cost.estimate(
+        token_counts,
+        base,
         limit=limit,
-        trimmed=sum(n > limit for n in token_counts),
-        billed_tokens=billed,
-        price_per_1m=found.price_per_1m,
-        cost_usd=billed * found.price_per_1m / 1_000_000,
-        prices_as_of=PRICES_AS_OF,
+        epochs=epochs or DEFAULT_EPOCHS,
+        prices=prices(),
+        evaluated_tokens=eval_tokens * N_EVALS,
     )

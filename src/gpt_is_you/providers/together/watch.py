@@ -30,7 +30,7 @@ from gpt_is_you.providers.remote_watch import (
 )
 from gpt_is_you.providers.service_errors import explain, scrub
 from gpt_is_you.providers.together import adapter
-from gpt_is_you.providers.together.bases import DEFAULT_LEARNING_RATE, N_EVALS
+from gpt_is_you.providers.together.bases import DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, N_EVALS
 from gpt_is_you.store import jobs, remote
 from gpt_is_you.store.models import read_examples
 
@@ -84,6 +84,7 @@ class Watcher(JobWatcher):
             self.set_state(jobs.CANCELLED)
             self.event("cancelled before the job was created; the uploaded files are deleted")
             return None
+        self.tell_estimate(ids)
         created = self.create(ids)
         jobs.set_remote_id(self.db, self.job.id, created.id)
         # Deleting the job is how its model goes away at Together: it is kept to delete.
@@ -124,6 +125,36 @@ class Watcher(JobWatcher):
         self.remember(kind, uploaded.id)
         self.event(f"uploaded the {label} file ({path.stat().st_size:,} bytes): {uploaded.id}")
         return uploaded.id
+
+    def tell_estimate(self, ids: dict[str, str]) -> None:
+        """Together's own price for this job, told as an event once it has the files: the
+        figure no stored pricing page gave (the plan could only count tokens). Only told:
+        the create refuses a job the account cannot pay for."""
+        import together
+
+        validation = ids.get(remote.VALIDATION_FILE)
+        try:
+            answer = self.client.fine_tuning.estimate_price(
+                training_file=ids[remote.TRAINING_FILE],
+                validation_file=validation or together.omit,
+                model=self.settings.base,
+                n_epochs=self.settings.epochs or DEFAULT_EPOCHS,
+                n_evals=N_EVALS if validation else 0,
+                training_method={"method": "sft", "train_on_inputs": "auto"},
+            )
+        except together.APIError:
+            return  # no figure today; the create says whatever matters
+        if not answer.estimation_available or answer.estimated_total_price is None:
+            return
+        tokens = (answer.estimated_train_token_count or 0) + (
+            answer.estimated_eval_token_count or 0
+        )
+        self.event(
+            f"{self.conn.service} estimates this job at ${answer.estimated_total_price:,.2f} "
+            f"({tokens:,.0f} tokens)"
+        )
+        if answer.allowed_to_proceed is False:
+            self.event(f"that is over this account's limit at {self.conn.service}", "warning")
 
     def create(self, ids: dict[str, str]):
         """Create the job once. A connection lost while creating it may have created it
