@@ -11,6 +11,7 @@ cancelled there, how its objects are deleted, the request token in the suffix.
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from typing import ClassVar
 
@@ -63,15 +64,29 @@ class RemoteProvider(Provider):
         elsewhere (OpenAI's metadata)."""
         return chosen
 
-    def cancel_at_service(self, conn: Connection, remote_id: str) -> None:
-        """Ask the service to stop the job ``remote_id`` (one that ended meanwhile is no
-        error: its watcher records how it ended)."""
+    def send_cancel(self, conn: Connection, remote_id: str) -> None:
+        """Ask the service to stop the job ``remote_id``, with its SDK."""
         raise NotImplementedError
+
+    def cancel_at_service(self, conn: Connection, remote_id: str) -> None:
+        """Ask the service to stop the job ``remote_id``: one that ended meanwhile (the
+        service answers 400) is no error, its watcher records how it ended."""
+        from gpt_is_you.providers.service_errors import explain, is_service_error
+
+        try:
+            self.send_cancel(conn, remote_id)
+        except Exception as e:
+            if not is_service_error(e):
+                raise
+            if getattr(e, "status_code", None) != 400:
+                raise explain(e, conn) from None
 
     def delete_objects(self, db, conn: Connection, *, files_only: bool) -> list[str]:
         """Delete the model's objects at the service (its files only when ``files_only``),
-        recording each deletion; the ids deleted."""
-        raise NotImplementedError
+        recording each deletion, with the watcher module's ``delete_objects``; the ids
+        deleted."""
+        watcher = importlib.import_module(self.WATCHER)
+        return watcher.delete_objects(db, conn, None, files_only=files_only)
 
     # Jobs -----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.providers.connection import Connection, connection
 from gpt_is_you.providers.errors import ProviderError
-from gpt_is_you.providers.service_errors import explain, is_service_error, scrub
+from gpt_is_you.providers.service_errors import explain, is_service_error, is_transient, scrub
 from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.store import jobs, remote
 from gpt_is_you.store.jobs import Job
@@ -44,8 +44,68 @@ class JobWatcher:
         self.folder = folder  # the model's
         self.settings = RemoteSettings.from_json(job.settings)
 
+    STATES: dict[str, str]  # the service's job states, as ours
+
     def run(self) -> None:
+        remote_id = self.job.remote_id or self.launch()
+        if remote_id is not None:
+            self.follow(remote_id)
+
+    # What each service's watcher does with its SDK ------------------------------------
+
+    def launch(self) -> str | None:
+        """Upload the examples and create the job once; its id (None: cancelled first)."""
         raise NotImplementedError
+
+    def poll(self, remote_id: str) -> tuple[object, str]:
+        """Read the job and record what is new (events, metrics, checkpoints); the job
+        and its state as the service names it."""
+        raise NotImplementedError
+
+    def send_cancel(self, remote_id: str) -> None:
+        raise NotImplementedError
+
+    def finish(self, job, state: str) -> None:
+        """Record what the ended job left, then its state."""
+        raise NotImplementedError
+
+    # While it runs --------------------------------------------------------------------
+
+    def follow(self, remote_id: str) -> None:
+        """Poll the job until it ends. Lost contact, a rate limit or a server error is
+        waited out (the job goes on at the service), asking more and more slowly."""
+        failures = 0
+        cancel_sent = False
+        while True:
+            try:
+                job, status = self.poll(remote_id)
+                failures = 0
+            except Exception as e:
+                if not is_transient(e):
+                    raise
+                failures += 1
+                if failures == 1:
+                    self.event(f"{explain(e, self.conn)}; asking again", "warning")
+                self.sleep(min(50.0, poll_seconds() * 2**failures))
+                continue
+            state = self.STATES.get(status, jobs.RUNNING)
+            if state not in jobs.ACTIVE:
+                self.finish(job, state)
+                return
+            if state != self.job.state:
+                self.set_state(state)
+            if jobs.cancel_requested(self.db, self.job.id) and not cancel_sent:
+                # The provider asked the service already, unless it could not reach it;
+                # a job that ended meanwhile (400) is told by the next poll.
+                try:
+                    self.send_cancel(remote_id)
+                except Exception as e:
+                    if not (is_service_error(e) and getattr(e, "status_code", None) == 400):
+                        raise
+                cancel_sent = True
+            self.sleep(poll_seconds())
+
+    # The store ------------------------------------------------------------------------
 
     def set_state(self, state: str, error: str | None = None) -> None:
         jobs.set_state(self.db, self.job.id, state, error=error)

@@ -65,6 +65,15 @@ def is_service_error(error: Exception) -> bool:
     return sdk is not None and isinstance(error, sdk.APIError)
 
 
+def is_transient(error: Exception) -> bool:
+    """Whether ``error`` is one to wait out: the service could not be reached, is
+    rate-limiting, or had a server error (the request may be made again)."""
+    sdk = sdk_of(error)
+    return sdk is not None and isinstance(
+        error, sdk.APIConnectionError | sdk.InternalServerError | sdk.RateLimitError
+    )
+
+
 def explain(error: Exception, connection: Connection) -> ProviderError:
     """A ProviderError for an SDK's error (anything else is returned wrapped as is)."""
     sdk = sdk_of(error)  # the classes of the SDK that raised it: openai's or together's

@@ -65,22 +65,8 @@ class OpenAIProvider(RemoteProvider):
             cost=cost,
         )
 
-    def cancel_at_service(self, conn: Connection, remote_id: str) -> None:
-        import openai
-
-        try:
-            conn.client().fine_tuning.jobs.cancel(remote_id)
-        except openai.BadRequestError:
-            pass  # it ended meanwhile; the watcher records how
-        except openai.APIError as e:
-            from gpt_is_you.providers.service_errors import explain
-
-            raise explain(e, conn) from None
-
-    def delete_objects(self, db, conn: Connection, *, files_only: bool) -> list[str]:
-        from gpt_is_you.providers.openai.watch import delete_objects
-
-        return delete_objects(db, conn, None, files_only=files_only)
+    def send_cancel(self, conn: Connection, remote_id: str) -> None:
+        conn.client().fine_tuning.jobs.cancel(remote_id)
 
     def chat_model(
         self, model: Model, remote_model: str | None = None, notice: Notice | None = None

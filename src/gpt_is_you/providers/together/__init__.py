@@ -100,22 +100,8 @@ class TogetherProvider(RemoteProvider):
                 return job
         return super().resume(model)
 
-    def cancel_at_service(self, conn: Connection, remote_id: str) -> None:
-        import together
-
-        try:
-            conn.together().fine_tuning.cancel(remote_id)
-        except together.BadRequestError:
-            pass  # it ended meanwhile; the watcher records how
-        except together.APIError as e:
-            from gpt_is_you.providers.service_errors import explain
-
-            raise explain(e, conn) from None
-
-    def delete_objects(self, db, conn: Connection, *, files_only: bool) -> list[str]:
-        from gpt_is_you.providers.together.watch import delete_objects
-
-        return delete_objects(db, conn, None, files_only=files_only)
+    def send_cancel(self, conn: Connection, remote_id: str) -> None:
+        conn.together().fine_tuning.cancel(remote_id)
 
     # Chat -----------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ starts another that picks up where the store says it was.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from pathlib import Path
@@ -65,15 +64,11 @@ def request_tag(request: str) -> str:
 
 
 class Watcher(JobWatcher):
+    STATES = STATES
+
     def __init__(self, *args) -> None:
         super().__init__(*args)
         self.client = self.conn.together()
-        self.cancel_sent = False
-
-    def run(self) -> None:
-        remote_id = self.job.remote_id or self.launch()
-        if remote_id is not None:
-            self.follow(remote_id)
 
     # Before the job exists --------------------------------------------------------------
 
@@ -228,41 +223,17 @@ class Watcher(JobWatcher):
 
     # While it runs --------------------------------------------------------------------
 
-    def follow(self, remote_id: str) -> None:
-        import together
+    def poll(self, remote_id: str):
+        """The job, with its new events and checkpoints recorded."""
+        job = self.client.fine_tuning.retrieve(remote_id)
+        self.record_events(remote_id)
+        self.record_metrics(remote_id, job)
+        if job.status != "pending":
+            self.record_checkpoints(remote_id)
+        return job, job.status
 
-        failures = 0
-        while True:
-            try:
-                job = self.client.fine_tuning.retrieve(remote_id)
-                self.record_events(remote_id)
-                self.record_metrics(remote_id, job)
-                if job.status != "pending":
-                    self.record_checkpoints(remote_id)
-                failures = 0
-            except (
-                together.APIConnectionError,
-                together.InternalServerError,
-                together.RateLimitError,
-            ) as e:
-                # The job goes on at the service; keep asking, more and more slowly.
-                failures += 1
-                if failures == 1:
-                    self.event(f"{explain(e, self.conn)}; asking again", "warning")
-                self.sleep(min(50.0, poll_seconds() * 2**failures))
-                continue
-            state = STATES.get(job.status, jobs.RUNNING)
-            if state not in jobs.ACTIVE:
-                self.finish(job, state)
-                return
-            if state != self.job.state:
-                self.set_state(state)
-            if jobs.cancel_requested(self.db, self.job.id) and not self.cancel_sent:
-                # The provider asked the service already, unless it could not reach it.
-                with contextlib.suppress(together.BadRequestError):
-                    self.client.fine_tuning.cancel(remote_id)
-                self.cancel_sent = True
-            self.sleep(poll_seconds())
+    def send_cancel(self, remote_id: str) -> None:
+        self.client.fine_tuning.cancel(remote_id)
 
     def record_events(self, remote_id: str) -> None:
         """New events, each once: they have no ids, so one is known by its time, type
