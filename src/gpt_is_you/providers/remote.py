@@ -19,6 +19,7 @@ from gpt_is_you.providers.base import (
     SEND_AGAIN,
     WATCH,
     Provider,
+    UploadPlan,
     begin_job,
     request_cancel,
     restart_job,
@@ -64,6 +65,16 @@ class RemoteProvider(Provider):
         elsewhere (OpenAI's metadata)."""
         return chosen
 
+    def check_access(self, conn: Connection) -> None:
+        """A cheap call with the key (listing jobs), so that a bad key or no access to
+        fine-tuning shows before the user confirms anything; a ProviderError if refused."""
+        raise NotImplementedError
+
+    def cost_of(self, stats, train_tokens: list[int], settings: RemoteSettings):
+        """The training bill at the service's prices (a ``CostEstimate``), or None where
+        its table lacks the base."""
+        raise NotImplementedError
+
     def send_cancel(self, conn: Connection, remote_id: str) -> None:
         """Ask the service to stop the job ``remote_id``, with its SDK."""
         raise NotImplementedError
@@ -87,6 +98,29 @@ class RemoteProvider(Provider):
         deleted."""
         watcher = importlib.import_module(self.WATCHER)
         return watcher.delete_objects(db, conn, None, files_only=files_only)
+
+    # What leaves ------------------------------------------------------------------------
+
+    def plan(self, model: Model, settings: RemoteSettings) -> UploadPlan:
+        from gpt_is_you.dataset.examples import TRAIN
+        from gpt_is_you.store.browse import read_stats, split_tokens
+
+        with model.db() as db:
+            stats = read_stats(db)
+            train_tokens = split_tokens(db, TRAIN)
+        if not stats.train.examples:
+            raise ProviderError(f"{model.name} has no examples to train on")
+        conn = connection(self.name)
+        self.check_access(conn)
+        return UploadPlan(
+            service=conn.service,
+            base=settings.base,
+            train_examples=stats.train.examples,
+            valid_examples=stats.valid.examples,
+            tokens=stats.train.tokens + stats.valid.tokens,
+            redacted=stats.redact,
+            cost=self.cost_of(stats, train_tokens, settings),
+        )
 
     # Jobs -----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ with the openai SDK, chats, and gives the evaluation its pair.
 from __future__ import annotations
 
 from gpt_is_you.dataset.cost import estimate
-from gpt_is_you.providers.base import Notice, UploadPlan
+from gpt_is_you.providers.base import Notice
 from gpt_is_you.providers.connection import Connection
 from gpt_is_you.providers.connection import connection as _connection
 from gpt_is_you.providers.errors import ProviderError
@@ -33,37 +33,29 @@ class OpenAIProvider(RemoteProvider):
     def bases(self) -> tuple[str, ...]:
         return profile_for(self.name).bases
 
-    def plan(self, model: Model, settings: RemoteSettings) -> UploadPlan:
-        from gpt_is_you.dataset.examples import TRAIN
-        from gpt_is_you.store.browse import read_stats, split_tokens
-
-        with model.db() as db:
-            numbers = read_stats(db)
-            train_tokens = split_tokens(db, TRAIN)
-        if not numbers.train.examples:
-            raise ProviderError(f"{model.name} has no examples to train on")
-        conn = _connection(self.name)
-        prices = profile_for(self.name).prices  # the prices of the service it goes to
-        try:
-            cost = estimate(
+    def cost_of(self, stats, train_tokens: list[int], settings: RemoteSettings):
+        try:  # at the prices of the service it goes to
+            return estimate(
                 train_tokens,
                 settings.base,
-                limit=numbers.limit,
+                limit=stats.limit,
                 epochs=settings.epochs,
-                prices=prices,
+                prices=profile_for(self.name).prices,
             )
         except ValueError:  # a base the service's table lacks
-            cost = None
-        _check_access(conn)
-        return UploadPlan(
-            service=conn.service,
-            base=settings.base,
-            train_examples=numbers.train.examples,
-            valid_examples=numbers.valid.examples,
-            tokens=numbers.train.tokens + numbers.valid.tokens,
-            redacted=numbers.redact,
-            cost=cost,
-        )
+            return None
+
+    def check_access(self, conn: Connection) -> None:
+        import openai
+
+        from gpt_is_you.providers.service_errors import explain, refused_job
+
+        try:
+            conn.client().fine_tuning.jobs.list(limit=1)
+        except openai.PermissionDeniedError as e:  # no fine-tuning for this key
+            raise refused_job(e, conn) from None
+        except openai.APIError as e:
+            raise explain(e, conn) from None
 
     def send_cancel(self, conn: Connection, remote_id: str) -> None:
         conn.client().fine_tuning.jobs.cancel(remote_id)
@@ -107,18 +99,3 @@ class OpenAIProvider(RemoteProvider):
 
     def eval_chats(self, model: Model, job: Job):
         return self.chat_model(model, job.base_model), self.chat_model(model)
-
-
-def _check_access(conn) -> None:
-    """Ask the service for one job: a bad key or no access to fine-tuning shows now,
-    before the user confirms anything."""
-    import openai
-
-    from gpt_is_you.providers.service_errors import explain, refused_job
-
-    try:
-        conn.client().fine_tuning.jobs.list(limit=1)
-    except openai.PermissionDeniedError as e:  # no fine-tuning for this key
-        raise refused_job(e, conn) from None
-    except openai.APIError as e:
-        raise explain(e, conn) from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 
-from gpt_is_you.providers.base import Notice, UploadPlan
+from gpt_is_you.providers.base import Notice
 from gpt_is_you.providers.connection import Connection, connection
 from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.remote import RemoteProvider, clean_suffix
@@ -48,32 +48,24 @@ class TogetherProvider(RemoteProvider):
         room = SUFFIX_LIMIT - REQUEST_TAG - 1
         return f"{clean_suffix(chosen, room).strip('-')}-{request_tag(request)}"
 
-    def plan(self, model: Model, settings: RemoteSettings) -> UploadPlan:
-        from gpt_is_you.dataset.examples import TRAIN
-        from gpt_is_you.store.browse import read_stats, split_tokens
-
-        with model.db() as db:
-            numbers = read_stats(db)
-            train_tokens = split_tokens(db, TRAIN)
-        if not numbers.train.examples:
-            raise ProviderError(f"{model.name} has no examples to train on")
-        conn = connection(self.name)
-        _check_access(conn)
-        return UploadPlan(
-            service=conn.service,
-            base=settings.base,
-            train_examples=numbers.train.examples,
-            valid_examples=numbers.valid.examples,
-            tokens=numbers.train.tokens + numbers.valid.tokens,
-            redacted=numbers.redact,
-            cost=bases.estimate(
-                train_tokens,
-                settings.base,
-                limit=numbers.limit,
-                epochs=settings.epochs,
-                eval_tokens=numbers.valid.tokens,
-            ),
+    def cost_of(self, stats, train_tokens: list[int], settings: RemoteSettings):
+        return bases.estimate(
+            train_tokens,
+            settings.base,
+            limit=stats.limit,
+            epochs=settings.epochs,
+            eval_tokens=stats.valid.tokens,
         )
+
+    def check_access(self, conn: Connection) -> None:
+        import together
+
+        from gpt_is_you.providers.service_errors import explain
+
+        try:
+            conn.together().fine_tuning.list()
+        except together.APIError as e:
+            raise explain(e, conn) from None
 
     def resume(self, model: Model) -> Job:
         """A succeeded job whose adapter did not come is fetched again here (in the
@@ -189,16 +181,3 @@ class TogetherProvider(RemoteProvider):
         from gpt_is_you.providers.openai.chat import RemoteChat
 
         return RemoteChat(connection(self.name), model_id, notice=notice)
-
-
-def _check_access(conn: Connection) -> None:
-    """Ask Together for its fine-tune jobs: a bad key shows now, before the user
-    confirms anything."""
-    import together
-
-    from gpt_is_you.providers.service_errors import explain
-
-    try:
-        conn.together().fine_tuning.list()
-    except together.APIError as e:
-        raise explain(e, conn) from None
