@@ -211,7 +211,7 @@ def made_once(folder: Path, make: Callable[[Path], None]) -> Path:
         if (folder / "config.json").is_file():
             return folder
         folder.parent.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned(folder)
+        remove_abandoned(folder)
         temp = folder.with_name(f".{folder.name}-{os.getpid()}")
         shutil.rmtree(temp, ignore_errors=True)
         try:
@@ -228,7 +228,7 @@ def made_once(folder: Path, make: Callable[[Path], None]) -> Path:
         return folder
 
 
-def _remove_abandoned(folder: Path) -> None:
+def remove_abandoned(folder: Path) -> None:
     """The temporary folders of ``folder`` whose process is gone (killed midway)."""
     for temp in folder.parent.glob(f".{glob.escape(folder.name)}-*"):
         pid = temp.name.rsplit("-", 1)[1]
