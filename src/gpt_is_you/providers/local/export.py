@@ -30,7 +30,7 @@ from gpt_is_you.providers.local import base_model, gguf_file, merged, modelfile
 from gpt_is_you.providers.local.train import ADAPTER
 from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store import jobs
-from gpt_is_you.store.errors import FULL, MISSING, StorageError
+from gpt_is_you.store.errors import FULL, MISSING, ModelError, StorageError
 from gpt_is_you.store.faults import faults, os_fault
 from gpt_is_you.store.files import write_private
 from gpt_is_you.store.jobs import Job
@@ -213,9 +213,9 @@ def _check_destination(dest: Path, force: bool) -> None:
     if dest.exists() and not dest.is_dir():
         raise StorageError(f"{dest} is a file: give a folder to export into", MISSING)
     if dest.is_dir() and any(dest.iterdir()) and not force:
-        raise StorageError(
+        raise ModelError(  # as a model's name taken already: the user's to choose again
             f"{dest} exists and holds files: give another folder with -o, or --force to replace it",
-            MISSING,
+            app=f"{dest} exists and holds files: choose another folder",
         )
     if not dest.parent.is_dir():
         raise StorageError(f"{dest.parent}: no such folder; create it first", MISSING)

@@ -52,7 +52,8 @@ def architecture(folder: Path) -> str:
     if found is None:
         raise ProviderError(
             f"the GGUF export knows Llama and Qwen2 models, not {config.get('model_type')!r}: "
-            "export --format hf and convert that folder with llama.cpp's convert_hf_to_gguf.py"
+            "export it as a Hugging Face folder (format hf) and convert that with llama.cpp's "
+            "convert_hf_to_gguf.py"
         )
     return found
 
@@ -218,7 +219,8 @@ def _splitting(folder: Path, tokenizer) -> str:
         return "gpt-2"
     raise ProviderError(
         "the GGUF export knows the tokenizers of SmolLM2, Qwen2 and Llama 3 bases, not this "
-        "one: export --format hf and convert that folder with llama.cpp's convert_hf_to_gguf.py"
+        "one: export it as a Hugging Face folder (format hf) and convert that with llama.cpp's "
+        "convert_hf_to_gguf.py"
     )
 
 

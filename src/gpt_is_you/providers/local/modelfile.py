@@ -152,5 +152,5 @@ def _quoted(text: str) -> str:
 def _refused(why: str) -> ProviderError:
     return ProviderError(
         f"the model's chat template cannot be written as an Ollama template: {why}; "
-        "--format gguf writes the GGUF alone (its chat template inside)"
+        "the gguf format writes the GGUF alone (its chat template inside)"
     )
