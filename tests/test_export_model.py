@@ -188,10 +188,12 @@ def _parse_modelfile(text: str) -> list[tuple[str, str]]:
     ]
 
 
-def test_the_modelfile_writes_the_prompt_the_model_was_trained_on(trained, tmp_path):
+def test_the_modelfile_writes_the_prompt_the_model_was_trained_on(trained, tmp_path, capsys):
     keep_sampling(trained, Sampling(temperature=0.5, top_p=0.9, max_tokens=77, seed=3))
     out = tmp_path / "sam-ollama"
     assert main(["export-model", "Sam", "--format", "ollama", "-o", str(out)]) == 0
+    assert f"next: cd {out} && ollama create sam -f Modelfile" in capsys.readouterr().err
+    assert {p.stat().st_mode & 0o777 for p in out.iterdir()} == {0o600}
     commands = _parse_modelfile((out / "Modelfile").read_text())
     values = dict(commands)
     assert values["FROM"] == "./sam.gguf" and (out / "sam.gguf").is_file()

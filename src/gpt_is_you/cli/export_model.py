@@ -52,5 +52,6 @@ def _export_model(args: argparse.Namespace) -> int:
     for name in exported.files:
         print(f"  {name}")
     if args.format == "ollama":
-        say(f"next: cd {exported.folder} && ollama create {exported.folder.name} -f Modelfile")
+        name = next(n for n in exported.files if n.endswith(".gguf")).removesuffix(".gguf")
+        say(f"next: cd {exported.folder} && ollama create {name} -f Modelfile")
     return 0

@@ -103,6 +103,7 @@ def export_model(
                 kind=kind,
                 progress=progress,
             )
+            (temp / gguf_name).chmod(0o600)  # private, as every file the export writes
             notice("checking the GGUF: loading it back and comparing greedy tokens…")
             checked = check_gguf(source, temp / gguf_name, persona.system)
         if fmt == "ollama":
