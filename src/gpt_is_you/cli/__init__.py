@@ -12,12 +12,23 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gpt_is_you.cli import bases, chat, connect, evaluate, examples, manage, new, parse, train
+from gpt_is_you.cli import (
+    bases,
+    chat,
+    connect,
+    evaluate,
+    examples,
+    manage,
+    new,
+    parse,
+    serve,
+    train,
+)
 from gpt_is_you.cli.common import PROG
 from gpt_is_you.user_errors import USER_ERRORS
 
 # In the order --help lists them.
-GROUPS = (parse, new, manage, examples, train, bases, chat, connect, evaluate)
+GROUPS = (parse, new, manage, examples, train, bases, chat, serve, connect, evaluate)
 
 
 class _Parser(argparse.ArgumentParser):
