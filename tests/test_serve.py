@@ -384,3 +384,30 @@ def test_ctrl_c_stops_the_server_and_its_reply_and_removes_the_record(trained, s
     assert "stopped serving Sam" in err
     assert "Traceback" not in err
     assert not (folder / record.RECORD).exists()
+
+
+def test_the_models_screen_tells_the_serve_command_and_where_it_is_served(trained):
+    import asyncio
+
+    from gpt_is_you.tui.app import GptIsYouApp
+    from pilot_helpers import until
+
+    folder = find_model(MODEL).folder
+    record.claim(folder, MODEL, "127.0.0.1", 8123, token=False)  # served by this process
+
+    async def scenario() -> None:
+        app = GptIsYouApp()
+        async with app.run_test(size=(120, 40)) as pilot:
+            line = app.screen.query_one("#serve-line")
+
+            def says(text: str) -> bool:
+                return line.display and text in str(line.render())
+
+            assert says("served at http://127.0.0.1:8123/v1 (gpt-is-you serve Sam)")
+            record.release(folder)  # the list is read again every 2 s
+            await until(pilot, lambda: says("gpt-is-you serve Sam serves it to other apps"))
+            with open_model(MODEL) as db:
+                db.execute("UPDATE jobs SET state = ?", (jobs.FAILED,))
+            await until(pilot, lambda: not line.display, what="an untrained model's line shown")
+
+    asyncio.run(scenario())
