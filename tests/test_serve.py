@@ -232,6 +232,36 @@ def test_a_full_queue_is_refused_with_429_and_retry_after(trained):
     assert served.logged(r"POST /v1/chat/completions 429 ")
 
 
+def test_stopping_the_server_cuts_the_reply_and_turns_away_those_waiting(trained):
+    trained.hold_after = 1
+    answers: dict[str, object] = {}
+
+    def ask(key: str, client: openai.OpenAI) -> None:
+        try:
+            answers[key] = client.chat.completions.create(model=MODEL, messages=HI)
+        except openai.APIStatusError as e:
+            answers[key] = e
+
+    with serving(queue=2) as served:
+        client = served.client()
+        asking = [threading.Thread(target=ask, args=(key, client)) for key in ("first", "second")]
+        asking[0].start()
+        wait_for(lambda: trained.calls, "the first request never reached the model")
+        asking[1].start()
+        wait_for(lambda: served.server.gate.waiting == 1, "the second request never queued")
+        served.server.should_exit = True
+        wait_for(lambda: served.server.gate.closing, "the server never began to stop")
+        trained.release.set()
+        for thread in asking:
+            thread.join(15)
+    # Neither gets a reply that looks whole: the first was cut after a piece.
+    assert {key: getattr(a, "status_code", a) for key, a in answers.items()} == {
+        "first": 503,
+        "second": 503,
+    }
+    assert trained.written == [2]
+
+
 def test_concurrent_clients_each_get_a_whole_reply(trained):
     trained.delay = 0.005  # pieces come in turn, so that interleaving would show
     got: list[str] = []

@@ -154,7 +154,7 @@ async def _completions(request: Request) -> Response:
         return error(502, f"the model failed: {e}", "server_error")
     finally:
         generation.stop()  # a client gone: the model stops at its next piece
-    if generation.stopped and not generation.ended:
+    if reply.cut:
         return _closing()
     return JSONResponse(reply.completion(text))
 
@@ -174,6 +174,7 @@ class _Reply:
         self.generation = generation
         self.gate = gate
         self.tally = tally
+        self.cut = False  # stopped before its end: the server is shutting down
         self.id = f"chatcmpl-{uuid.uuid4().hex}"
         self.created = int(time.time())
 
@@ -181,7 +182,8 @@ class _Reply:
         while (piece := await self.generation.next()) is not None:
             self.tally.tokens = self.generation.count
             yield piece
-            if self.gate.closing:  # shutting down: the reply stops between two pieces
+            if self.gate.closing and not self.cut:  # the reply stops between two pieces
+                self.cut = True
                 self.generation.stop()
 
     @property
@@ -217,7 +219,7 @@ class _Reply:
             except Exception as e:
                 yield _failure(f"the model failed: {e}")
                 return
-            if self.generation.stopped:
+            if self.cut:
                 yield _failure(SHUTTING_DOWN)
                 return
             yield self._chunk({}, self.finish_reason)

@@ -26,11 +26,6 @@ class Generation:
         thread = threading.Thread(target=self._run, args=(write, done), name="reply", daemon=True)
         thread.start()
 
-    @property
-    def stopped(self) -> bool:
-        """Stopped before its end (a client gone, the server shutting down)."""
-        return self._stop.is_set()
-
     def stop(self) -> None:
         self._stop.set()
 
