@@ -44,7 +44,7 @@ def add_commands(commands) -> None:
         "--token",
         metavar="TOKEN",
         help=f"the API key clients must send (default: ${TOKEN_VARIABLE}, which other "
-        "users of the machine cannot read in the process list; none on 127.0.0.1)",
+        "users of the machine cannot read in the process list; optional on 127.0.0.1)",
     )
     serve.add_argument(
         "--queue",

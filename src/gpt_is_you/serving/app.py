@@ -30,6 +30,7 @@ from gpt_is_you.serving.gate import Busy, Closing, Gate
 from gpt_is_you.serving.generation import Generation
 from gpt_is_you.serving.requests import BadRequest, read_request
 from gpt_is_you.store.conversations import Persona
+from gpt_is_you.words import count
 
 Log = Callable[[str], None]
 T = TypeVar("T")
@@ -334,5 +335,5 @@ class AccessLog:
                 f"{time.monotonic() - started:.2f}s"
             )
             if tally.tokens is not None:
-                line += f" {tally.tokens} tokens out"
+                line += f" {count(tally.tokens, 'token')} out"
             self.log(line)

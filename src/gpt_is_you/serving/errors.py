@@ -5,5 +5,6 @@ from __future__ import annotations
 
 
 class ServeError(Exception):
-    """A model cannot be served as asked (a port in use, a host without a token, a model
-    served already); its text says what to do instead."""
+    """A model cannot be served as asked (not trained, a port in use, a host without a
+    token, a model served already); its text says what to do instead. Raised by the
+    command line's ``serve`` only: the app never serves, so it has no words of its own."""

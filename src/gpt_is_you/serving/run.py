@@ -16,9 +16,9 @@ from starlette.applications import Starlette
 
 from gpt_is_you import providers
 from gpt_is_you.providers.base import Notice
-from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.serving import record
 from gpt_is_you.serving.app import Log, Twin, build_app
+from gpt_is_you.serving.errors import ServeError
 from gpt_is_you.serving.listen import check_token, listen
 from gpt_is_you.store.models import Model, read_setting
 
@@ -92,7 +92,7 @@ def serve(
         persona = conversations.read_persona(db)
         kept = kept_sampling(db)
     if job is None:
-        raise ProviderError(
+        raise ServeError(
             f"{model.name} is not trained yet: run `gpt-is-you train {model.name}` first"
         )
     check_token(options.host, options.token)
