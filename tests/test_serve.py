@@ -301,6 +301,25 @@ def test_a_client_that_leaves_mid_stream_frees_the_model(trained):
         assert reply.choices[0].message.content == "yo\nsure"
 
 
+def test_a_model_that_fails_is_a_502_or_an_error_event_and_the_model_is_free(trained):
+    from gpt_is_you.providers.errors import ProviderError
+
+    def failing(reply: str) -> Iterator[str]:
+        yield "yo"
+        raise ProviderError("the service refused the key")
+
+    trained._stream = failing
+    with serving(queue=0) as served:
+        client = served.client()
+        with pytest.raises(openai.APIStatusError, match="refused the key") as failed:
+            client.chat.completions.create(model=MODEL, messages=HI)
+        assert failed.value.status_code == 502
+        stream = client.chat.completions.create(model=MODEL, messages=HI, stream=True)
+        with pytest.raises(openai.APIError, match="the model failed: the service refused"):
+            list(stream)
+        assert served.logged(r"POST /v1/chat/completions 502 ")
+
+
 def test_the_access_log_holds_no_message_text(trained):
     trained.replies = [SECRET]
     with serving(token="tok-123") as served:
