@@ -38,6 +38,17 @@ class ScriptedChat(Provider):
         self.hold_after = hold_after
         self.release = threading.Event()
         self.calls: list[tuple[str, list[dict[str, object]], Sampling]] = []  # model's name
+        self.written: list[int] = []  # pieces each reply wrote before it ended or was closed
+        self.model: Model | None = None
+
+    def chat_model(self, model: Model, remote_model=None, notice=None) -> ScriptedChat:
+        """Itself, as the chat model of ``model`` (serve asks once, then streams)."""
+        self.model = model
+        return self
+
+    def stream(self, messages: Sequence[dict[str, object]], sampling: Sampling) -> Iterator[str]:
+        assert self.model is not None
+        return self.chat(self.model, messages, sampling)
 
     def chat(
         self,
@@ -52,9 +63,14 @@ class ScriptedChat(Provider):
         return self._stream(self.replies[(len(self.calls) - 1) % len(self.replies)])
 
     def _stream(self, reply: str) -> Iterator[str]:
-        for i, piece in enumerate(pieces(reply)):
-            if i == self.hold_after:
-                self.release.wait(10)
-            if self.delay:
-                time.sleep(self.delay)
-            yield piece
+        written = 0
+        try:
+            for i, piece in enumerate(pieces(reply)):
+                if i == self.hold_after:
+                    self.release.wait(10)
+                if self.delay:
+                    time.sleep(self.delay)
+                written += 1
+                yield piece
+        finally:  # at the end, or when the generator is closed early
+            self.written.append(written)

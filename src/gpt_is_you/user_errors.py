@@ -7,6 +7,7 @@ from gpt_is_you.chats import ChatImportError
 from gpt_is_you.dataset.errors import SettingsError
 from gpt_is_you.dataset.persona import PersonaError
 from gpt_is_you.providers.errors import ProviderError
+from gpt_is_you.serving.errors import ServeError
 from gpt_is_you.store.errors import ModelError
 
 USER_ERRORS: tuple[type[Exception], ...] = (
@@ -15,6 +16,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     ModelError,
     SettingsError,
     ProviderError,
+    ServeError,
 )
 
 

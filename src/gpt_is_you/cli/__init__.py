@@ -22,13 +22,14 @@ from gpt_is_you.cli import (
     manage,
     new,
     parse,
+    serve,
     train,
 )
 from gpt_is_you.cli.common import PROG
 from gpt_is_you.user_errors import USER_ERRORS
 
 # In the order --help lists them.
-GROUPS = (parse, new, manage, examples, train, bases, chat, export_model, connect, evaluate)
+GROUPS = (parse, new, manage, examples, train, bases, chat, serve, export_model, connect, evaluate)
 
 
 class _Parser(argparse.ArgumentParser):

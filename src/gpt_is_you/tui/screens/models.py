@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from functools import partial
 from typing import ClassVar
 
@@ -15,6 +16,7 @@ from textual.worker import get_current_worker
 
 from gpt_is_you import providers
 from gpt_is_you.paths import sample_chat
+from gpt_is_you.serving import record
 from gpt_is_you.store.jobs import SUCCEEDED
 from gpt_is_you.store.models import Model, ModelSummary, list_models
 from gpt_is_you.tui.screens.base import AppScreen
@@ -83,6 +85,8 @@ learns, the examples built from it, and its training runs and conversations.
   never saw, beside the base model.
 - **n** imports a new chat export.
 - Training goes on when you leave the app; the **state** column follows it.
+- Under the list, a trained model's command to serve it to other apps (an
+  OpenAI-compatible server: bots, chat front ends), or where it is served now.
 """
 
     # show=False: in the palette (Ctrl+P) and F1's list, not in the footer, which keeps
@@ -151,6 +155,7 @@ learns, the examples built from it, and its training runs and conversations.
         table: DataTable[str] = RowTable(id="models", cursor_type="row", zebra_stripes=True)
         self._add_columns(table)
         yield table
+        yield Static(id="serve-line")
         if not self._models:
             yield _empty_view()
         yield Footer()
@@ -239,6 +244,24 @@ learns, the examples built from it, and its training runs and conversations.
             self._focus_sample()
         elif self.focused is None:
             table.focus()
+        self._show_serving()
+
+    @on(DataTable.RowHighlighted, "#models")
+    def _show_serving(self) -> None:
+        """A trained model's serve command, or where it is served (its ``serving.json``,
+        read again with the list every few seconds)."""
+        line = self.query_one("#serve-line", Static)
+        model = self._selected()
+        line.display = model is not None and model.readable and model.state == SUCCEEDED
+        if not line.display:
+            return
+        assert model is not None
+        command = escape(f"gpt-is-you serve {shlex.quote(model.name)}")
+        serving = record.read(model.found.folder)
+        if serving is None:
+            line.update(f"[b]{command}[/] serves it to other apps (OpenAI-compatible)")
+        else:
+            line.update(f"[b]served at {escape(serving.url)}[/] ({command})")
 
     def _focus_sample(self) -> None:
         for button in self.query("#try-sample"):
