@@ -110,6 +110,11 @@ class LocalProvider(Provider):
             tokenization_utils_base,
         )
 
+        from gpt_is_you.providers.local import fast
+
+        if fast.wanted():
+            import onnxruntime_genai  # noqa: F401
+
     def eval_chats(self, model: Model, job: Job):
         # Both through PyTorch: the evaluation compares the tuned model with its base, and
         # scores candidates in batches (``LocalChat.score``), which the fast runtime does not.
