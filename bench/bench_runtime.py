@@ -170,8 +170,8 @@ def _speed(job: Path, runtime: str) -> dict[str, object]:
 def _history(system, prompts, chat) -> list[dict[str, object]]:
     """A first message after about HISTORY tokens of held-out turns."""
     turns: list[dict[str, object]] = []
-    for prompt in prompts:
-        turns += prompt[1:]
+    for turn in (turn for prompt in prompts for turn in prompt[1:]):
+        turns.append(turn)
         if len(chat.prompt(system + turns, WRITE.max_tokens)) >= HISTORY:
             break
     while turns[-1]["role"] != "user":

@@ -212,3 +212,31 @@ def test_a_conversion_killed_midway_leaves_no_folder_and_is_done_again(
     fast.prepare(copy, str(base))
     assert sorted(p.name for p in copy.iterdir()) == [merged.MERGED, fast.FOLDER]
     assert isinstance(FastChat(copy / fast.FOLDER, context=256), FastChat)
+
+
+def test_the_worker_converts_after_training_showing_its_phases(adapted, home, monkeypatch):
+    from conftest import add_job, new_model
+    from gpt_is_you.providers.local import worker
+    from gpt_is_you.store import jobs
+    from gpt_is_you.store.models import find_model
+
+    base, job = adapted
+    model = find_model(new_model("sam"))
+    job_id = add_job("sam", jobs.RUNNING)
+    folder = jobs.job_folder(model.folder, job_id)
+    shutil.copytree(job / ADAPTER, folder / ADAPTER)
+    phases: list[str] = []
+    set_phase = jobs.set_phase
+
+    def seen(db, job_id: int, phase: str, *rest) -> None:
+        phases.append(phase)
+        set_phase(db, job_id, phase, *rest)
+
+    monkeypatch.setattr(jobs, "set_phase", seen)
+    with model.db() as db:
+        worker._prepare_chat(db, job_id, model.folder, str(base))
+        events = [e.message for _, e in jobs.read_events(db, job_id)]
+        assert jobs.read_job(db, job_id).phase == fast.CONVERTING  # shown while it ran
+    assert phases == [fast.CONVERTING]  # merged before, as always
+    assert events == ["preparing the model for chat"]  # no warning
+    assert isinstance(fast.chat_model(folder, str(base), context=256), FastChat)
