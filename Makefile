@@ -34,6 +34,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/bench_new.py
 	$(BIN)/python bench/bench_train.py
 	$(BIN)/python bench/bench_chat.py
+	$(BIN)/python bench/bench_runtime.py
 	$(BIN)/python bench/bench_start.py
 	$(BIN)/python bench/bench_preview.py
 	$(BIN)/python bench/bench_tui_keys.py

@@ -36,7 +36,7 @@ USER_LINES = [
 ]
 
 
-def _tiny(folder: Path, architecture: str) -> Path:
+def _tiny(folder: Path, architecture: str, heads: int = 4) -> Path:
     """The tiny random model of tests/tiny_model.py, made able to learn quickly.
 
     Two changes to the random weights, both saved in the folder: the end-of-turn token
@@ -50,7 +50,7 @@ def _tiny(folder: Path, architecture: str) -> Path:
 
     from tiny_model import make_tiny_model
 
-    folder = make_tiny_model(folder, architecture=architecture)
+    folder = make_tiny_model(folder, architecture=architecture, heads=heads)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForCausalLM.from_pretrained(folder)
     generator = torch.Generator().manual_seed(1)
@@ -235,6 +235,14 @@ def reap_workers():
         if pid and jobs.pid_alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture(autouse=True)
+def torch_runtime(monkeypatch):
+    """Chat through PyTorch, as on a GPU: converting for the fast runtime takes seconds
+    per job, and the tiny models' heads are too small for it (tests/test_fast_runtime.py
+    unsets this)."""
+    monkeypatch.setenv("GPT_IS_YOU_RUNTIME", "torch")
 
 
 @pytest.fixture(autouse=True)

@@ -36,13 +36,13 @@ def chat(request, yo_sure_run, tiny_base):
 def drawn(monkeypatch) -> list:
     """Every logits vector a token was drawn from, in order."""
     seen = []
-    sample = generate._sample
+    sample = generate.sample_token
 
     def spy(logits, sampling, generator):
         seen.append(logits.clone())
         return sample(logits, sampling, generator)
 
-    monkeypatch.setattr(generate, "_sample", spy)
+    monkeypatch.setattr(generate, "sample_token", spy)
     return seen
 
 

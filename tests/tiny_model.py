@@ -19,9 +19,12 @@ CORPUS = [
 ]
 
 
-def make_tiny_model(folder: Path, seed: int = 0, architecture: str = "llama") -> Path:
+def make_tiny_model(
+    folder: Path, seed: int = 0, architecture: str = "llama", heads: int = 4
+) -> Path:
     """Write a 2-layer model (``llama`` or ``qwen2``: the same tiny sizes) with a
-    byte-level BPE tokenizer and a ChatML template."""
+    byte-level BPE tokenizer and a ChatML template; ``heads=2`` gives heads of 16 values,
+    the smallest ONNX Runtime's attention runs."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import (
@@ -56,8 +59,8 @@ def make_tiny_model(folder: Path, seed: int = 0, architecture: str = "llama") ->
         hidden_size=32,
         intermediate_size=64,
         num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
+        num_attention_heads=heads,
+        num_key_value_heads=heads // 2,
         max_position_embeddings=512,
         tie_word_embeddings=True,
         eos_token_id=tokenizer.eos_token_id,

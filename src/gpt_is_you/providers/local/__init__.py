@@ -77,8 +77,9 @@ class LocalProvider(Provider):
     def chat_model(
         self, model: Model, remote_model: str | None = None, notice: Notice | None = None
     ):
-        """The loaded model of ``model``'s latest finished job (loaded once, then kept)."""
-        from gpt_is_you.providers.local.generate import LocalChat
+        """The loaded model of ``model``'s latest finished job (loaded once, then kept):
+        through the fast runtime on the CPU, else PyTorch (``fast.chat_model``)."""
+        from gpt_is_you.providers.local import fast
 
         if remote_model is not None:
             raise ProviderError(f"{self.name} talks to the models it trained, not {remote_model}")
@@ -87,7 +88,7 @@ class LocalProvider(Provider):
         key = (str(model.folder), job.id)
         with self._loading:
             if key not in self._chats:
-                self._chats[key] = LocalChat.of_job(
+                self._chats[key] = fast.chat_model(
                     jobs.job_folder(model.folder, job.id),
                     job.base_model,
                     context=_context(job),
@@ -109,7 +110,14 @@ class LocalProvider(Provider):
             tokenization_utils_base,
         )
 
+        from gpt_is_you.providers.local import fast
+
+        if fast.wanted():
+            import onnxruntime_genai  # noqa: F401
+
     def eval_chats(self, model: Model, job: Job):
+        # Both through PyTorch: the evaluation compares the tuned model with its base, and
+        # scores candidates in batches (``LocalChat.score``), which the fast runtime does not.
         from gpt_is_you.providers.local.generate import LocalChat
 
         base = LocalChat(job.base_model, None, context=_context(job))

@@ -10,6 +10,7 @@ template's end-of-turn token) or when the caller stops reading.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -55,9 +56,7 @@ class LocalChat:
             self.model = _for_decoding(self.model, self.device, self._writing)
         self.tokenizer = tokenizer
         self.context = min(context, getattr(model.config, "max_position_embeddings", context))
-        ends = {tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>")}
-        ends |= set(_as_list(getattr(model.generation_config, "eos_token_id", None)))
-        self.stop_ids = {i for i in ends if isinstance(i, int) and i >= 0}
+        self.stop_ids = end_ids(tokenizer, getattr(model.generation_config, "eos_token_id", None))
         # The last prompt's ids, the cache that read them, and its next token's logits.
         self._held = None
 
@@ -75,12 +74,7 @@ class LocalChat:
 
     def prompt(self, messages: Sequence[dict[str, object]], room: int) -> list[int]:
         """The prompt's ids: the system message and as many of the latest turns as fit."""
-        system, turns = list(messages[:1]), list(messages[1:])
-        ids = prompt_ids(system + turns, self.tokenizer)
-        while len(ids) > self.context - room and len(turns) > 1:
-            turns = turns[1:]
-            ids = prompt_ids(system + turns, self.tokenizer)
-        return ids[-(self.context - room) :]
+        return fitting_prompt(messages, self.tokenizer, self.context - room)
 
     def stream(
         self, messages: Sequence[dict[str, object]], sampling: Sampling, *, stop: bool = True
@@ -96,35 +90,33 @@ class LocalChat:
         generator = None
         if sampling.seed is not None:
             generator = torch.Generator().manual_seed(sampling.seed)
+        yield from text_pieces(self._tokens(ids, room, sampling, generator, stop), self.tokenizer)
+
+    def _tokens(self, ids: list[int], room: int, sampling: Sampling, generator, stop: bool):
+        """The reply's token ids, written one by one after the prompt ``ids``."""
+        import torch
+
         cache, reused, logits = self._reuse(ids)
-        written: list[int] = []
-        shown = ""
+        written = False
         try:
             with torch.inference_mode():
                 step_input = torch.tensor([ids[reused:]], device=self.device)
                 for _ in range(room):
                     if logits is None:
-                        self._writing.on = bool(written)
+                        self._writing.on = written
                         out = self.model(input_ids=step_input, cache=cache, logits_to_keep=1)
                         logits = out.logits[0, -1].float()
                         if not written:
                             self._held = (ids, cache, logits)
-                    token = _sample(logits, sampling, generator)
+                    token = sample_token(logits, sampling, generator)
                     logits = None
                     if stop and token in self.stop_ids:
                         break
-                    written.append(token)
-                    text = self.tokenizer.decode(written, skip_special_tokens=True)
-                    # A character split over several tokens shows up once it is whole.
-                    if len(text) > len(shown) and not text.endswith("\ufffd"):
-                        yield text[len(shown) :]
-                        shown = text
+                    written = True
+                    yield token
                     step_input = torch.tensor([[token]], device=self.device)
         finally:
             self._writing.on = False  # whoever uses the model next reads a prompt
-        text = self.tokenizer.decode(written, skip_special_tokens=True)
-        if len(text) > len(shown):
-            yield text[len(shown) :]
 
     def score(
         self, messages: Sequence[dict[str, object]], candidates: Sequence[str]
@@ -203,7 +195,45 @@ class LocalChat:
         return DynamicCache(config=self.model.config), 0, None
 
 
-def _sample(logits, sampling: Sampling, generator) -> int:
+def fitting_prompt(messages: Sequence[dict[str, object]], tokenizer, room: int) -> list[int]:
+    """The ids a model continues to write the next turn, within ``room`` tokens: the
+    system message and as many of the latest turns as fit (cut at the start when even the
+    latest alone does not)."""
+    system, turns = list(messages[:1]), list(messages[1:])
+    ids = prompt_ids(system + turns, tokenizer)
+    while len(ids) > room and len(turns) > 1:
+        turns = turns[1:]
+        ids = prompt_ids(system + turns, tokenizer)
+    return ids[-room:]
+
+
+def end_ids(tokenizer, eos) -> set[int]:
+    """The ids that end the persona's turn: the tokenizer's end, the chat template's end of
+    turn, and the model's ``eos_token_id`` (one id or several)."""
+    ends = {tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|im_end|>")}
+    ends |= set(_as_list(eos))
+    return {i for i in ends if isinstance(i, int) and i >= 0}
+
+
+def text_pieces(tokens: Iterator[int], tokenizer) -> Iterator[str]:
+    """The text of ``tokens`` as they come, each piece what the latest token added; a
+    character split over several tokens shows up once it is whole. ``tokens`` is closed
+    when the caller stops reading, so that its runtime is left ready for the next reply."""
+    written: list[int] = []
+    shown = ""
+    with contextlib.closing(tokens):
+        for token in tokens:
+            written.append(token)
+            text = tokenizer.decode(written, skip_special_tokens=True)
+            if len(text) > len(shown) and not text.endswith("\ufffd"):
+                yield text[len(shown) :]
+                shown = text
+    text = tokenizer.decode(written, skip_special_tokens=True)
+    if len(text) > len(shown):
+        yield text[len(shown) :]
+
+
+def sample_token(logits, sampling: Sampling, generator) -> int:
     import torch
 
     if sampling.temperature <= 0:

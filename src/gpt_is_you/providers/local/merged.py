@@ -71,8 +71,12 @@ def _merge(base: str, adapter: Path, out: Path) -> None:
         raise OSError(errno.ENOSPC, f"{size:,} bytes needed, {free:,} free", str(out.parent))
     merged.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    # The user's data, private as the rest of the store, whoever prepares it (the worker
-    # runs with umask 077; the app and the command line may not).
-    out.chmod(0o700)
-    for path in out.iterdir():
+    make_private(out)
+
+
+def make_private(folder: Path) -> None:
+    """The user's data, private as the rest of the store, whoever prepares it (the worker
+    runs with umask 077; the app and the command line may not)."""
+    folder.chmod(0o700)
+    for path in folder.iterdir():
         path.chmod(0o600)

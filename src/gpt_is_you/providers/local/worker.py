@@ -161,17 +161,33 @@ def _conversations(db) -> tuple[list, list]:
 
 def _prepare_chat(db, job_id: int, model_folder: Path, base: str) -> None:
     """The trained model merged and saved once (``merged.py``), so that a chat loads it
-    in a fraction of a second. A failure costs only the time of the first chat, which
-    prepares it again: the job has succeeded."""
-    from gpt_is_you.providers.local import merged
+    in a fraction of a second, and converted for the fast runtime (``fast.py``) where chat
+    runs on this CPU, each phase shown as the job's. A failure costs only the time of the
+    first chat, which prepares it again: the job has succeeded."""
+    from gpt_is_you.providers.local import fast, merged
 
+    steps = jobs.read_job(db, job_id).total_steps or 0
     jobs.add_event(db, job_id, "preparing the model for chat")
+    folder = jobs.job_folder(model_folder, job_id)
     try:
-        merged.prepare(jobs.job_folder(model_folder, job_id), base)
+        merged.prepare(folder, base)
     except Exception as e:  # the traceback goes to the worker's log
         traceback.print_exc()
         jobs.add_event(
             db, job_id, f"not prepared for chat ({e}); the first chat prepares it", level="warning"
+        )
+        return
+    if not fast.wanted():
+        return
+    try:
+        fast.prepare(folder, base, lambda phase: jobs.set_phase(db, job_id, phase, steps))
+    except Exception as e:
+        traceback.print_exc()
+        then = "chat runs through PyTorch"
+        if not isinstance(e, fast.ConversionFailed):
+            then = "the first chat tries again"
+        jobs.add_event(
+            db, job_id, f"not converted for the fast runtime ({e}); {then}", level="warning"
         )
 
 

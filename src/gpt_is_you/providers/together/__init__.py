@@ -117,12 +117,17 @@ class TogetherProvider(RemoteProvider):
 
     def eval_chats(self, model: Model, job: Job):
         """The base and the tuned model, both where chat would talk to them."""
-        tuned = self.chat_model(model)
-        from gpt_is_you.providers.local.generate import LocalChat
+        from gpt_is_you.providers.openai.chat import RemoteChat
 
-        if isinstance(tuned, LocalChat):
-            base = LocalChat(bases.hub_repo(job.base_model), None, context=tuned.context)
-            return base, tuned
+        tuned = self.chat_model(model)
+        if not isinstance(tuned, RemoteChat):
+            # Both through PyTorch, as the local backend's: the same runtime for the two,
+            # and candidates scored (``LocalChat.score``).
+            from gpt_is_you.providers.local.generate import LocalChat
+
+            repo, folder = bases.hub_repo(job.base_model), jobs.job_folder(model.folder, job.id)
+            base = LocalChat(repo, None, context=tuned.context)
+            return base, LocalChat.of_job(folder, repo, context=tuned.context)
         return self._at_service(job.base_model, None), tuned
 
     def _trained(self, model: Model) -> tuple[Job, str]:
@@ -167,14 +172,16 @@ class TogetherProvider(RemoteProvider):
             with model.db() as db:
                 if adapter.bring_home(db, connection(self.name), job, model.folder) is None:
                     return None
-        from gpt_is_you.providers.local.generate import LocalChat
+        from gpt_is_you.providers.local import fast
 
         key = (str(model.folder), job.id)
         with self._loading:
             if key not in self._chats:
                 if notice is not None:
                     notice(f"loading {repo} with the adapter trained at Together AI…")
-                self._chats[key] = LocalChat(repo, adapter.folder(model.folder, job.id))
+                # Merged once, converted for the fast runtime on the CPU, as a local job.
+                folder = jobs.job_folder(model.folder, job.id)
+                self._chats[key] = fast.chat_model(folder, repo, context=1024, notice=notice)
             return self._chats[key]
 
     def _at_service(self, model_id: str, notice: Notice | None):
