@@ -13,14 +13,13 @@ follow-up comes in a fraction of a second.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from gpt_is_you.providers.local.generate import end_ids, fitting_prompt, sample_token, text_pieces
+from gpt_is_you.providers.local.generate import PromptedChat, end_ids, sample_token
 from gpt_is_you.providers.settings import Sampling
 
 
-class FastChat:
+class FastChat(PromptedChat):
     """A converted model (``folder``: ``<job>/onnx-int8/``) that writes the persona's next
     turn; ``stream`` as ``LocalChat.stream``. The evaluation's ``score`` is PyTorch's
     (``LocalProvider.eval_chats``): it reads many candidates in one batch, which this
@@ -52,26 +51,6 @@ class FastChat:
         # heads of other than a multiple of 16 values) fails here, where chat falls back
         # to PyTorch, not at the first reply.
         self.logits_after([next(iter(self.stop_ids), 0)])
-
-    def prompt(self, messages: Sequence[dict[str, object]], room: int) -> list[int]:
-        """The prompt's ids: the system message and as many of the latest turns as fit."""
-        return fitting_prompt(messages, self.tokenizer, self.context - room)
-
-    def stream(
-        self, messages: Sequence[dict[str, object]], sampling: Sampling, *, stop: bool = True
-    ) -> Iterator[str]:
-        """The reply to ``messages`` (OpenAI chat format) as pieces of text.
-
-        ``stop=False`` writes on past the end of the turn, up to ``max_tokens`` (benchmarks).
-        """
-        import torch
-
-        room = min(sampling.max_tokens, self.context // 2)
-        ids = self.prompt(messages, room)
-        generator = None
-        if sampling.seed is not None:
-            generator = torch.Generator().manual_seed(sampling.seed)
-        yield from text_pieces(self._tokens(ids, room, sampling, generator, stop), self.tokenizer)
 
     def _tokens(self, ids: list[int], room: int, sampling: Sampling, generator, stop: bool):
         import torch

@@ -23,7 +23,38 @@ from gpt_is_you.providers.settings import Sampling
 from gpt_is_you.store.conversations import bubbles as bubbles  # where the CLI and tests look
 
 
-class LocalChat:
+class PromptedChat:
+    """What every local chat model shares: the prompt that fits its context, and the
+    reply streamed as text from its ``_tokens`` (each runtime writes those its way)."""
+
+    tokenizer: object
+    context: int
+
+    def prompt(self, messages: Sequence[dict[str, object]], room: int) -> list[int]:
+        """The prompt's ids: the system message and as many of the latest turns as fit."""
+        return fitting_prompt(messages, self.tokenizer, self.context - room)
+
+    def stream(
+        self, messages: Sequence[dict[str, object]], sampling: Sampling, *, stop: bool = True
+    ) -> Iterator[str]:
+        """The reply to ``messages`` (OpenAI chat format) as pieces of text.
+
+        ``stop=False`` writes on past the end of the turn, up to ``max_tokens`` (benchmarks).
+        """
+        import torch
+
+        room = min(sampling.max_tokens, self.context // 2)
+        ids = self.prompt(messages, room)
+        generator = None
+        if sampling.seed is not None:
+            generator = torch.Generator().manual_seed(sampling.seed)
+        yield from text_pieces(self._tokens(ids, room, sampling, generator, stop), self.tokenizer)
+
+    def _tokens(self, ids: list[int], room: int, sampling: Sampling, generator, stop: bool):
+        raise NotImplementedError
+
+
+class LocalChat(PromptedChat):
     """A loaded model that writes the persona's next turn."""
 
     def __init__(
@@ -71,26 +102,6 @@ class LocalChat:
 
         source, adapter = merged.chat_source(job_folder, base, notice)
         return cls(source, adapter, context=context)
-
-    def prompt(self, messages: Sequence[dict[str, object]], room: int) -> list[int]:
-        """The prompt's ids: the system message and as many of the latest turns as fit."""
-        return fitting_prompt(messages, self.tokenizer, self.context - room)
-
-    def stream(
-        self, messages: Sequence[dict[str, object]], sampling: Sampling, *, stop: bool = True
-    ) -> Iterator[str]:
-        """The reply to ``messages`` (OpenAI chat format) as pieces of text.
-
-        ``stop=False`` writes on past the end of the turn, up to ``max_tokens`` (benchmarks).
-        """
-        import torch
-
-        room = min(sampling.max_tokens, self.context // 2)
-        ids = self.prompt(messages, room)
-        generator = None
-        if sampling.seed is not None:
-            generator = torch.Generator().manual_seed(sampling.seed)
-        yield from text_pieces(self._tokens(ids, room, sampling, generator, stop), self.tokenizer)
 
     def _tokens(self, ids: list[int], room: int, sampling: Sampling, generator, stop: bool):
         """The reply's token ids, written one by one after the prompt ``ids``."""
