@@ -99,6 +99,24 @@ class RemoteProvider(Provider):
         watcher = importlib.import_module(self.WATCHER)
         return watcher.delete_objects(db, conn, None, files_only=files_only)
 
+    def fine_tuned(self, model: Model):
+        """The job a chat with ``model`` talks to and its fine-tuned model at the service
+        (a ``RemoteObject``, perhaps deleted since); a ProviderError when it has none."""
+        from gpt_is_you.store import remote
+        from gpt_is_you.store.conversations import chat_job
+
+        with model.db() as db:
+            job = chat_job(db)
+            found = remote.find(db, job.id, remote.MODEL) if job else None
+        if found is None or job.backend != self.name:
+            raise ProviderError(
+                f"{model.name} has no model fine-tuned on {self.name}: run "
+                f"`gpt-is-you train {model.name} --backend {self.name}`",
+                app=f"{model.name} has no model fine-tuned on {self.name}: train it there "
+                "first (t on the models screen)",
+            )
+        return job, found
+
     # What leaves ------------------------------------------------------------------------
 
     def plan(self, model: Model, settings: RemoteSettings) -> UploadPlan:

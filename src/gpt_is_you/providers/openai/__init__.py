@@ -19,7 +19,6 @@ from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.openai.profiles import profile_for
 from gpt_is_you.providers.remote import RemoteProvider
 from gpt_is_you.providers.settings import RemoteSettings
-from gpt_is_you.store import remote
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import Model
 
@@ -66,27 +65,19 @@ class OpenAIProvider(RemoteProvider):
         """The model's fine-tuned model (or ``remote_model``, any model the service has),
         with the persona's names for the legacy prompt format."""
         from gpt_is_you.providers.openai.chat import LOAD_WAIT_SECONDS, RemoteChat
-        from gpt_is_you.store.conversations import chat_job, read_persona
+        from gpt_is_you.store.conversations import read_persona
 
         with model.db() as db:
             persona = read_persona(db)
-            wait = 0.0
-            if remote_model is None:
-                job = chat_job(db)
-                found = remote.find(db, job.id, remote.MODEL) if job else None
-                if found is None or job.backend != self.name:
-                    raise ProviderError(
-                        f"{model.name} has no model fine-tuned on {self.name}: run "
-                        f"`gpt-is-you train {model.name} --backend {self.name}`",
-                        app=f"{model.name} has no model fine-tuned on {self.name}: train it "
-                        "there first (t on the models screen)",
-                    )
-                if found.deleted_at:
-                    raise ProviderError(
-                        f"{model.name}'s fine-tuned model was deleted at {found.deleted_at[:16]}"
-                    )
-                remote_model = found.remote_id
-                wait = LOAD_WAIT_SECONDS  # it may be minutes old
+        wait = 0.0
+        if remote_model is None:
+            _, found = self.fine_tuned(model)
+            if found.deleted_at:
+                raise ProviderError(
+                    f"{model.name}'s fine-tuned model was deleted at {found.deleted_at[:16]}"
+                )
+            remote_model = found.remote_id
+            wait = LOAD_WAIT_SECONDS  # it may be minutes old
         legacy = RemoteSettings(base=remote_model).legacy
         return RemoteChat(
             _connection(self.name),

@@ -19,7 +19,7 @@ from gpt_is_you.providers.errors import ProviderError
 from gpt_is_you.providers.remote import RemoteProvider, clean_suffix
 from gpt_is_you.providers.settings import RemoteSettings
 from gpt_is_you.providers.together import bases
-from gpt_is_you.store import jobs, remote
+from gpt_is_you.store import jobs
 from gpt_is_you.store.jobs import Job
 from gpt_is_you.store.models import Model
 
@@ -132,18 +132,7 @@ class TogetherProvider(RemoteProvider):
 
     def _trained(self, model: Model) -> tuple[Job, str]:
         """The model's latest succeeded job here and its fine-tuned model's name."""
-        from gpt_is_you.store.conversations import chat_job
-
-        with model.db() as db:
-            job = chat_job(db)
-            found = remote.find(db, job.id, remote.MODEL) if job else None
-        if found is None or job.backend != self.name:
-            raise ProviderError(
-                f"{model.name} has no model fine-tuned on {self.name}: run "
-                f"`gpt-is-you train {model.name} --backend {self.name}`",
-                app=f"{model.name} has no model fine-tuned on {self.name}: train it there "
-                "first (t on the models screen)",
-            )
+        job, found = self.fine_tuned(model)
         if found.deleted_at:
             from gpt_is_you.providers.together import adapter
 
