@@ -301,3 +301,19 @@ def dead_pid() -> int:
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
     return ended.pid
+
+
+@pytest.fixture
+def stop_watchers():
+    """Kill any job process (a remote job's watcher) a test leaves behind: the modules
+    that start them use it (``pytestmark``)."""
+    yield
+    from gpt_is_you.store.models import open_model
+
+    home = os.environ.get("GPT_IS_YOU_HOME")
+    for db_path in Path(home).glob("models/*/model.db") if home else ():
+        with open_model(db_path.parent.name) as db:
+            for (pid,) in db.execute("SELECT pid FROM jobs WHERE pid IS NOT NULL"):
+                if jobs.pid_alive(pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)

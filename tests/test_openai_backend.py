@@ -8,7 +8,6 @@ base URL is the fake's, as `connect nebius --base-url URL --profile nebius` make
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import signal
@@ -35,6 +34,9 @@ from gpt_is_you.store import conversations, jobs, remote
 from gpt_is_you.store.models import find_model, open_model
 
 SHARED_METRICS = {jobs.TRAIN_LOSS, jobs.TRAIN_ACCURACY, jobs.VALID_LOSS, jobs.VALID_ACCURACY}
+
+
+pytestmark = pytest.mark.usefixtures("stop_watchers")
 
 
 @pytest.fixture
@@ -66,21 +68,6 @@ def backend(request, server, monkeypatch):
         monkeypatch.setenv("NEBIUS_API_KEY", server.api_key)
         connections.save("nebius", base_url=server.url, profile="nebius")
     return request.param
-
-
-@pytest.fixture(autouse=True)
-def stop_watchers():
-    """Kill any watcher process a test leaves behind."""
-    yield
-    home = os.environ.get("GPT_IS_YOU_HOME")
-    if not home:
-        return
-    for db_path in Path(home).glob("models/*/model.db"):
-        with open_model(db_path.parent.name) as db:
-            for (pid,) in db.execute("SELECT pid FROM jobs WHERE pid IS NOT NULL"):
-                if jobs.pid_alive(pid):
-                    with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
-                        os.kill(pid, signal.SIGKILL)
 
 
 def _one_line(err: str) -> str:

@@ -4,12 +4,9 @@ injects; and the adapter brought home, loaded into chat on this machine."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import os
 import re
-import signal
 import tarfile
 import time
 from pathlib import Path
@@ -29,6 +26,9 @@ from gpt_is_you.store import conversations, jobs, remote
 from gpt_is_you.store.models import find_model, open_model
 
 TINY = "fake/tiny-chat"  # a base the fake fine-tunes; the fake hub serves it as the tiny model
+
+
+pytestmark = pytest.mark.usefixtures("stop_watchers")
 
 
 @pytest.fixture
@@ -57,19 +57,6 @@ def server(home, tmp_path, monkeypatch, adapter_dir):
 @pytest.fixture
 def sam(server):
     return new_model("sam")
-
-
-@pytest.fixture(autouse=True)
-def stop_watchers():
-    """Kill any watcher process a test leaves behind."""
-    yield
-    home = os.environ.get("GPT_IS_YOU_HOME")
-    for db_path in Path(home).glob("models/*/model.db") if home else ():
-        with open_model(db_path.parent.name) as db:
-            for (pid,) in db.execute("SELECT pid FROM jobs WHERE pid IS NOT NULL"):
-                if jobs.pid_alive(pid):
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
 
 
 def _job(name: str = "sam"):

@@ -46,6 +46,9 @@ OPENAI, AZURE, TOGETHER = 1, 2, 3  # places in the backend list
 CONNECTION = "gpt_is_you.providers.connection"
 
 
+pytestmark = pytest.mark.usefixtures("stop_watchers")
+
+
 @pytest.fixture
 def server(sample_home, monkeypatch):
     """The fake server, a copy of the sample's model, and the environment the watcher
@@ -59,18 +62,6 @@ def server(sample_home, monkeypatch):
         monkeypatch.setattr(cli_train, "POLL_SECONDS", 0.05)
         monkeypatch.setattr(TrainingScreen, "POLL_SECONDS", 0.25)
         yield fake
-
-
-@pytest.fixture(autouse=True)
-def stop_watchers():
-    """Kill any watcher process a test leaves behind."""
-    yield
-    home = os.environ.get("GPT_IS_YOU_HOME")
-    for db_path in Path(home).glob("models/*/model.db") if home else ():
-        with open_model(db_path.parent.name) as db:
-            for (pid,) in db.execute("SELECT pid FROM jobs WHERE pid IS NOT NULL"):
-                if jobs.pid_alive(pid):
-                    os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
